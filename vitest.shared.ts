@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+/** Shared vitest settings: workspace packages resolve to their TypeScript source, and each run writes a JSON report
+ *  that .ci/run sums into its closing line. */
+export default defineConfig({
+  resolve: { conditions: ["@idlink/source"] },
+  ssr: { resolve: { conditions: ["@idlink/source"] } },
+  test: {
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    typecheck: { enabled: false },
+  },
+});
