@@ -1,0 +1,142 @@
+import { ApiError, OAuthError } from "../errors.ts";
+import type { RequestContext, Router } from "../router.ts";
+import type { Client } from "../seed.ts";
+import type { Store } from "../store.ts";
+import { signToken, type TokenContext } from "../tokens.ts";
+
+export interface AuthenticationDeps {
+  store: Store;
+  tokens: TokenContext;
+}
+
+/** Scopes of the dev login's access token: what the client-side (token variant) linking flow needs. */
+export const userTokenScopes = "openid profile email read:current_user update:current_user_identities";
+
+function readParams(req: RequestContext): Record<string, unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (type.includes("application/x-www-form-urlencoded")) {
+    return Object.fromEntries(new URLSearchParams(req.body));
+  }
+  if (req.body.trim() === "") return {};
+  try {
+    const parsed: unknown = JSON.parse(req.body);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    throw new OAuthError(400, "invalid_request", "Invalid request payload JSON format");
+  }
+}
+
+/** The client-credentials grant as Auth0 answers it; wording of each refusal is Auth0's observed wording. */
+export async function issueClientCredentialsToken(
+  deps: AuthenticationDeps,
+  params: Record<string, unknown>,
+): Promise<{ access_token: string; token_type: "Bearer"; expires_in: number; scope: string }> {
+  const { store, tokens } = deps;
+  const { grant_type, client_id, client_secret, audience, scope } = params;
+  const client = store.clients.find((c) => c.client_id === client_id);
+  if (!client || client.client_secret === undefined || client.client_secret !== client_secret) {
+    throw new OAuthError(401, "access_denied", "Unauthorized");
+  }
+  if (grant_type !== "client_credentials" || client.app_type !== "non_interactive") {
+    throw new OAuthError(
+      403,
+      "unauthorized_client",
+      `Grant type '${String(grant_type)}' not allowed for the client.`,
+    );
+  }
+  if (audience !== tokens.managementAudience) {
+    throw new OAuthError(403, "access_denied", `Service not enabled within domain: ${String(audience)}`);
+  }
+  const granted = grantedScopes(client, scope);
+  const accessToken = await signToken(tokens, {
+    sub: `${client.client_id}@clients`,
+    aud: tokens.managementAudience,
+    claims: { azp: client.client_id, scope: granted.join(" "), gty: "client-credentials" },
+  });
+  return {
+    access_token: accessToken,
+    token_type: "Bearer",
+    expires_in: tokens.ttlSeconds,
+    scope: granted.join(" "),
+  };
+}
+
+function grantedScopes(client: Client, requested: unknown): string[] {
+  if (typeof requested !== "string" || requested.trim() === "") return client.grants;
+  const wanted = requested.split(" ").filter(Boolean);
+  const missing = wanted.filter((scope) => !client.grants.includes(scope));
+  if (missing.length > 0) {
+    throw new OAuthError(403, "access_denied", `Client has not been granted scopes: ${missing.join(", ")}`);
+  }
+  return wanted;
+}
+
+/** Mints a user's ID token and access token, as if they had just signed in to the seed's SPA client. */
+export async function loginAs(
+  deps: AuthenticationDeps,
+  userId: string,
+): Promise<{ id_token: string; access_token: string; expires_in: number }> {
+  const { store, tokens } = deps;
+  const spa = store.clients.find((c) => c.app_type === "spa");
+  if (!spa) throw new ApiError(400, "The seed has no SPA client to log in to.");
+  // Signing in with an identity that is already linked signs in its primary, as Auth0 does.
+  const user = store.getUser(userId) ?? store.linkedOwner(userId);
+  if (!user) throw new ApiError(404, "The user does not exist.", "inexistent_user");
+  const profile = { email: user.email, email_verified: user.email_verified, name: user.name };
+  const idToken = await signToken(tokens, { sub: user.user_id, aud: spa.client_id, claims: profile });
+  const accessToken = await signToken(tokens, {
+    sub: user.user_id,
+    aud: [tokens.managementAudience, `${tokens.issuer}userinfo`],
+    claims: { azp: spa.client_id, scope: userTokenScopes },
+  });
+  return { id_token: idToken, access_token: accessToken, expires_in: tokens.ttlSeconds };
+}
+
+export function registerAuthenticationRoutes(router: Router, deps: AuthenticationDeps): void {
+  const { tokens } = deps;
+
+  router.add("POST", "/oauth/token", async (req) => ({
+    status: 200,
+    body: await issueClientCredentialsToken(deps, readParams(req)),
+    headers: { "cache-control": "no-store", pragma: "no-cache" },
+  }));
+
+  router.add("GET", "/.well-known/jwks.json", async () => ({ status: 200, body: tokens.keys.jwks }));
+
+  router.add("GET", "/.well-known/openid-configuration", async () => ({
+    status: 200,
+    body: {
+      issuer: tokens.issuer,
+      token_endpoint: `${tokens.issuer}oauth/token`,
+      jwks_uri: `${tokens.issuer}.well-known/jwks.json`,
+      userinfo_endpoint: `${tokens.issuer}userinfo`,
+      grant_types_supported: ["client_credentials"],
+      response_types_supported: ["token id_token"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      token_endpoint_auth_methods_supported: ["client_secret_post"],
+      scopes_supported: ["openid", "profile", "email"],
+    },
+  }));
+
+  router.add("POST", "/emulator/login", async (req) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(req.body);
+    } catch {
+      throw new ApiError(400, "Invalid request payload JSON format");
+    }
+    const userId =
+      typeof parsed === "object" && parsed !== null && "user_id" in parsed ? parsed.user_id : undefined;
+    if (typeof userId !== "string" || userId === "") {
+      throw new ApiError(
+        400,
+        "Payload validation error: 'Missing required property: user_id'.",
+        "invalid_body",
+      );
+    }
+    return { status: 200, body: await loginAs(deps, userId) };
+  });
+}

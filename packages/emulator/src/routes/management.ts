@@ -1,0 +1,257 @@
+import { userIdentityProviderEnumValues } from "@idlink/core";
+import { authenticate, authorize, type Caller, insufficientScope } from "../auth.ts";
+import { ApiError, badRequest } from "../errors.ts";
+import type { Router } from "../router.ts";
+import type { User } from "../seed.ts";
+import { presentIdentities, presentUser, type Store } from "../store.ts";
+import { type TokenContext, verifyToken } from "../tokens.ts";
+
+export interface ManagementDeps {
+  store: Store;
+  tokens: TokenContext;
+}
+
+const providers: ReadonlySet<string> = new Set(userIdentityProviderEnumValues);
+const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
+const linkKeys = new Set(["provider", "user_id", "connection_id", "link_with"]);
+const patchKeys = new Set(["user_metadata", "app_metadata"]);
+
+const onProperty = (property?: string) => (property ? ` on property ${property}` : "");
+const invalidBody = (detail: string, property?: string) =>
+  badRequest(`Payload validation error: '${detail}'${onProperty(property)}.`, "invalid_body");
+const invalidQuery = (detail: string, property?: string) =>
+  badRequest(`Query validation error: '${detail}'${onProperty(property)}.`, "invalid_query_string");
+const userDoesNotExist = () => new ApiError(404, "The user does not exist.", "inexistent_user");
+
+const typeName = (value: unknown): string =>
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "array"
+      : typeof value === "number"
+        ? "number"
+        : typeof value;
+
+// Auth0 answers hapi's wording for a body that is not JSON.
+function parseJsonBody(body: string): unknown {
+  if (body.trim() === "") return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw badRequest("Invalid request payload JSON format");
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  if (value === undefined) throw invalidBody("Expected type object but found type undefined");
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidBody(`Expected type object but found type ${typeName(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function rejectUnknownKeys(body: Record<string, unknown>, allowed: ReadonlySet<string>): void {
+  const unknown = Object.keys(body).filter((key) => !allowed.has(key));
+  if (unknown.length > 0) throw invalidBody(`Additional properties not allowed: ${unknown.join(",")}`);
+  if (Object.keys(body).length === 0) throw invalidBody("Too few properties defined (0), minimum 1");
+}
+
+type LinkBody = { link_with: string } | { provider: string; user_id: string; connection_id?: string };
+
+// Messages follow Auth0's payload validator ("Payload validation error: '…' on property …"); the mixed-variant
+// wording is ours, because the official schema states the exclusivity only in prose.
+function parseLinkBody(raw: unknown): LinkBody {
+  const body = asObject(raw);
+  rejectUnknownKeys(body, linkKeys);
+  const { link_with, provider, user_id, connection_id } = body;
+  if (link_with !== undefined) {
+    if (typeof link_with !== "string") {
+      throw invalidBody(`Expected type string but found type ${typeName(link_with)}`, "link_with");
+    }
+    if (provider !== undefined || user_id !== undefined || connection_id !== undefined) {
+      throw invalidBody("link_with cannot be sent together with provider, user_id or connection_id");
+    }
+    return { link_with };
+  }
+  if (provider === undefined) throw invalidBody("Missing required property: provider");
+  if (typeof provider !== "string" || !providers.has(provider)) {
+    throw invalidBody(`No enum match for: ${JSON.stringify(provider)}`, "provider");
+  }
+  if (user_id === undefined) throw invalidBody("Missing required property: user_id");
+  const validUserId =
+    (typeof user_id === "string" && user_id.length > 0) ||
+    (typeof user_id === "number" && Number.isInteger(user_id));
+  if (!validUserId) throw invalidBody("Data does not match any schemas from 'oneOf'", "user_id");
+  if (connection_id !== undefined) {
+    if (typeof connection_id !== "string" || !connectionIdPattern.test(connection_id)) {
+      throw invalidBody(
+        `String does not match pattern ^con_[A-Za-z0-9]{16}$: ${String(connection_id)}`,
+        "connection_id",
+      );
+    }
+    return { provider, user_id: String(user_id), connection_id };
+  }
+  return { provider, user_id: String(user_id) };
+}
+
+export function registerManagementRoutes(router: Router, deps: ManagementDeps): void {
+  const { store, tokens } = deps;
+  const caller = (authorization: string | undefined): Promise<Caller> => authenticate(tokens, authorization);
+
+  router.add("GET", "/api/v2/users/:id", async (req, { id = "" }) => {
+    const who = await caller(req.headers.authorization);
+    authorize(who, id, {
+      fullScopes: ["read:users", "read:user_idp_tokens"],
+      selfScope: "read:current_user",
+      message: "Insufficient scope; expected any of: read:users, read:user_idp_tokens, read:current_user.",
+    });
+    const fields = readFieldsQuery(req.query);
+    const user = store.getUser(id);
+    if (!user) throw new ApiError(404, "User not found.", "inexistent_user");
+    return {
+      status: 200,
+      body: pickFields(presentUser(user, who.scopes.has("read:user_idp_tokens")), fields),
+    };
+  });
+
+  router.add("GET", "/api/v2/users-by-email", async (req) => {
+    const who = await caller(req.headers.authorization);
+    if (!who.scopes.has("read:users"))
+      throw insufficientScope("Insufficient scope; expected any of: read:users.");
+    const fields = readFieldsQuery(req.query);
+    const email = req.query.get("email");
+    if (email === null) throw invalidQuery("Missing required property: email");
+    const withTokens = who.scopes.has("read:user_idp_tokens");
+    return {
+      status: 200,
+      body: store.usersByEmail(email).map((user) => pickFields(presentUser(user, withTokens), fields)),
+    };
+  });
+
+  router.add("PATCH", "/api/v2/users/:id", async (req, { id = "" }) => {
+    const who = await caller(req.headers.authorization);
+    if (!who.scopes.has("update:users"))
+      throw insufficientScope("Insufficient scope; expected any of: update:users.");
+    const body = asObject(parseJsonBody(req.body));
+    rejectUnknownKeys(body, patchKeys);
+    const patch: Partial<Record<"user_metadata" | "app_metadata", Record<string, unknown>>> = {};
+    for (const field of ["user_metadata", "app_metadata"] as const) {
+      const value = body[field];
+      if (value === undefined) continue;
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw invalidBody(`Expected type object but found type ${typeName(value)}`, field);
+      }
+      patch[field] = value as Record<string, unknown>;
+    }
+    if (!store.getUser(id)) throw userDoesNotExist();
+    const user = store.patchMetadata(id, patch);
+    return { status: 200, body: presentUser(user, who.scopes.has("read:user_idp_tokens")) };
+  });
+
+  router.add("POST", "/api/v2/users/:id/identities", async (req, { id = "" }) => {
+    const who = await caller(req.headers.authorization);
+    const access = authorize(who, id, {
+      fullScopes: ["update:users"],
+      selfScope: "update:current_user_identities",
+      message: "Insufficient scope; expected: update:users, update:current_user_identities.",
+    });
+    const body = parseLinkBody(parseJsonBody(req.body));
+    // A user's own token may only link with the secondary's ID token (Auth0's observed answer is a 403).
+    if (access === "self" && !("link_with" in body)) {
+      throw insufficientScope("Insufficient scope; expected: update:users.");
+    }
+    const primary = store.getUser(id);
+    if (!primary) throw userDoesNotExist();
+    const secondaryId =
+      "link_with" in body
+        ? await secondaryFromIdToken(tokens, who, body.link_with)
+        : fromIdentity(store, body);
+    if (secondaryId === id) throw badRequest("Main identity and the new one are the same.");
+    if (!store.getUser(secondaryId)) {
+      if (store.linkedOwner(secondaryId)) throw new ApiError(409, "Specified identity already exists.");
+      throw badRequest("Provided secondary account not found.");
+    }
+    const identities = store.link(id, secondaryId);
+    return { status: 201, body: presentIdentities(identities, who.scopes.has("read:user_idp_tokens")) };
+  });
+
+  router.add("DELETE", "/api/v2/users/:id/identities/:provider/:user_id", async (req, params) => {
+    const { id = "", provider = "", user_id = "" } = params;
+    const who = await caller(req.headers.authorization);
+    authorize(who, id, {
+      fullScopes: ["update:users"],
+      selfScope: "update:current_user_identities",
+      message: "Insufficient scope; expected: update:users, update:current_user_identities.",
+    });
+    if (!providers.has(provider)) {
+      throw badRequest(
+        `Path validation error: 'No enum match for: "${provider}"' on property provider.`,
+        "invalid_uri",
+      );
+    }
+    if (`${provider}|${user_id}` === id) throw badRequest("Main identity cannot be removed.");
+    const identities = store.unlink(id, provider, user_id);
+    return { status: 200, body: presentIdentities(identities, who.scopes.has("read:user_idp_tokens")) };
+  });
+}
+
+function fromIdentity(
+  store: Store,
+  body: { provider: string; user_id: string; connection_id?: string },
+): string {
+  const secondaryId = `${body.provider}|${body.user_id}`;
+  if (body.connection_id !== undefined) {
+    const connection = store.connections.find((c) => c.id === body.connection_id);
+    if (!connection || connection.strategy !== body.provider) {
+      throw badRequest("The provider/connection is not configured.");
+    }
+    const secondary = store.getUser(secondaryId);
+    if (secondary && secondary.identities[0]?.connection !== connection.name) {
+      throw badRequest("Provided secondary account not found.");
+    }
+  }
+  return secondaryId;
+}
+
+// The spec's x-description-N wording for every link_with failure.
+async function secondaryFromIdToken(tokens: TokenContext, who: Caller, idToken: string): Promise<string> {
+  const result = await verifyToken(tokens, idToken, { issuer: false });
+  if (!result.ok) {
+    if (result.failure === "alg") throw badRequest("JWT (link_with) must have an alg of RS256.");
+    throw badRequest("Invalid token (link_with).");
+  }
+  const { iss, sub, aud } = result.payload;
+  if (iss !== tokens.issuer)
+    throw badRequest("JWT (link_with) must have the same issuer as the calling user.");
+  if (sub === undefined) throw badRequest("JWT (link_with) must contains sub claim.");
+  if (typeof sub !== "string" || !/^[^|]+\|.+$/.test(sub)) {
+    throw badRequest("JWT (link_with) contains an invalid sub claim.");
+  }
+  const audiences = typeof aud === "string" ? [aud] : aud;
+  if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((a) => typeof a !== "string")) {
+    throw badRequest("JWT (link_with) contains an invalid aud claim.");
+  }
+  if (who.azp === undefined || !audiences.includes(who.azp)) {
+    throw badRequest("JWT (link_with) must have an aud claim that matches that of the calling token's azp.");
+  }
+  return sub;
+}
+
+function readFieldsQuery(query: URLSearchParams): { names: string[]; include: boolean } | undefined {
+  const include = query.get("include_fields");
+  if (include !== null && include !== "true" && include !== "false") {
+    throw invalidQuery("Expected type boolean but found type string", "include_fields");
+  }
+  const fields = query.get("fields");
+  if (!fields) return undefined;
+  return { names: fields.split(",").filter(Boolean), include: include !== "false" };
+}
+
+function pickFields(
+  user: User,
+  fields: { names: string[]; include: boolean } | undefined,
+): User | Partial<User> {
+  if (!fields) return user;
+  const names = new Set(fields.names);
+  return Object.fromEntries(Object.entries(user).filter(([key]) => names.has(key) === fields.include));
+}

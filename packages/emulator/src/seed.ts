@@ -1,0 +1,95 @@
+import { z } from "zod";
+import defaultSeedJson from "../seed.json" with { type: "json" };
+import { SeedError } from "./errors.ts";
+
+const MetadataSchema = z.record(z.string(), z.unknown());
+
+export const IdentitySchema = z.looseObject({
+  connection: z.string().min(1),
+  provider: z.string().min(1),
+  user_id: z.union([z.string().min(1), z.number().int()]),
+  isSocial: z.boolean().optional(),
+  profileData: MetadataSchema.optional(),
+  access_token: z.string().optional(),
+  access_token_secret: z.string().optional(),
+  refresh_token: z.string().optional(),
+});
+
+export const UserSchema = z.looseObject({
+  user_id: z.string().min(3),
+  email: z.string().optional(),
+  email_verified: z.boolean().optional(),
+  name: z.string().optional(),
+  identities: z.array(IdentitySchema).min(1),
+  user_metadata: MetadataSchema.optional(),
+  app_metadata: MetadataSchema.optional(),
+});
+
+export const ClientSchema = z.object({
+  client_id: z.string().min(1),
+  name: z.string(),
+  app_type: z.enum(["non_interactive", "spa"]),
+  client_secret: z.string().min(1).optional(),
+  grants: z.array(z.string()).default([]),
+});
+
+export const ConnectionSchema = z.object({
+  id: z.string().regex(/^con_[A-Za-z0-9]{16}$/),
+  name: z.string().min(1),
+  strategy: z.string().min(1),
+});
+
+export const SeedSchema = z.object({
+  $comment: z.string().optional(),
+  connections: z.array(ConnectionSchema),
+  clients: z.array(ClientSchema).min(1),
+  users: z.array(UserSchema),
+});
+
+export type Identity = z.infer<typeof IdentitySchema>;
+export type User = z.infer<typeof UserSchema>;
+export type Client = z.infer<typeof ClientSchema>;
+export type Connection = z.infer<typeof ConnectionSchema>;
+/** The tenant an emulator starts from: connections, clients (with their granted scopes) and users. */
+export type Seed = z.input<typeof SeedSchema>;
+type ParsedSeed = z.output<typeof SeedSchema>;
+
+/** Validates a seed (e.g. a parsed JSON file); throws a `SeedError` naming the first bad field. */
+export function parseSeed(value: unknown): ParsedSeed {
+  const result = SeedSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue ? issue.path.join(".") : "";
+    throw new SeedError(`Invalid seed at "${where}": ${issue?.message ?? "unknown problem"}`);
+  }
+  const seed = result.data;
+  const ids = new Set<string>();
+  for (const user of seed.users) {
+    if (ids.has(user.user_id)) throw new SeedError(`Invalid seed: duplicate user_id "${user.user_id}"`);
+    ids.add(user.user_id);
+    const main = user.identities[0];
+    if (main && `${main.provider}|${String(main.user_id)}` !== user.user_id) {
+      throw new SeedError(`Invalid seed: the first identity of "${user.user_id}" is not its main identity`);
+    }
+  }
+  return seed;
+}
+
+/** The bundled default seed (also exported as `@idlink/emulator/seed.json`). */
+export function defaultSeed(): Seed {
+  return structuredClone(defaultSeedJson) as Seed;
+}
+
+/** Every secret-ish value a seed holds (client secrets, IdP tokens), so a test can assert none is ever printed. */
+export function seedSecrets(seed: Seed = defaultSeed()): string[] {
+  const secrets = new Set<string>();
+  for (const client of seed.clients) if (client.client_secret) secrets.add(client.client_secret);
+  for (const user of seed.users) {
+    for (const identity of user.identities) {
+      for (const value of [identity.access_token, identity.access_token_secret, identity.refresh_token]) {
+        if (value) secrets.add(value);
+      }
+    }
+  }
+  return [...secrets];
+}

@@ -1,0 +1,302 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { ApiError, OAuthError, reasonPhrase } from "./errors.ts";
+import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
+import { createSigningKeys } from "./keys.ts";
+import { defaultRateLimit, type RateLimit, TokenBucket } from "./rate-limit.ts";
+import { type Reply, type RequestContext, Router, splitPath } from "./router.ts";
+import { type AuthenticationDeps, loginAs, registerAuthenticationRoutes } from "./routes/authentication.ts";
+import { registerManagementRoutes } from "./routes/management.ts";
+import { defaultSeed, type Seed, type User } from "./seed.ts";
+import { Store } from "./store.ts";
+import { signToken, type TokenContext } from "./tokens.ts";
+
+export interface EmulatorOptions {
+  /** The tenant to start from; defaults to the bundled seed (`@idlink/emulator/seed.json`). */
+  seed?: Seed;
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  /** Token bucket of the Management API; defaults to a paid tenant's (burst 50, 16.7/s); false disables it. */
+  rateLimit?: RateLimit | false;
+  faults?: Faults;
+  /** Browser origins allowed by CORS (e.g. the web demo's). */
+  corsOrigins?: string[];
+  /** Lifetime of every token the emulator mints; defaults to 86400 seconds, as Auth0's Management tokens. */
+  tokenTtlSeconds?: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  /** The path as received, still percent-encoded, without the query string. */
+  path: string;
+  /** The raw query string, without "?" ("" when none). */
+  query: string;
+  /** 0 when the connection was dropped by a fault. */
+  status: number;
+  /** Epoch milliseconds at which the answer was sent (or the socket dropped). */
+  at: number;
+}
+
+export interface EmulatorState {
+  getUser(id: string): User | undefined;
+  listUsers(): User[];
+  /** Restores the tenant to `seed` (default: the seed it started with) and forgets recorded requests. */
+  reset(seed?: Seed): void;
+  requests: RequestRecord[];
+}
+
+export interface MintTokenOptions {
+  scopes: string[];
+  sub?: string;
+  azp?: string;
+  expiresIn?: number;
+}
+
+export interface Emulator {
+  /** "http://127.0.0.1:PORT", no trailing slash. */
+  url: string;
+  /** url + "/". */
+  issuer: string;
+  /** issuer + "api/v2/". */
+  managementAudience: string;
+  stop(): Promise<void>;
+  state: EmulatorState;
+  setFaults(faults: Faults): void;
+  setRateLimit(rateLimit: RateLimit | false): void;
+  /** A valid Management API token with these scopes (by default for the first M2M client of the seed). */
+  mintToken(options: MintTokenOptions): Promise<string>;
+  /** The dev login: a user's ID token (aud = the seed's SPA client) and Management access token. */
+  login(userId: string): Promise<{ id_token: string; access_token: string; expires_in: number }>;
+}
+
+const maxBodyBytes = 1024 * 1024;
+const exposedHeaders = "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after";
+const badGatewayPage =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > maxBodyBytes ? undefined : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function errorReply(error: unknown): Reply {
+  if (error instanceof ApiError) return { status: error.status, body: error.toBody() };
+  if (error instanceof OAuthError) {
+    return { status: error.status, body: { error: error.error, error_description: error.description } };
+  }
+  return {
+    status: 500,
+    body: { statusCode: 500, error: "Internal Server Error", message: "Internal error" },
+  };
+}
+
+/** Starts a local Auth0 tenant for the account-linking endpoints on 127.0.0.1. */
+export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  let initialSeed = options.seed ?? defaultSeed();
+  const store = new Store(initialSeed);
+  const keys = await createSigningKeys();
+  const tokens: TokenContext = {
+    keys,
+    issuer: "",
+    managementAudience: "",
+    ttlSeconds: options.tokenTtlSeconds ?? 86_400,
+  };
+  const deps: AuthenticationDeps = { store, tokens };
+  const router = new Router();
+  registerAuthenticationRoutes(router, deps);
+  registerManagementRoutes(router, deps);
+
+  let bucket: TokenBucket | undefined =
+    options.rateLimit === false ? undefined : new TokenBucket(options.rateLimit ?? defaultRateLimit);
+  const faults = new FaultInjector(options.faults);
+  const corsOrigins = new Set(options.corsOrigins ?? []);
+  const requests: RequestRecord[] = [];
+  const sockets = new Set<Socket>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const rawUrl = req.url ?? "/";
+    const queryAt = rawUrl.indexOf("?");
+    const rawPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+    const rawQuery = queryAt === -1 ? "" : rawUrl.slice(queryAt + 1);
+    const record = (status: number): void => {
+      requests.push({ method, path: rawPath, query: rawQuery, status, at: Date.now() });
+    };
+    const drop = () => {
+      record(0);
+      req.socket.destroy();
+    };
+    const headers: Record<string, string> = {};
+    const send = (reply: Reply, fault?: FaultAfter) => {
+      if (fault === "drop") return drop();
+      const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
+      const body = fault === "malformed" ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
+      const contentType =
+        reply.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" };
+      res.writeHead(reply.status, { ...headers, ...contentType, ...reply.headers });
+      res.end(body);
+      record(reply.status);
+    };
+
+    const origin = req.headers.origin;
+    if (origin !== undefined && corsOrigins.has(origin)) {
+      Object.assign(headers, { "access-control-allow-origin": origin, vary: "Origin" });
+      headers["access-control-expose-headers"] = exposedHeaders;
+    }
+    if (method === "OPTIONS") {
+      if (!headers["access-control-allow-origin"]) return send({ status: 403 });
+      return send({
+        status: 204,
+        headers: {
+          "access-control-allow-methods": "GET, POST, PATCH, DELETE, OPTIONS",
+          "access-control-allow-headers":
+            req.headers["access-control-request-headers"] ?? "authorization, content-type",
+          "access-control-max-age": "600",
+        },
+      });
+    }
+
+    const body = await readBody(req);
+    const isManagement = rawPath === "/api/v2" || rawPath.startsWith("/api/v2/");
+    if (isManagement) {
+      if (bucket) {
+        const decision = bucket.take();
+        Object.assign(headers, decision.headers);
+        if (!decision.allowed) return send(tooManyRequests(bucket, decision.retryAfterSeconds));
+      }
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      const fault = faults.before();
+      if (fault === "drop") return drop();
+      if (fault === "error500" || fault === "error503") {
+        return send(errorReplyFor(fault));
+      }
+      if (fault === "html") {
+        res.writeHead(502, { ...headers, "content-type": "text/html" });
+        res.end(badGatewayPage);
+        return record(502);
+      }
+    }
+    if (body === undefined)
+      return send(
+        errorReply(new ApiError(413, "Payload content length greater than maximum allowed: 1048576")),
+      );
+
+    const segments = splitPath(rawPath);
+    if (!segments) return send(errorReply(new ApiError(400, "Invalid request URI")));
+    const route = router.match(method, segments);
+    if (!route) return send(errorReply(new ApiError(404, "Not Found")));
+    const context: RequestContext = {
+      method,
+      rawPath,
+      segments,
+      query: new URLSearchParams(rawQuery),
+      headers: req.headers,
+      body,
+    };
+    let reply: Reply;
+    try {
+      reply = await route.handler(context, route.params);
+    } catch (error) {
+      reply = errorReply(error);
+    }
+    send(reply, isManagement ? faults.after() : undefined);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+        res.end(JSON.stringify(errorReply(error).body));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  tokens.issuer = `${url}/`;
+  tokens.managementAudience = `${url}/api/v2/`;
+  const defaultAzp = store.clients.find((c) => c.app_type === "non_interactive")?.client_id ?? "idlink-admin";
+
+  return {
+    url,
+    issuer: tokens.issuer,
+    managementAudience: tokens.managementAudience,
+    state: {
+      getUser: (id) => store.getUser(id),
+      listUsers: () => store.listUsers(),
+      reset(seed) {
+        if (seed) initialSeed = seed;
+        store.reset(initialSeed);
+        requests.length = 0;
+      },
+      requests,
+    },
+    setFaults: (next) => faults.set(next),
+    setRateLimit(next) {
+      bucket = next === false ? undefined : new TokenBucket(next);
+    },
+    mintToken({ scopes, azp = defaultAzp, sub = `${azp}@clients`, expiresIn }) {
+      const gty = sub.endsWith("@clients") ? { gty: "client-credentials" } : {};
+      return signToken(tokens, {
+        sub,
+        aud: tokens.managementAudience,
+        ...(expiresIn === undefined ? {} : { expiresIn }),
+        claims: { azp, scope: scopes.join(" "), ...gty },
+      });
+    },
+    login: (userId) => loginAs(deps, userId),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function errorReplyFor(fault: "error500" | "error503"): Reply {
+  const status = fault === "error500" ? 500 : 503;
+  return { status, body: { statusCode: status, error: reasonPhrase(status), message: reasonPhrase(status) } };
+}
+
+// Auth0's 429; custom rate-limit policies answer the OAuth-style body with Retry-After instead.
+function tooManyRequests(bucket: TokenBucket, retryAfterSeconds: number): Reply {
+  if (bucket.limit.mode === "custom") {
+    return {
+      status: 429,
+      headers: { "retry-after": String(retryAfterSeconds) },
+      body: { error: "too_many_requests", error_description: "Rate limit exceeded, try again later." },
+    };
+  }
+  return {
+    status: 429,
+    body: {
+      statusCode: 429,
+      error: "Too Many Requests",
+      message: "Global limit has been reached",
+      errorCode: "too_many_requests",
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { type Client, type Connection, type Identity, parseSeed, type Seed, type User } from "./seed.ts";
+
+// The attributes Auth0 keeps under `profileData` when a user becomes a linked identity.
+const profileKeys = [
+  "email",
+  "email_verified",
+  "name",
+  "username",
+  "given_name",
+  "family_name",
+  "nickname",
+  "picture",
+  "locale",
+  "phone_number",
+  "phone_verified",
+] as const;
+
+const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as const;
+
+export const fullId = (identity: Pick<Identity, "provider" | "user_id">): string =>
+  `${identity.provider}|${String(identity.user_id)}`;
+
+/** One inspectable tenant: connections, clients and users, with Auth0's link/unlink semantics. */
+export class Store {
+  private users = new Map<string, User>();
+  clients: Client[] = [];
+  connections: Connection[] = [];
+
+  constructor(seed: Seed) {
+    this.reset(seed);
+  }
+
+  reset(seed: Seed): void {
+    const parsed = parseSeed(structuredClone(seed));
+    this.clients = parsed.clients;
+    this.connections = parsed.connections;
+    this.users = new Map(parsed.users.map((user) => [user.user_id, user]));
+  }
+
+  getUser(id: string): User | undefined {
+    const user = this.users.get(id);
+    return user && structuredClone(user);
+  }
+
+  listUsers(): User[] {
+    return [...this.users.values()].map((user) => structuredClone(user));
+  }
+
+  usersByEmail(email: string): User[] {
+    return this.listUsers().filter((user) => user.email === email);
+  }
+
+  /** The primary holding `id` as a linked (non-main) identity. */
+  linkedOwner(id: string): User | undefined {
+    for (const user of this.users.values()) {
+      if (user.identities.slice(1).some((identity) => fullId(identity) === id)) return structuredClone(user);
+    }
+    return undefined;
+  }
+
+  /** Moves the secondary and every identity it holds into the primary; the secondary's metadata is discarded. */
+  link(primaryId: string, secondaryId: string): Identity[] {
+    const primary = this.users.get(primaryId);
+    const secondary = this.users.get(secondaryId);
+    if (!primary || !secondary) throw new Error(`link: unknown user ${primary ? secondaryId : primaryId}`);
+    const [main, ...others] = secondary.identities;
+    if (!main) throw new Error(`link: ${secondaryId} has no identity`);
+    const profileData: Record<string, unknown> = {};
+    for (const key of profileKeys) if (secondary[key] !== undefined) profileData[key] = secondary[key];
+    primary.identities.push({ ...main, profileData }, ...others);
+    primary.updated_at = new Date().toISOString();
+    this.users.delete(secondaryId);
+    return structuredClone(primary.identities);
+  }
+
+  /** Removes a linked identity and recreates it as a standalone user with no metadata. */
+  unlink(primaryId: string, provider: string, userId: string): Identity[] {
+    const primary = this.users.get(primaryId);
+    if (!primary) return [];
+    const index = primary.identities.findIndex(
+      (identity, i) => i > 0 && identity.provider === provider && String(identity.user_id) === userId,
+    );
+    const removed = primary.identities[index];
+    if (index < 1 || !removed) return structuredClone(primary.identities);
+    primary.identities.splice(index, 1);
+    const now = new Date().toISOString();
+    primary.updated_at = now;
+    const { profileData, ...identity } = removed;
+    const standalone: User = {
+      ...profileData,
+      user_id: fullId(identity),
+      identities: [identity],
+      created_at: now,
+      updated_at: now,
+    };
+    this.users.set(standalone.user_id, standalone);
+    return structuredClone(primary.identities);
+  }
+
+  /** Merges top-level metadata keys; a key set to null is removed. */
+  patchMetadata(
+    id: string,
+    patch: Partial<Record<"user_metadata" | "app_metadata", Record<string, unknown>>>,
+  ): User {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`patch: unknown user ${id}`);
+    for (const field of ["user_metadata", "app_metadata"] as const) {
+      const changes = patch[field];
+      if (!changes) continue;
+      const merged: Record<string, unknown> = { ...user[field] };
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null) delete merged[key];
+        else merged[key] = value;
+      }
+      user[field] = merged;
+    }
+    user.updated_at = new Date().toISOString();
+    return structuredClone(user);
+  }
+}
+
+/** A user as the Management API shows it: IdP tokens only for callers holding `read:user_idp_tokens`. */
+export function presentUser(user: User, withIdpTokens: boolean): User {
+  return { ...user, identities: presentIdentities(user.identities, withIdpTokens) };
+}
+
+export function presentIdentities(identities: Identity[], withIdpTokens: boolean): Identity[] {
+  if (withIdpTokens) return identities;
+  return identities.map((identity) => {
+    const copy: Identity = { ...identity };
+    for (const key of idpTokenKeys) delete copy[key];
+    return copy;
+  });
+}
