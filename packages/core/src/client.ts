@@ -1,0 +1,210 @@
+import createClient from "openapi-fetch";
+import { tenantOrigin } from "./domain.ts";
+import { ManagementApiError, type RateLimitState, ValidationError } from "./errors.ts";
+import type { components, paths } from "./generated/management-api.ts";
+import { redactText } from "./redact.ts";
+import { type LinkRequest, parseLinkRequest } from "./rules.ts";
+import {
+  type CallContext,
+  createTransport,
+  type FetchLike,
+  type RetryOptions,
+  retryDelay,
+} from "./transport.ts";
+import { checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
+
+export type User = components["schemas"]["User"];
+export type UserIdentity = components["schemas"]["UserIdentity"];
+export type Metadata = components["schemas"]["Metadata"];
+
+export interface ManagementClientOptions {
+  /** `tenant.auth0.com`, `https://tenant.auth0.com`, or the emulator's `http://127.0.0.1:PORT`. */
+  domain: string;
+  /** A Management API token; or give `getToken`. */
+  token?: string;
+  /** Called before each request (cache inside it, as `getManagementToken` does). */
+  getToken?: () => string | Promise<string>;
+  /** Defaults to the global fetch. */
+  fetch?: FetchLike;
+  retry?: RetryOptions;
+  /** Per attempt, in ms. Default 30 000. */
+  timeoutMs?: number;
+  userAgent?: string;
+  /** Aborts every call of this client. */
+  signal?: AbortSignal;
+}
+
+/** A typed client for the Management API operations of account linking. */
+export interface ManagementClient {
+  /** Links a secondary into `primaryId`; answers the primary's identities. Validates first: nothing is sent when invalid. */
+  link(primaryId: string, body: LinkRequest | Record<string, unknown>): Promise<UserIdentity[]>;
+  /** Unlinks a secondary (full id or `{provider, user_id}`) from `primaryId`; answers the identities that remain. */
+  unlink(primaryId: string, secondary: string | SecondaryId): Promise<UserIdentity[]>;
+  getUser(id: string): Promise<User>;
+  usersByEmail(email: string): Promise<User[]>;
+  /** PATCH /users/{id} with metadata: Auth0 merges the top-level keys into the stored objects. */
+  updateMetadata(id: string, metadata: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<User>;
+  /** The last x-ratelimit-* headers seen, if any. */
+  readonly rateLimit: RateLimitState | undefined;
+  /** The tenant origin this client talks to. */
+  readonly origin: string;
+}
+
+const linkPath = "/users/{id}/identities";
+const unlinkPath = "/users/{id}/identities/{provider}/{user_id}";
+const userPath = "/users/{id}";
+const byEmailPath = "/users-by-email";
+
+/** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
+export function createManagementClient(options: ManagementClientOptions): ManagementClient {
+  const origin = tenantOrigin(options.domain);
+  const { token, getToken } = options;
+  if (token === undefined && getToken === undefined) {
+    throw new TypeError(
+      "createManagementClient needs token or getToken: a Management API token with update:users",
+    );
+  }
+  const transport = createTransport({
+    fetch: options.fetch ?? ((request) => fetch(request)),
+    retry: options.retry,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  });
+  const api = createClient<paths>({ baseUrl: `${origin}/api/v2` });
+  api.use({
+    async onRequest({ request }) {
+      const bearer = token ?? (await getToken?.());
+      request.headers.set("authorization", `Bearer ${bearer}`);
+      if (options.userAgent) request.headers.set("user-agent", options.userAgent);
+      return request;
+    },
+  });
+
+  async function call<T>(
+    ctx: CallContext,
+    run: (fetch: FetchLike) => Promise<{ data?: T; error?: unknown; response: Response }>,
+  ): Promise<T> {
+    const fullPath = `/api/v2${ctx.path}`;
+    const context = { ...ctx, path: fullPath };
+    let result: { data?: T; error?: unknown; response: Response };
+    try {
+      result = await run((request) => transport.send(request, context));
+    } catch (error) {
+      if (error instanceof SyntaxError) throw invalidBody(context, 200);
+      throw error;
+    }
+    const { data, error, response } = result;
+    if (response.ok && data !== undefined) return data;
+    if (response.ok) throw invalidBody(context, response.status);
+    throw toApiError(context, response, error);
+  }
+
+  return {
+    get rateLimit() {
+      return transport.rateLimit;
+    },
+    origin,
+
+    link(primaryId, body) {
+      const issues = checkUserId(primaryId, "primary");
+      const parsed = parseLinkRequest(body, { primary: primaryId });
+      if (!parsed.ok) issues.push(...parsed.issues);
+      if (issues.length > 0 || !parsed.ok) return Promise.reject(new ValidationError(issues, "link request"));
+      return call({ operation: "Link", method: "POST", path: linkPath }, (fetch) =>
+        api.POST(linkPath, { params: { path: { id: primaryId } }, body: parsed.body, fetch }),
+      );
+    },
+
+    unlink(primaryId, secondary) {
+      try {
+        const issues = checkUserId(primaryId, "primary");
+        if (issues.length > 0) throw new ValidationError(issues, "unlink request");
+        const { provider, user_id } = typeof secondary === "string" ? parseUserId(secondary) : secondary;
+        const secondaryIssues = checkUserId(String(user_id), "user_id");
+        if (`${provider}|${user_id}` === primaryId) {
+          secondaryIssues.push({
+            path: "secondary",
+            message: "Auth0 cannot remove the main identity — name a linked secondary",
+          });
+        }
+        if (secondaryIssues.length > 0) throw new ValidationError(secondaryIssues, "unlink request");
+        return call({ operation: "Unlink", method: "DELETE", path: unlinkPath }, (fetch) =>
+          api.DELETE(unlinkPath, {
+            params: { path: { id: primaryId, provider, user_id: String(user_id) } },
+            fetch,
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+
+    getUser(id) {
+      const issues = checkUserId(id, "user");
+      if (issues.length > 0) return Promise.reject(new ValidationError(issues, "user id"));
+      return call({ operation: "Get user", method: "GET", path: userPath }, (fetch) =>
+        api.GET(userPath, { params: { path: { id } }, fetch }),
+      );
+    },
+
+    usersByEmail(email) {
+      if (typeof email !== "string" || !email.includes("@") || email.trim() !== email) {
+        return Promise.reject(
+          new ValidationError(
+            [
+              {
+                path: "email",
+                message: "email must be an address like jane@example.com (exact, case-sensitive)",
+              },
+            ],
+            "email",
+          ),
+        );
+      }
+      return call({ operation: "Users by email", method: "GET", path: byEmailPath }, (fetch) =>
+        api.GET(byEmailPath, { params: { query: { email } }, fetch }),
+      );
+    },
+
+    updateMetadata(id, metadata) {
+      const issues = checkUserId(id, "user");
+      if (Object.keys(metadata).length === 0) {
+        issues.push({ path: "metadata", message: "nothing to update — pass user_metadata or app_metadata" });
+      }
+      if (issues.length > 0) return Promise.reject(new ValidationError(issues, "metadata update"));
+      return call({ operation: "Update user", method: "PATCH", path: userPath }, (fetch) =>
+        api.PATCH(userPath, { params: { path: { id } }, body: metadata, fetch }),
+      );
+    },
+  };
+}
+
+function invalidBody(ctx: CallContext, status: number): ManagementApiError {
+  return new ManagementApiError({
+    ...ctx,
+    status,
+    error: "invalid_response",
+    message: "Auth0 answered with a body that is not the JSON expected",
+  });
+}
+
+function toApiError(ctx: CallContext, response: Response, body: unknown): ManagementApiError {
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? redactText(v) : undefined);
+  const message =
+    text(fields.message) ??
+    text(fields.error_description) ??
+    (typeof body === "string" && body.trim().startsWith("<")
+      ? "Auth0 answered with an HTML page"
+      : undefined) ??
+    (response.statusText || "no message");
+  return new ManagementApiError({
+    ...ctx,
+    status: response.status,
+    error: text(fields.error) ?? response.statusText ?? "error",
+    errorCode: text(fields.errorCode),
+    message,
+    retryAfter:
+      response.status === 429 ? Math.ceil((retryDelay(response.headers, Date.now()) ?? 0) / 1000) : undefined,
+  });
+}

@@ -1,0 +1,56 @@
+export {
+  createManagementClient,
+  type ManagementClient,
+  type ManagementClientOptions,
+  type Metadata,
+  type User,
+  type UserIdentity,
+} from "./client.ts";
+export { managementAudience, tenantOrigin } from "./domain.ts";
+export {
+  type Issue,
+  ManagementApiError,
+  NetworkError,
+  OutcomeUnknownError,
+  type RateLimitState,
+  ValidationError,
+} from "./errors.ts";
+export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
+export {
+  type AccountSummary,
+  type IdentitySummary,
+  type LinkPlan,
+  mergeMetadata,
+  planLink,
+  summarizeIdentity,
+} from "./plan.ts";
+export { REDACTED, redact, redactText } from "./redact.ts";
+export {
+  type IdentityLinkRequest,
+  IdentityLinkRequestSchema,
+  type LinkRequest,
+  LinkRequestSchema,
+  type LinkUserIdentityRequestContent,
+  type ParseLinkRequestResult,
+  parseLinkRequest,
+  type TokenLinkRequest,
+  TokenLinkRequestSchema,
+} from "./rules.ts";
+export {
+  type CallerToken,
+  getManagementToken,
+  type ManagementTokenOptions,
+  type PreflightResult,
+  preflightLink,
+} from "./tokens.ts";
+export { type FetchLike, type RetryOptions, readRateLimit, retryDelay } from "./transport.ts";
+export {
+  checkNotSelfLink,
+  checkUserId,
+  fullUserId,
+  isProvider,
+  type Provider,
+  parseUserId,
+  providers,
+  type SecondaryId,
+} from "./user-id.ts";

@@ -1,0 +1,184 @@
+import { decodeJwt } from "jose";
+import type { ManagementClient, Metadata, User, UserIdentity } from "./client.ts";
+import { type Issue, ManagementApiError, ValidationError } from "./errors.ts";
+import type { LinkRequest } from "./rules.ts";
+import { fullUserId } from "./user-id.ts";
+
+/** An identity as a plan shows it: no tokens, no profile data. */
+export interface IdentitySummary {
+  id: string;
+  provider: string;
+  connection: string;
+}
+
+export interface AccountSummary {
+  user_id: string;
+  email: string | undefined;
+  email_verified: boolean | undefined;
+  identities: IdentitySummary[];
+}
+
+/** What linking a secondary into a primary will do, read before anything changes. */
+export interface LinkPlan {
+  primary: AccountSummary;
+  secondary: AccountSummary;
+  /** The primary's identities after the link: its own, then all of the secondary's. */
+  identitiesAfter: IdentitySummary[];
+  /** The secondary's metadata, which Auth0 discards when linking (merge it first if it matters). */
+  discarded: { user_metadata: Metadata; app_metadata: Metadata };
+  /** user_metadata keys of the secondary that `mergeMetadata` would add to the primary. */
+  mergeableKeys: string[];
+  /** Things a person should know before confirming. */
+  warnings: string[];
+  /** Reasons the link cannot go ahead. */
+  blockers: Issue[];
+}
+
+/**
+ * Reads both users and describes what linking will do: resulting identities, metadata that will be discarded,
+ * unverified or differing emails. For the token variant the secondary comes from `link_with`'s claims when the
+ * caller may not read it. Changes nothing.
+ */
+export async function planLink(
+  client: ManagementClient,
+  primaryId: string,
+  body: LinkRequest,
+): Promise<LinkPlan> {
+  const primaryUser = await client.getUser(primaryId);
+  const secondaryId = "link_with" in body ? subjectOf(body.link_with) : fullUserId(body);
+  const blockers: Issue[] = [];
+  let secondaryUser: User | undefined;
+  try {
+    secondaryUser = await client.getUser(secondaryId);
+  } catch (error) {
+    if (!(error instanceof ManagementApiError) || (error.status !== 404 && error.status !== 403)) throw error;
+    if (error.status === 404) {
+      const linked = (primaryUser.identities ?? []).some((i) => fullUserId(i) === secondaryId);
+      blockers.push({
+        path: "secondary",
+        message: linked
+          ? `${secondaryId} is already linked to ${primaryId} — nothing to do`
+          : `${secondaryId} does not exist — check the id (provider|id)`,
+      });
+    }
+  }
+  const primary = summarize(primaryUser, primaryId);
+  const secondary = secondaryUser
+    ? summarize(secondaryUser, secondaryId)
+    : fromClaims(secondaryId, "link_with" in body ? body.link_with : undefined);
+  if (secondaryId === primaryId) {
+    blockers.push({
+      path: "secondary",
+      message: "the secondary is the primary itself — pick the other account to link",
+    });
+  }
+  const warnings: string[] = [];
+  for (const [role, account] of [
+    ["primary", primary],
+    ["secondary", secondary],
+  ] as const) {
+    if (account.email !== undefined && account.email_verified !== true) {
+      warnings.push(
+        `the ${role}'s email ${account.email} is not verified — Auth0 advises linking only accounts whose emails are verified and whose owners have signed in to both`,
+      );
+    }
+  }
+  if (primary.email && secondary.email && primary.email.toLowerCase() !== secondary.email.toLowerCase()) {
+    warnings.push(
+      `the emails differ (${primary.email} and ${secondary.email}) — make sure one person owns both accounts`,
+    );
+  }
+  if (secondary.identities.length > 1) {
+    warnings.push(
+      `the secondary has ${secondary.identities.length} identities; all of them move to the primary`,
+    );
+  }
+  const discarded = {
+    user_metadata: secondaryUser?.user_metadata ?? {},
+    app_metadata: secondaryUser?.app_metadata ?? {},
+  };
+  const mergeableKeys = Object.keys(discarded.user_metadata).filter(
+    (k) => !Object.hasOwn(primaryUser.user_metadata ?? {}, k),
+  );
+  if (Object.keys(discarded.user_metadata).length + Object.keys(discarded.app_metadata).length > 0) {
+    warnings.push(
+      `the secondary's metadata will be discarded (user_metadata: ${keyList(discarded.user_metadata)}; app_metadata: ${keyList(discarded.app_metadata)})`,
+    );
+  }
+  return {
+    primary,
+    secondary,
+    identitiesAfter: [...primary.identities, ...secondary.identities],
+    discarded,
+    mergeableKeys,
+    warnings,
+    blockers,
+  };
+}
+
+/**
+ * Copies the secondary's user_metadata keys that the primary lacks onto the primary (the primary wins), since
+ * Auth0 discards the secondary's metadata on link. Returns the keys added; sends nothing when there are none.
+ */
+export async function mergeMetadata(
+  client: ManagementClient,
+  primaryId: string,
+  secondaryId: string,
+): Promise<string[]> {
+  const [primary, secondary] = await Promise.all([client.getUser(primaryId), client.getUser(secondaryId)]);
+  const mine = primary.user_metadata ?? {};
+  const additions = Object.fromEntries(
+    Object.entries(secondary.user_metadata ?? {}).filter(([k]) => !Object.hasOwn(mine, k)),
+  );
+  const keys = Object.keys(additions);
+  if (keys.length > 0) await client.updateMetadata(primaryId, { user_metadata: additions });
+  return keys;
+}
+
+function summarize(user: User, fallbackId: string): AccountSummary {
+  return {
+    user_id: user.user_id ?? fallbackId,
+    email: user.email,
+    email_verified: user.email_verified,
+    identities: (user.identities ?? []).map(summarizeIdentity),
+  };
+}
+
+/** An identity without its tokens or profile data. */
+export function summarizeIdentity(identity: UserIdentity): IdentitySummary {
+  return { id: fullUserId(identity), provider: identity.provider, connection: identity.connection };
+}
+
+function fromClaims(id: string, idToken: string | undefined): AccountSummary {
+  const claims = idToken ? decodeJwt(idToken) : {};
+  const bar = id.indexOf("|");
+  return {
+    user_id: id,
+    email: typeof claims.email === "string" ? claims.email : undefined,
+    email_verified: typeof claims.email_verified === "boolean" ? claims.email_verified : undefined,
+    identities: [{ id, provider: id.slice(0, bar), connection: "" }],
+  };
+}
+
+function subjectOf(idToken: string): string {
+  try {
+    const sub = decodeJwt(idToken).sub;
+    if (sub) return sub;
+  } catch {
+    // reported below
+  }
+  throw new ValidationError(
+    [
+      {
+        path: "link_with",
+        message: "link_with is not an ID token with a sub claim — pass the secondary's ID token",
+      },
+    ],
+    "link request",
+  );
+}
+
+function keyList(m: Metadata): string {
+  const keys = Object.keys(m);
+  return keys.length === 0 ? "none" : keys.join(", ");
+}

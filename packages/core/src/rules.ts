@@ -1,0 +1,148 @@
+import { z } from "zod";
+import type { Issue } from "./errors.ts";
+import type { components } from "./generated/management-api.ts";
+import { checkNotSelfLink, type Provider, providers, truncate } from "./user-id.ts";
+
+/** The request body of link, exactly as the fragment types it. */
+export type LinkUserIdentityRequestContent = components["schemas"]["LinkUserIdentityRequestContent"];
+
+const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
+const identityFields = ["provider", "user_id", "connection_id"] as const;
+const knownFields: ReadonlySet<string> = new Set(["link_with", ...identityFields]);
+
+/** The token variant: the secondary's ID token, alone. */
+export const TokenLinkRequestSchema = z.strictObject({
+  link_with: z
+    .string({ error: "link_with must be a string: the secondary account's ID token (a JWT)" })
+    .min(1, "link_with must not be empty — pass the secondary account's ID token"),
+});
+
+const ProviderSchema = z.enum(providers as unknown as readonly [Provider, ...Provider[]], {
+  error: (issue) =>
+    issue.input === undefined
+      ? "provider is required with user_id — the part before the first | of the secondary's id, e.g. google-oauth2"
+      : issue.input === ""
+        ? "provider must not be empty — use the part before the first | of the secondary's id, e.g. google-oauth2"
+        : typeof issue.input === "string"
+          ? `provider "${truncate(issue.input)}" is not an Auth0 identity provider — e.g. auth0, google-oauth2, github, samlp`
+          : "provider must be a string naming an identity provider, e.g. google-oauth2",
+});
+
+const userIdHint = "the part after the first | of the secondary's id";
+const UserIdSchema = z.union(
+  [
+    z.string().min(1, `user_id must not be empty — use ${userIdHint}`),
+    z.number().refine(Number.isInteger, `user_id must be a string or a whole number — ${userIdHint}`),
+  ],
+  {
+    error: (issue) =>
+      issue.input === undefined
+        ? `user_id is required with provider — ${userIdHint}`
+        : `user_id must be a string or an integer — ${userIdHint}`,
+  },
+);
+
+const ConnectionIdSchema = z
+  .string({ error: "connection_id must be a string like con_ followed by 16 letters or digits" })
+  .refine((v) => v.length > 0, {
+    message:
+      "connection_id must not be empty — leave it out unless the secondary is in one of several database connections",
+    abort: true,
+  })
+  .refine((v) => connectionIdPattern.test(v), {
+    message: "connection_id must look like con_ followed by 16 letters or digits",
+  });
+
+/** The identity variant: the secondary's provider and user_id, and optionally its connection. */
+export const IdentityLinkRequestSchema = z
+  .strictObject({
+    provider: ProviderSchema,
+    user_id: UserIdSchema,
+    connection_id: ConnectionIdSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    // A full id pasted into user_id ("google-oauth2|123") is the everyday slip; Auth0 would answer "not found".
+    if (typeof body.user_id === "string" && body.user_id.startsWith(`${body.provider}|`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["user_id"],
+        message: `user_id must be the part after the first | (${truncate(body.user_id.slice(body.provider.length + 1))}), not the full id`,
+      });
+    }
+  });
+
+/** Either variant. Use `parseLinkRequest` for messages that name the field and the fix. */
+export const LinkRequestSchema = z.union([TokenLinkRequestSchema, IdentityLinkRequestSchema]);
+
+export type TokenLinkRequest = z.infer<typeof TokenLinkRequestSchema>;
+export type IdentityLinkRequest = z.infer<typeof IdentityLinkRequestSchema>;
+export type LinkRequest = z.infer<typeof LinkRequestSchema>;
+
+export type ParseLinkRequestResult =
+  | { ok: true; variant: "token"; body: TokenLinkRequest }
+  | { ok: true; variant: "identity"; body: IdentityLinkRequest }
+  | { ok: false; issues: Issue[] };
+
+/**
+ * Validates a link body against Auth0's schema and the rules it states only in prose (one variant at a time, no
+ * empty strings, provider with user_id). Never throws; the issues name the field and the fix.
+ * With `primary`, also rejects linking the primary into itself.
+ */
+export function parseLinkRequest(input: unknown, options: { primary?: string } = {}): ParseLinkRequestResult {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    return fail(
+      "body",
+      "the body must be a JSON object: { link_with } or { provider, user_id, connection_id? }",
+    );
+  }
+  const keys = Object.keys(input);
+  if (keys.length === 0) {
+    return fail(
+      "body",
+      "the body is empty — send link_with (the secondary's ID token), or provider and user_id",
+    );
+  }
+  const issues: Issue[] = keys
+    .filter((k) => !knownFields.has(k))
+    .map((k) => ({
+      path: k,
+      message: `${truncate(k)} is not a field of this request — send link_with, or provider, user_id and connection_id`,
+    }));
+  const record = input as Record<string, unknown>;
+  const mixed = keys.includes("link_with") && identityFields.some((f) => keys.includes(f));
+  if (mixed) {
+    issues.push({
+      path: "link_with",
+      message: "link_with cannot be combined with provider, user_id or connection_id — send one variant",
+    });
+  }
+  const pick = (fields: readonly string[]) =>
+    Object.fromEntries(fields.filter((f) => Object.hasOwn(record, f)).map((f) => [f, record[f]]));
+  const isToken = keys.includes("link_with");
+  // On a mixed body the link_with issue above stands for that field; the identity fields are still checked.
+  const token =
+    isToken && !mixed ? TokenLinkRequestSchema.safeParse(pick(["link_with"]), reportInput) : undefined;
+  const identity =
+    !isToken || mixed ? IdentityLinkRequestSchema.safeParse(pick(identityFields), reportInput) : undefined;
+  for (const result of [token, identity]) {
+    if (result && !result.success) {
+      for (const i of result.error.issues) {
+        if (mixed && i.input === undefined) continue; // "required" noise on a mixed body
+        issues.push({ path: i.path.map(String).join(".") || "body", message: i.message });
+      }
+    }
+  }
+  if (!isToken && identity?.success && options.primary !== undefined) {
+    issues.push(...checkNotSelfLink(options.primary, identity.data));
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  if (token?.success) return { ok: true, variant: "token", body: token.data };
+  if (identity?.success) return { ok: true, variant: "identity", body: identity.data };
+  return fail("body", "the body matches neither variant — send link_with, or provider and user_id");
+}
+
+const reportInput = { reportInput: true } as const;
+
+function fail(path: string, message: string): ParseLinkRequestResult {
+  return { ok: false, issues: [{ path, message }] };
+}

@@ -1,0 +1,169 @@
+import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
+
+export type FetchLike = (input: Request) => Promise<Response>;
+
+export interface RetryOptions {
+  /** Retries after a 429 (any method) or, for reads, after a 5xx or network error. Default 4. */
+  maxRetries?: number;
+  /** The most a call may spend waiting between attempts, in ms. Default 60 000. */
+  maxWaitMs?: number;
+  /** First backoff for reads after a 5xx or network error, doubled each time. Default 250 ms. */
+  baseDelayMs?: number;
+  /** Waits `ms`; injectable so unit tests need not sleep. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface CallContext {
+  operation: string;
+  method: string;
+  path: string;
+}
+
+export interface Transport {
+  send(request: Request, context: CallContext): Promise<Response>;
+  readonly rateLimit: RateLimitState | undefined;
+}
+
+const unsafeMethods = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
+/**
+ * Sends requests with Auth0's rate limit in mind: one 429 pauses every call of this transport until the bucket
+ * refills (Retry-After, else x-ratelimit-reset, plus jitter), within a total wait cap. Writes are never repeated
+ * after a 5xx, a timeout or a dropped connection: they may have been applied.
+ */
+export function createTransport(options: {
+  fetch: FetchLike;
+  retry?: RetryOptions | undefined;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  now?: () => number;
+}): Transport {
+  const maxRetries = options.retry?.maxRetries ?? 4;
+  const maxWaitMs = options.retry?.maxWaitMs ?? 60_000;
+  const baseDelayMs = options.retry?.baseDelayMs ?? 250;
+  const sleep = options.retry?.sleep ?? defaultSleep;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  let rateLimit: RateLimitState | undefined;
+  let pausedUntil = 0;
+
+  async function send(request: Request, ctx: CallContext): Promise<Response> {
+    const unsafe = unsafeMethods.has(ctx.method);
+    let waited = 0;
+    for (let attempt = 0; ; attempt++) {
+      const pause = pausedUntil - now();
+      if (pause > 0) {
+        waited += pause;
+        await sleep(pause, options.signal);
+      }
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let response: Response;
+      try {
+        response = await options.fetch(new Request(request.clone(), { signal }));
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        const reason = timeout.aborted
+          ? `no answer within ${timeoutMs / 1000} s`
+          : describeNetworkError(error);
+        const refused = !timeout.aborted && connectionRefused(error);
+        if (unsafe && !refused) throw new OutcomeUnknownError({ ...ctx, reason });
+        const delay = backoff(attempt);
+        if (attempt >= maxRetries || unsafe || waited + delay > maxWaitMs)
+          throw new NetworkError({ ...ctx, reason });
+        waited += delay;
+        await sleep(delay, options.signal);
+        continue;
+      }
+      rateLimit = readRateLimit(response.headers) ?? rateLimit;
+      if (response.status === 429) {
+        const wait = retryDelay(response.headers, now()) ?? backoff(attempt);
+        const jittered = wait + Math.random() * Math.min(1000, wait * 0.1 + 50);
+        if (attempt >= maxRetries || waited + jittered > maxWaitMs) return response;
+        pausedUntil = Math.max(pausedUntil, now() + jittered);
+        await response.body?.cancel();
+        continue;
+      }
+      if (response.status >= 500) {
+        if (unsafe) {
+          await response.body?.cancel();
+          throw new OutcomeUnknownError({
+            ...ctx,
+            reason: `${response.status} from Auth0`,
+            status: response.status,
+          });
+        }
+        const delay = backoff(attempt);
+        if (attempt >= maxRetries || waited + delay > maxWaitMs) return response;
+        await response.body?.cancel();
+        waited += delay;
+        await sleep(delay, options.signal);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  function backoff(attempt: number): number {
+    return baseDelayMs * 2 ** attempt * (0.5 + Math.random() / 2);
+  }
+
+  return {
+    send,
+    get rateLimit() {
+      return rateLimit;
+    },
+  };
+}
+
+/** The three x-ratelimit-* headers, when all are present and numeric. */
+export function readRateLimit(headers: Headers): RateLimitState | undefined {
+  const limit = Number(headers.get("x-ratelimit-limit") ?? Number.NaN);
+  const remaining = Number(headers.get("x-ratelimit-remaining") ?? Number.NaN);
+  const reset = Number(headers.get("x-ratelimit-reset") ?? Number.NaN);
+  if ([limit, remaining, reset].some((n) => !Number.isFinite(n))) return undefined;
+  return { limit, remaining, reset };
+}
+
+/** How long a 429 asks to wait, in ms: Retry-After (seconds or a date), else x-ratelimit-reset. */
+export function retryDelay(headers: Headers, nowMs: number): number | undefined {
+  const retryAfter = headers.get("retry-after");
+  if (retryAfter !== null) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(retryAfter);
+    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
+  }
+  const reset = Number(headers.get("x-ratelimit-reset") ?? Number.NaN);
+  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs);
+  return undefined;
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code =
+    typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
+  if (code) return `connection failed: ${code}`;
+  return error instanceof Error ? `connection failed: ${error.message}` : "connection failed";
+}
+
+// A refused connection never reached the server, so even a write is known not to have been applied.
+function connectionRefused(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return typeof cause === "object" && cause !== null && "code" in cause && cause.code === "ECONNREFUSED";
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

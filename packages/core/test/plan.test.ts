@@ -1,0 +1,107 @@
+import { describe, expect, test } from "vitest";
+import { createManagementClient, mergeMetadata, planLink, ValidationError } from "../src/index.ts";
+import { json, TOKEN } from "./fetch-recorder.ts";
+
+const users: Record<string, Record<string, unknown>> = {
+  "auth0|1": {
+    user_id: "auth0|1",
+    email: "jane@example.com",
+    email_verified: true,
+    identities: [
+      { provider: "auth0", user_id: "1", connection: "Username-Password-Authentication", isSocial: false },
+    ],
+    user_metadata: { theme: "dark" },
+  },
+  "google-oauth2|2": {
+    user_id: "google-oauth2|2",
+    email: "Jane@Example.com",
+    email_verified: false,
+    identities: [
+      {
+        provider: "google-oauth2",
+        user_id: "2",
+        connection: "google-oauth2",
+        isSocial: true,
+        access_token: "ya29.secret",
+      },
+    ],
+    user_metadata: { theme: "light", locale: "fr" },
+    app_metadata: { plan: "pro" },
+  },
+};
+
+/** A tiny in-memory tenant behind an injected fetch: GET and PATCH /users/{id}. */
+function tenant() {
+  const sent: string[] = [];
+  const fetch = async (request: Request) => {
+    const url = new URL(request.url);
+    sent.push(`${request.method} ${url.pathname}`);
+    const id = decodeURIComponent(url.pathname.replace("/api/v2/users/", ""));
+    const user = users[id];
+    if (!user)
+      return json(404, {
+        statusCode: 404,
+        error: "Not Found",
+        message: "The user does not exist.",
+        errorCode: "inexistent_user",
+      });
+    if (request.method === "PATCH") {
+      const patch = (await request.json()) as { user_metadata: Record<string, unknown> };
+      return json(200, {
+        ...user,
+        user_metadata: { ...(user.user_metadata as object), ...patch.user_metadata },
+      });
+    }
+    return json(200, user);
+  };
+  return { client: createManagementClient({ domain: "t.auth0.com", token: TOKEN, fetch }), sent };
+}
+
+describe("planLink", () => {
+  test("describes identities after, discarded metadata and unverified emails", async () => {
+    const { client, sent } = tenant();
+    const plan = await planLink(client, "auth0|1", { provider: "google-oauth2", user_id: "2" });
+    expect(plan.identitiesAfter.map((i) => i.id)).toEqual(["auth0|1", "google-oauth2|2"]);
+    expect(plan.discarded).toEqual({
+      user_metadata: { theme: "light", locale: "fr" },
+      app_metadata: { plan: "pro" },
+    });
+    expect(plan.mergeableKeys).toEqual(["locale"]);
+    expect(plan.blockers).toEqual([]);
+    expect(plan.warnings.join("\n")).toContain("the secondary's email Jane@Example.com is not verified");
+    expect(plan.warnings.join("\n")).toContain(
+      "will be discarded (user_metadata: theme, locale; app_metadata: plan)",
+    );
+    expect(JSON.stringify(plan)).not.toContain("ya29.secret");
+    expect(sent.every((s) => s.startsWith("GET"))).toBe(true);
+  });
+
+  test("blocks a secondary that does not exist", async () => {
+    const { client } = tenant();
+    const plan = await planLink(client, "auth0|1", { provider: "github", user_id: "404" });
+    expect(plan.blockers).toEqual([
+      { path: "secondary", message: "github|404 does not exist — check the id (provider|id)" },
+    ]);
+  });
+
+  test("rejects a link_with that has no subject", async () => {
+    const { client } = tenant();
+    await expect(planLink(client, "auth0|1", { link_with: "not-a-jwt" })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+});
+
+describe("mergeMetadata", () => {
+  test("adds only the keys the primary lacks", async () => {
+    const { client, sent } = tenant();
+    expect(await mergeMetadata(client, "auth0|1", "google-oauth2|2")).toEqual(["locale"]);
+    expect(sent).toContain("PATCH /api/v2/users/auth0%7C1");
+  });
+
+  test("sends nothing when there is nothing to add", async () => {
+    const { client, sent } = tenant();
+    expect(await mergeMetadata(client, "google-oauth2|2", "auth0|1")).toEqual([]);
+    expect(sent.some((s) => s.startsWith("PATCH"))).toBe(false);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, test } from "vitest";
+import { REDACTED, redact, redactText } from "../src/index.ts";
+
+const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+
+describe("redact", () => {
+  test("replaces secret fields at any depth", () => {
+    const user = {
+      user_id: "github|1",
+      identities: [
+        {
+          provider: "github",
+          user_id: "1",
+          access_token: "gho_abc",
+          refresh_token: "r1",
+          connection: "github",
+        },
+      ],
+      nested: { client_secret: "cs", link_with: "lw", Authorization: "Bearer x" },
+    };
+    expect(redact(user)).toEqual({
+      user_id: "github|1",
+      identities: [
+        {
+          provider: "github",
+          user_id: "1",
+          access_token: REDACTED,
+          refresh_token: REDACTED,
+          connection: "github",
+        },
+      ],
+      nested: { client_secret: REDACTED, link_with: REDACTED, Authorization: REDACTED },
+    });
+  });
+
+  test("removes JWT-shaped strings and bearer credentials from text", () => {
+    expect(redactText(`token ${jwt} and Bearer abc.def`)).toBe(`token ${REDACTED} and Bearer ${REDACTED}`);
+    expect(redactText("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")).toBe(REDACTED);
+  });
+
+  test("turns errors into their name and redacted message", () => {
+    expect(redact({ error: new Error(`bad ${jwt}`) })).toEqual({
+      error: { name: "Error", message: `bad ${REDACTED}` },
+    });
+  });
+
+  test("leaves the input untouched and survives cycles", () => {
+    const input: Record<string, unknown> = { token: "t" };
+    input.self = input;
+    const out = redact(input);
+    expect(input.token).toBe("t");
+    expect(out).toEqual({ token: REDACTED, self: "[circular]" });
+  });
+});
