@@ -50,6 +50,8 @@ export interface MintTokenOptions {
   sub?: string;
   azp?: string;
   expiresIn?: number;
+  /** Extra claims, applied last: a test can forge one bad claim (`iss`, `aud`, `nbf`…) on a well-signed token. */
+  claims?: Record<string, unknown>;
 }
 
 export interface Emulator {
@@ -257,13 +259,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     setRateLimit(next) {
       bucket = next === false ? undefined : new TokenBucket(next);
     },
-    mintToken({ scopes, azp = defaultAzp, sub = `${azp}@clients`, expiresIn }) {
+    mintToken({ scopes, azp = defaultAzp, sub = `${azp}@clients`, expiresIn, claims }) {
       const gty = sub.endsWith("@clients") ? { gty: "client-credentials" } : {};
       return signToken(tokens, {
         sub,
         aud: tokens.managementAudience,
         ...(expiresIn === undefined ? {} : { expiresIn }),
-        claims: { azp, scope: scopes.join(" "), ...gty },
+        claims: { azp, scope: scopes.join(" "), ...gty, ...claims },
       });
     },
     login: (userId) => loginAs(deps, userId),

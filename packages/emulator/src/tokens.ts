@@ -18,13 +18,16 @@ export interface MintOptions {
 
 export async function signToken(ctx: TokenContext, o: MintOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ ...o.claims })
+  const payload = {
+    iss: ctx.issuer,
+    sub: o.sub,
+    aud: o.aud,
+    iat: now,
+    exp: now + (o.expiresIn ?? ctx.ttlSeconds),
+    ...o.claims,
+  };
+  return new SignJWT(payload)
     .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: ctx.keys.kid })
-    .setIssuer(ctx.issuer)
-    .setSubject(o.sub)
-    .setAudience(o.aud)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (o.expiresIn ?? ctx.ttlSeconds))
     .sign(ctx.keys.privateKey);
 }
 

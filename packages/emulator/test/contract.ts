@@ -58,7 +58,7 @@ export function findOperation(
       const matches =
         parts.length === rest.length &&
         parts.every((part, i) => part.startsWith("{") || part === rest[i]) &&
-        rest.every((segment) => segment !== "");
+        rest.slice(1).every((segment) => segment !== "");
       if (matches && (item as Json)[method.toLowerCase()])
         return { spec, template, method: method.toLowerCase() };
     }

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { createEmulator, type Emulator, type EmulatorOptions } from "../src/index.ts";
+import { fetchChecked } from "./contract.ts";
+
+export const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
+export const aliceGoogle = "google-oauth2|108234567890123456789";
+export const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
+export const bobGithub = "github|5812345";
+export const janeSaml = "samlp|acme-saml|jdoe@acme.example";
+export const jane = "auth0|65a0b1c2d3e4f5061728394a";
+export const frank = "auth0|6600aa11bb22cc33dd44ee55";
+export const frankGithub = "github|7700123";
+export const grace = "google-oauth2|100000000000000000777";
+export const databaseConnectionId = "con_Kq3vX8mT2pL9wR4z";
+
+export const enc = encodeURIComponent;
+
+/** One emulator per test file (a bucket too big to empty unless asked), reset to its seed before each test. */
+export function useEmulator(options: EmulatorOptions = {}): () => Emulator {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await createEmulator({ rateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options });
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+  beforeEach(() => {
+    emulator?.state.reset();
+  });
+  return () => {
+    if (!emulator) throw new Error("emulator not started");
+    return emulator;
+  };
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+}
+
+/** A Management API call over real HTTP whose answer is checked against the fragment. */
+export function call(em: Emulator, method: string, path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetchChecked(`${em.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+}
+
+export const adminScopes = ["read:users", "update:users", "read:user_idp_tokens"];
+
+export async function adminToken(em: Emulator): Promise<string> {
+  return em.mintToken({ scopes: adminScopes });
+}
+
+export const identitiesPath = (id: string) => `/api/v2/users/${enc(id)}/identities`;
+export const unlinkPath = (id: string, provider: string, userId: string) =>
+  `/api/v2/users/${enc(id)}/identities/${enc(provider)}/${enc(userId)}`;
