@@ -4,6 +4,7 @@ import { ManagementApiError, type RateLimitState, ValidationError } from "./erro
 import type { components, paths } from "./generated/management-api.ts";
 import { redactText } from "./redact.ts";
 import { type LinkRequest, parseLinkRequest } from "./rules.ts";
+import { getManagementToken } from "./tokens.ts";
 import {
   type CallContext,
   createTransport,
@@ -24,6 +25,8 @@ export interface ManagementClientOptions {
   token?: string;
   /** Called before each request (cache inside it, as `getManagementToken` does). */
   getToken?: () => string | Promise<string>;
+  /** A machine-to-machine client: tokens come from `getManagementToken`, cached until shortly before expiry. */
+  clientCredentials?: { clientId: string; clientSecret: string };
   /** Defaults to the global fetch. */
   fetch?: FetchLike;
   retry?: RetryOptions;
@@ -58,14 +61,19 @@ const byEmailPath = "/users-by-email";
 /** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const origin = tenantOrigin(options.domain);
-  const { token, getToken } = options;
+  const { token, clientCredentials } = options;
+  const fetchImpl: FetchLike = options.fetch ?? ((request) => fetch(request));
+  const getToken =
+    options.getToken ??
+    (clientCredentials &&
+      (() => getManagementToken({ domain: origin, ...clientCredentials, fetch: fetchImpl })));
   if (token === undefined && getToken === undefined) {
     throw new TypeError(
-      "createManagementClient needs token or getToken: a Management API token with update:users",
+      "createManagementClient needs token, getToken or clientCredentials: a Management API token with update:users",
     );
   }
   const transport = createTransport({
-    fetch: options.fetch ?? ((request) => fetch(request)),
+    fetch: fetchImpl,
     retry: options.retry,
     timeoutMs: options.timeoutMs,
     signal: options.signal,

@@ -1,3 +1,4 @@
+export { findLinkCandidates, type LinkCandidates, UNVERIFIED_EMAIL_WARNING } from "./candidates.ts";
 export {
   createManagementClient,
   type ManagementClient,
@@ -6,6 +7,7 @@ export {
   type User,
   type UserIdentity,
 } from "./client.ts";
+export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, tenantOrigin } from "./domain.ts";
 export {
   type Issue,
@@ -22,15 +24,18 @@ export {
   type LinkPlan,
   mergeMetadata,
   planLink,
+  summarizeAccount,
   summarizeIdentity,
 } from "./plan.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {
   type IdentityLinkRequest,
   IdentityLinkRequestSchema,
+  type LinkArguments,
   type LinkRequest,
   LinkRequestSchema,
   type LinkUserIdentityRequestContent,
+  linkRequestFrom,
   type ParseLinkRequestResult,
   parseLinkRequest,
   type TokenLinkRequest,

@@ -62,9 +62,9 @@ export async function planLink(
       });
     }
   }
-  const primary = summarize(primaryUser, primaryId);
+  const primary = summarizeAccount(primaryUser, primaryId);
   const secondary = secondaryUser
-    ? summarize(secondaryUser, secondaryId)
+    ? summarizeAccount(secondaryUser, secondaryId)
     : fromClaims(secondaryId, "link_with" in body ? body.link_with : undefined);
   if (secondaryId === primaryId) {
     blockers.push({
@@ -135,7 +135,8 @@ export async function mergeMetadata(
   return keys;
 }
 
-function summarize(user: User, fallbackId: string): AccountSummary {
+/** A user as plans and candidate lists show it: id, email state and identities, no tokens. */
+export function summarizeAccount(user: User, fallbackId = ""): AccountSummary {
   return {
     user_id: user.user_id ?? fallbackId,
     email: user.email,

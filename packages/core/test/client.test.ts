@@ -288,7 +288,9 @@ describe("createManagementClient", () => {
   });
 
   test("needs a token or getToken", () => {
-    expect(() => createManagementClient({ domain: "tenant.auth0.com" })).toThrow("needs token or getToken");
+    expect(() => createManagementClient({ domain: "tenant.auth0.com" })).toThrow(
+      "needs token, getToken or clientCredentials",
+    );
   });
 
   test("asks getToken before each request", async () => {

@@ -1,0 +1,94 @@
+import {
+  type Issue,
+  ManagementApiError,
+  NetworkError,
+  OutcomeUnknownError,
+  ValidationError,
+} from "./errors.ts";
+import { redactText } from "./redact.ts";
+
+/** An error in words for a person or a model: what happened, Auth0's own status and message, and what to do. */
+export interface ErrorDescription {
+  title: string;
+  message: string;
+  status?: number;
+  code?: string;
+  hint?: string;
+  issues?: Issue[];
+}
+
+/** Describes any error thrown by core (or anything else) without a secret in it. */
+export function describeError(error: unknown): ErrorDescription {
+  if (error instanceof ValidationError) {
+    return {
+      title: "Invalid input — nothing was sent",
+      message: error.message,
+      issues: error.issues,
+      hint: "Fix the fields named above and try again.",
+    };
+  }
+  if (error instanceof ManagementApiError) {
+    return {
+      title: titles[error.status] ?? `Auth0 answered ${error.status}`,
+      message: error.message,
+      status: error.status,
+      code: error.errorCode ?? error.error,
+      hint: hintFor(error),
+    };
+  }
+  if (error instanceof OutcomeUnknownError) {
+    return {
+      title: "Outcome unknown",
+      message: error.message,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      hint: "Read the primary user's identities to see whether the change was applied before trying again.",
+    };
+  }
+  if (error instanceof NetworkError) {
+    return {
+      title: "Auth0 could not be reached",
+      message: error.message,
+      hint: "Check the domain and the network, then retry.",
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { title: "Unexpected error", message: redactText(message) };
+}
+
+const titles: Record<number, string> = {
+  400: "Auth0 rejected the request",
+  401: "The token was not accepted",
+  403: "Not allowed",
+  404: "Not found",
+  409: "Already linked",
+  429: "Rate limited",
+};
+
+function hintFor(error: ManagementApiError): string | undefined {
+  const m = error.apiMessage;
+  switch (error.status) {
+    case 400:
+      if (m.includes("Main identity and the new one are the same")) return "Pick two different accounts.";
+      if (m.includes("Main identity cannot be removed"))
+        return "Name a linked secondary identity, not the user's own.";
+      if (m.includes("link_with"))
+        return "Sign the secondary in again through the same application and tenant, and pass its ID token.";
+      if (m.includes("secondary account not found"))
+        return "Check the secondary's provider and user_id (the part after the first |).";
+      return "Check the request against the messages above.";
+    case 401:
+      return "Get a new token: it may have expired, or belong to another tenant.";
+    case 403:
+      return m.includes("does not match subject")
+        ? "A user's own token can only act on that user; use a Management API token to act on others."
+        : "Grant the application the scopes named above (Auth0 dashboard: APIs → Auth0 Management API → Machine to Machine Applications).";
+    case 404:
+      return "Check the user id (provider|id).";
+    case 409:
+      return "The secondary is already linked to this primary; nothing to do.";
+    case 429:
+      return `Wait ${error.retryAfter ?? "a few"} seconds and retry, or lower the concurrency.`;
+    default:
+      return undefined;
+  }
+}
