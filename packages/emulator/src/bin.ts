@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createEmulator, defaultSeed, type RateLimit, type Seed } from "./index.ts";
+
+const usage = "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]";
+
+function fail(message: string): never {
+  process.stderr.write(`idlink-emulator: ${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+function parseRateLimit(value: string | undefined): RateLimit | false | undefined {
+  if (value === undefined) return undefined;
+  if (value === "off") return false;
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value);
+  if (!match) fail(`--rate-limit must be BURST/RATE (e.g. 50/16.7) or off, not "${value}"`);
+  return { burst: Number(match[1]), perSecond: Number(match[2]) };
+}
+
+let values: { seed?: string; port?: string; "rate-limit"?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      seed: { type: "string" },
+      port: { type: "string" },
+      "rate-limit": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const port = values.port === undefined ? 0 : Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535)
+  fail(`--port must be 0..65535, not "${values.port}"`);
+let seed: Seed | undefined;
+if (values.seed !== undefined) {
+  try {
+    seed = JSON.parse(readFileSync(values.seed, "utf8")) as Seed;
+  } catch (error) {
+    fail(`cannot read seed ${values.seed}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+const rateLimit = parseRateLimit(values["rate-limit"]);
+
+const emulator = await createEmulator({
+  ...(seed ? { seed } : {}),
+  port,
+  ...(rateLimit === undefined ? {} : { rateLimit }),
+}).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+
+const admin =
+  (seed ?? defaultSeed()).clients.find((c) => c.app_type === "non_interactive")?.client_id ?? "(none)";
+process.stdout.write(
+  [
+    `idlink emulator listening on ${emulator.url}`,
+    `  issuer:              ${emulator.issuer}`,
+    `  management audience: ${emulator.managementAudience}`,
+    `  admin client id:     ${admin} (its emulator-only secret is in the seed file)`,
+    `  get a token:         curl -s ${emulator.url}/oauth/token -H 'content-type: application/json' \\`,
+    `                         -d '{"grant_type":"client_credentials","client_id":"${admin}","client_secret":"<from seed.json>","audience":"${emulator.managementAudience}"}'`,
+    `  dev login:           curl -s ${emulator.url}/emulator/login -H 'content-type: application/json' -d '{"user_id":"auth0|…"}'`,
+    "",
+  ].join("\n"),
+);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  emulator.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
