@@ -15,7 +15,10 @@ import {
 import { checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
 
 export type User = components["schemas"]["User"];
+/** An identity as link and unlink answer it. */
 export type UserIdentity = components["schemas"]["UserIdentity"];
+/** An identity inside a user, as get user and users-by-email answer it. */
+export type UserIdentitySchema = components["schemas"]["UserIdentitySchema"];
 export type Metadata = components["schemas"]["Metadata"];
 
 export interface ManagementClientOptions {

@@ -6,6 +6,7 @@ export {
   type Metadata,
   type User,
   type UserIdentity,
+  type UserIdentitySchema,
 } from "./client.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, tenantOrigin } from "./domain.ts";

@@ -1,5 +1,5 @@
 import { decodeJwt } from "jose";
-import type { ManagementClient, Metadata, User, UserIdentity } from "./client.ts";
+import type { ManagementClient, Metadata, User, UserIdentity, UserIdentitySchema } from "./client.ts";
 import { type Issue, ManagementApiError, ValidationError } from "./errors.ts";
 import type { LinkRequest } from "./rules.ts";
 import { fullUserId } from "./user-id.ts";
@@ -53,7 +53,7 @@ export async function planLink(
   } catch (error) {
     if (!(error instanceof ManagementApiError) || (error.status !== 404 && error.status !== 403)) throw error;
     if (error.status === 404) {
-      const linked = (primaryUser.identities ?? []).some((i) => fullUserId(i) === secondaryId);
+      const linked = (primaryUser.identities ?? []).some((i) => summarizeIdentity(i).id === secondaryId);
       blockers.push({
         path: "secondary",
         message: linked
@@ -146,8 +146,13 @@ export function summarizeAccount(user: User, fallbackId = ""): AccountSummary {
 }
 
 /** An identity without its tokens or profile data. */
-export function summarizeIdentity(identity: UserIdentity): IdentitySummary {
-  return { id: fullUserId(identity), provider: identity.provider, connection: identity.connection };
+export function summarizeIdentity(identity: UserIdentity | UserIdentitySchema): IdentitySummary {
+  const provider = identity.provider ?? "";
+  return {
+    id: fullUserId({ provider, user_id: identity.user_id ?? "" }),
+    provider,
+    connection: identity.connection ?? "",
+  };
 }
 
 function fromClaims(id: string, idToken: string | undefined): AccountSummary {

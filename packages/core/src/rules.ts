@@ -105,8 +105,8 @@ export function parseLinkRequest(input: unknown, options: { primary?: string } =
   const issues: Issue[] = keys
     .filter((k) => !knownFields.has(k))
     .map((k) => ({
-      path: k,
-      message: `${truncate(k)} is not a field of this request — send link_with, or provider, user_id and connection_id`,
+      path: k === "" ? "body" : k,
+      message: `"${truncate(k)}" is not a field of this request — send link_with, or provider, user_id and connection_id`,
     }));
   const record = input as Record<string, unknown>;
   const mixed = keys.includes("link_with") && identityFields.some((f) => keys.includes(f));

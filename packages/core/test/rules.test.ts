@@ -74,7 +74,8 @@ describe("parseLinkRequest", () => {
       "connection_id",
       "connection_id must be a string",
     ],
-    [{ provider: "auth0", user_id: "1", extra: 1 }, "extra", "extra is not a field of this request"],
+    [{ provider: "auth0", user_id: "1", extra: 1 }, "extra", '"extra" is not a field of this request'],
+    [{ "": 1 }, "body", '"" is not a field of this request'],
     [JSON.parse('{"__proto__": {"link_with": "x"}}'), "__proto__", "is not a field"],
   ])("rejects %j naming %s", (body, path, message) => {
     const result = parseLinkRequest(body);

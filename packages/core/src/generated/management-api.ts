@@ -135,6 +135,22 @@ export interface components {
             /** @description IdP refresh token; only with read:user_idp_tokens. A secret. */
             refresh_token?: string;
         };
+        /** @description An identity as Get a user and Search users by email return it (provider from the enum). */
+        UserIdentitySchema: {
+            /** @description Name of the connection containing this identity. */
+            connection?: string;
+            user_id?: components["schemas"]["UserId"];
+            provider?: components["schemas"]["UserIdentityProviderEnum"];
+            /** @description Whether this identity is from a social provider. */
+            isSocial?: boolean;
+            /** @description IdP access token; only with read:user_idp_tokens. A secret. */
+            access_token?: string;
+            /** @description IdP access token secret; only with read:user_idp_tokens. A secret. */
+            access_token_secret?: string;
+            /** @description IdP refresh token; only with read:user_idp_tokens. A secret. */
+            refresh_token?: string;
+            profileData?: components["schemas"]["UserProfileData"];
+        };
         UserProfileData: {
             email?: string;
             email_verified?: boolean;
@@ -160,7 +176,8 @@ export interface components {
             created_at?: string;
             /** Format: date-time */
             updated_at?: string;
-            identities?: components["schemas"]["UserIdentity"][];
+            /** @description The user's identities; linked secondaries follow the main one. */
+            identities?: components["schemas"]["UserIdentitySchema"][];
             app_metadata?: components["schemas"]["Metadata"];
             user_metadata?: components["schemas"]["Metadata"];
             picture?: string;
