@@ -1,0 +1,106 @@
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+
+export type OutcomeStatus = "linked" | "already_linked" | "failed" | "unknown";
+
+/** One line of the journal (`<file>.journal.jsonl`), appended and fsync'd, never rewritten. */
+export type JournalRecord =
+  | { type: "run"; at: string; pid: number; file: string; rows: number }
+  | { type: "started"; at: string; key: string; row: number; primary: string; secondary: string }
+  | {
+      type: "outcome";
+      at: string;
+      key: string;
+      row: number;
+      primary: string;
+      secondary: string;
+      status: OutcomeStatus;
+      /** How the outcome was learnt: the link's answer, a 409, or reading the primary's identities. */
+      via: "link" | "409" | "reconcile";
+      reason?: string;
+    }
+  | { type: "end"; at: string; interrupted: boolean; counts: Record<OutcomeStatus, number> };
+
+/** What the journal says about a pair: done, failed (definitely not applied), or unknown (must reconcile). */
+export type PairState = "done" | "failed" | "unknown";
+
+/** Reads a journal; a torn last line (a crash mid-write) is ignored. Missing file: empty. */
+export function loadJournal(path: string): Map<string, PairState> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT")
+      return new Map();
+    throw error;
+  }
+  const state = new Map<string, PairState>();
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      continue;
+    }
+    if (record.type === "started") state.set(record.key, "unknown");
+    else if (record.type === "outcome") {
+      state.set(
+        record.key,
+        record.status === "linked" || record.status === "already_linked"
+          ? "done"
+          : record.status === "failed"
+            ? "failed"
+            : "unknown",
+      );
+    }
+  }
+  return state;
+}
+
+/**
+ * An append-only journal with group commit: records appended in the same turn of the event loop are written
+ * together and fsync'd once; each append resolves only when its record is on disk.
+ */
+export class Journal {
+  private readonly fd: number;
+  private queue: { line: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private scheduled = false;
+  private closed = false;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "a", 0o600);
+  }
+
+  append(record: JournalRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("journal is closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      writeSync(this.fd, batch.map((b) => b.line).join(""));
+      fsyncSync(this.fd);
+      for (const b of batch) b.resolve();
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  }
+
+  /** Writes what is queued and closes the file. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

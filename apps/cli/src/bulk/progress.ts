@@ -1,0 +1,51 @@
+import type { RateLimitState } from "@idlink/core";
+import type { Io } from "../io.ts";
+import type { Output } from "../output.ts";
+import type { OutcomeStatus } from "./journal.ts";
+import type { RowResult } from "./runner.ts";
+
+export interface Progress {
+  update(
+    result: RowResult,
+    counts: Record<OutcomeStatus, number>,
+    rateLimit: RateLimitState | undefined,
+  ): void;
+  done(): void;
+}
+
+/** On a terminal one redrawn line (done/failed, rate, ETA); elsewhere one plain line per row, on stderr. */
+export function createProgress(io: Io, output: Output, total: number): Progress {
+  const started = Date.now();
+  let lastDraw = 0;
+  let drawn = false;
+  const s = output.err;
+  return {
+    update(result, counts, rateLimit) {
+      const finished = counts.linked + counts.already_linked + counts.failed + counts.unknown;
+      if (!io.stderrIsTTY) {
+        const what = result.status.replace("_", " ");
+        const reason = result.reason ? `: ${result.reason}` : "";
+        io.writeErr(
+          `row ${result.row.row} ${what} ${result.row.secondary} → ${result.row.primary}${reason}\n`,
+        );
+        return;
+      }
+      const now = Date.now();
+      if (now - lastDraw < 100 && finished < total) return;
+      lastDraw = now;
+      const seconds = (now - started) / 1000;
+      const rate = seconds > 0 ? finished / seconds : 0;
+      const eta = rate > 0 ? Math.ceil((total - finished) / rate) : undefined;
+      const limit = rateLimit ? `  limit ${rateLimit.limit} (${rateLimit.remaining} left)` : "";
+      const failed = counts.failed + counts.unknown;
+      io.writeErr(
+        `\r\u001b[K${finished}/${total}  ${s.green(`linked ${counts.linked}`)}  already ${counts.already_linked}  ` +
+          `${failed > 0 ? s.red(`failed ${failed}`) : "failed 0"}  ${rate.toFixed(1)}/s  ETA ${eta === undefined ? "?" : `${eta}s`}${limit}`,
+      );
+      drawn = true;
+    },
+    done() {
+      if (drawn) io.writeErr("\n");
+    },
+  };
+}

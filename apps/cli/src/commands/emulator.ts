@@ -1,0 +1,92 @@
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ExitCode } from "../exit-codes.ts";
+import type { CommandContext, EmulatorFlags } from "../program.ts";
+import { UsageError } from "../usage-error.ts";
+
+/** `idlink emulator`: a local Auth0 tenant until Ctrl-C, and how to point idlink at it. */
+export async function emulator(
+  { flags }: { flags: EmulatorFlags },
+  { io, output }: CommandContext,
+): Promise<number> {
+  const { createEmulator, defaultSeed, parseSeed } = await import("@idlink/emulator");
+  const port = flags.port === undefined ? 0 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port ${flags.port}: not a port number.`, "Give 0-65535 (0 picks a free port).");
+  }
+  let seed = defaultSeed();
+  if (flags.seed !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(resolve(io.cwd, flags.seed), "utf8");
+    } catch {
+      throw new UsageError(`--seed: cannot read ${flags.seed}.`);
+    }
+    try {
+      seed = JSON.parse(text);
+      parseSeed(seed);
+    } catch (error) {
+      throw new UsageError(
+        `--seed ${flags.seed}: ${error instanceof Error ? error.message : "not a seed"}`,
+        "See the seed format in packages/emulator (the bundled seed.json is an example).",
+      );
+    }
+  }
+  let emu: Awaited<ReturnType<typeof createEmulator>>;
+  try {
+    emu = await createEmulator({ seed, port });
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    if (code === "EADDRINUSE") throw new UsageError(`Port ${port} is in use.`, "Pick another --port, or 0.");
+    throw error;
+  }
+  const admin = seed.clients.find(
+    (c) => c.app_type === "non_interactive" && (c.grants ?? []).includes("update:users") && c.client_secret,
+  );
+  const clients = seed.clients
+    .filter((c) => c.app_type === "non_interactive")
+    .map((c) => ({ client_id: c.client_id, scopes: c.grants ?? [] }));
+  if (flags.envFile !== undefined && admin?.client_secret) {
+    const path = resolve(io.cwd, flags.envFile);
+    const lines = [
+      `export AUTH0_DOMAIN=${emu.url}`,
+      `export AUTH0_CLIENT_ID=${admin.client_id}`,
+      `export AUTH0_CLIENT_SECRET=${admin.client_secret}`,
+    ];
+    await writeFile(path, `${lines.join("\n")}\n`, { mode: 0o600 });
+    await chmod(path, 0o600);
+  }
+  const s = output.out;
+  output.line(
+    `${s.green("Emulator running")} at ${s.bold(emu.url)} — a local, fake Auth0 tenant. Ctrl-C stops it.`,
+  );
+  output.line("Point idlink at it:");
+  if (flags.envFile !== undefined && admin) {
+    output.line(`  source ${flags.envFile}`);
+  } else {
+    output.line(`  export AUTH0_DOMAIN=${emu.url}`);
+    if (admin) {
+      output.line(`  export AUTH0_CLIENT_ID=${admin.client_id}`);
+      output.line(`  export AUTH0_CLIENT_SECRET=…   # client_secret of ${admin.client_id} in the seed`);
+      output.line(s.dim("  (or start with --env-file F to get these in a file, secret included)"));
+    }
+  }
+  output.line(`Then: idlink show '${seed.users[0]?.user_id ?? "auth0|…"}'`);
+  if (output.json) {
+    output.document({
+      ok: true,
+      url: emu.url,
+      issuer: emu.issuer,
+      managementAudience: emu.managementAudience,
+      clients,
+      envFile: flags.envFile ?? null,
+    });
+  }
+  await new Promise<void>((done) => {
+    if (io.interrupt.aborted) return done();
+    io.interrupt.addEventListener("abort", () => done(), { once: true });
+  });
+  await emu.stop();
+  output.note("Emulator stopped.");
+  return ExitCode.ok;
+}

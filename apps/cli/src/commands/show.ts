@@ -1,0 +1,61 @@
+import { redact } from "@idlink/core";
+import { createClient, resolveConnection } from "../credentials.ts";
+import { emailText } from "../describe.ts";
+import { ExitCode } from "../exit-codes.ts";
+import type { CommandContext, CommandFlags } from "../program.ts";
+import { table } from "../style.ts";
+
+const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as const;
+
+/** `idlink show`: a user and its identities; identity-provider tokens are redacted, never printed. */
+export async function show(
+  { user: id, flags }: { user: string; flags: CommandFlags },
+  { io, output }: CommandContext,
+): Promise<number> {
+  const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
+  const user = redact(await client.getUser(id));
+  const s = output.out;
+  const identities = user.identities ?? [];
+  output.line(`${s.bold(user.user_id ?? id)}  ${user.name ?? ""}`.trimEnd());
+  output.line(`  email       ${emailText(user, s)}`);
+  if (user.created_at) output.line(`  created     ${String(user.created_at)}`);
+  if (user.last_login)
+    output.line(`  last login  ${String(user.last_login)} (${user.logins_count ?? 0} logins)`);
+  output.line(
+    `  identities  ${identities.length}${identities.length > 1 ? " (the first is the main one)" : ""}`,
+  );
+  const rows = [
+    ["", "PROVIDER", "USER_ID", "CONNECTION", "SOCIAL", "IDP TOKENS"].map((h) => s.dim(h)),
+    ...identities.map((identity, index) => [
+      index === 0 ? "main" : "linked",
+      identity.provider ?? "",
+      String(identity.user_id ?? ""),
+      identity.connection ?? "",
+      identity.isSocial ? "yes" : "no",
+      tokenNote(identity),
+    ]),
+  ];
+  output.line(
+    table(rows)
+      .split("\n")
+      .map((l) => `    ${l}`)
+      .join("\n"),
+  );
+  for (const field of ["user_metadata", "app_metadata"] as const) {
+    const value = user[field];
+    if (value && Object.keys(value).length > 0) output.line(`  ${field.padEnd(14)}${JSON.stringify(value)}`);
+  }
+  if (output.json) {
+    output.document({
+      ok: true,
+      user,
+      identities: identities.map((i) => ({ ...i, id: `${i.provider}|${i.user_id}` })),
+    });
+  }
+  return ExitCode.ok;
+}
+
+function tokenNote(identity: Partial<Record<(typeof idpTokenKeys)[number], unknown>>): string {
+  const present = idpTokenKeys.filter((k) => identity[k] !== undefined);
+  return present.length === 0 ? "-" : `${present.join(", ")} [redacted]`;
+}

@@ -1,0 +1,25 @@
+import type { Env } from "./env.ts";
+
+/** Everything a command may touch outside itself: tests pass their own, main.ts passes the process's. */
+export interface Io {
+  env: Env;
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  /** Reads all of stdin (once). */
+  readStdin(): Promise<string>;
+  /** Asks a question on the terminal; resolves with the answer ("" on end of input). */
+  prompt(question: string): Promise<string>;
+  /** stdin and stdout are both terminals: a person is there to confirm. */
+  interactive: boolean;
+  /** stderr is a terminal: progress may redraw one line. */
+  stderrIsTTY: boolean;
+  /** Colour allowed on stdout / stderr (a TTY and no NO_COLOR). */
+  colorOut: boolean;
+  colorErr: boolean;
+  /** Aborted on the first Ctrl-C. */
+  interrupt: AbortSignal;
+  /** Working directory for relative paths. */
+  cwd: string;
+  /** This process's id (written into the bulk lock file). */
+  pid: number;
+}
