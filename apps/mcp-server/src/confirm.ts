@@ -1,0 +1,117 @@
+import { redactText } from "@idlink/core";
+import {
+  type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
+  type InputRequiredResult,
+  inputRequired,
+  inputResponse,
+  type McpServer,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
+import type { Binding, Confirmations } from "./confirmations.ts";
+import { refusal } from "./results.ts";
+
+export type Gate =
+  | { kind: "proceed" }
+  | { kind: "ask"; result: InputRequiredResult }
+  | { kind: "answered"; action: "decline" | "cancel" }
+  | { kind: "refused"; result: CallToolResult };
+
+const confirmKey = "confirm";
+
+/**
+ * Decides whether a destructive call may go ahead. With form elicitation the user is shown `plan` and answers;
+ * the answer only counts together with the signed request state minted when the question was asked, so a client
+ * cannot skip the question by sending a bare "accept". Without elicitation, a confirmation token from
+ * preview_link for exactly this binding is required.
+ */
+export function confirmationGate(input: {
+  server: McpServer;
+  ctx: ServerContext;
+  confirmations: Confirmations;
+  binding: Binding;
+  confirmationToken: string | undefined;
+  plan: string;
+}): Gate {
+  const { ctx, confirmations, binding } = input;
+  if (canElicit(input.server, ctx)) {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, confirmKey);
+    if (answer.kind === "missing") {
+      return {
+        kind: "ask",
+        result: inputRequired({
+          inputRequests: {
+            [confirmKey]: inputRequired.elicit({
+              message: redactText(input.plan),
+              requestedSchema: { type: "object", properties: {} },
+            }),
+          },
+          requestState: confirmations.issue("elicitation", binding).token,
+        }),
+      };
+    }
+    if (answer.kind !== "elicit") {
+      return {
+        kind: "refused",
+        result: refusal("Confirmation failed", [
+          { path: confirmKey, message: "the answer to the confirmation was not an elicitation result" },
+        ]),
+      };
+    }
+    if (answer.action !== "accept") return { kind: "answered", action: answer.action };
+    const state = ctx.mcpReq.requestState();
+    const redeemed =
+      typeof state === "string"
+        ? confirmations.redeem("elicitation", state, binding)
+        : {
+            ok: false as const,
+            message: "the accepted confirmation carried no request state from this server",
+          };
+    return redeemed.ok
+      ? { kind: "proceed" }
+      : {
+          kind: "refused",
+          result: refusal("Confirmation failed", [{ path: "requestState", message: redeemed.message }]),
+        };
+  }
+  if (input.confirmationToken === undefined) {
+    return {
+      kind: "refused",
+      result: refusal(
+        "Confirmation required — nothing was changed",
+        [
+          {
+            path: "confirmation_token",
+            message: `this client cannot ask the user directly, so ${binding.action === "link" ? "link_accounts" : "unlink_identity"} needs a confirmation_token`,
+          },
+        ],
+        `Call preview_link with action "${binding.action}" and the same primary and secondary, show its plan to the user, and once they approve, call again with the confirmation_token it returned.`,
+      ),
+    };
+  }
+  const redeemed = confirmations.redeem("preview", input.confirmationToken, binding);
+  return redeemed.ok
+    ? { kind: "proceed" }
+    : {
+        kind: "refused",
+        result: refusal("Confirmation refused — nothing was changed", [
+          { path: "confirmation_token", message: redeemed.message },
+        ]),
+      };
+}
+
+/** Whether the client declared form elicitation: per request on 2026-07-28, at initialize on 2025-era connections. */
+export function canElicit(server: McpServer, ctx: ServerContext): boolean {
+  const envelope: Record<string, unknown> = ctx.mcpReq.envelope ?? {};
+  const perRequest = envelope[CLIENT_CAPABILITIES_META_KEY];
+  const capabilities: Record<string, unknown> | undefined = isRecord(perRequest)
+    ? perRequest
+    : server.server.getClientCapabilities();
+  const elicitation = capabilities?.elicitation;
+  // An empty elicitation capability means form mode (the spec's backwards-compatible default).
+  return isRecord(elicitation) && (elicitation.form !== undefined || elicitation.url === undefined);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+// Loose types on purpose: core validates these fields with messages that name the field and the fix.
+export const primaryField = z
+  .string()
+  .describe("The primary account's full user id, provider|id, e.g. auth0|64f1a2b3c4d5e6f708192a3b.");
+
+export const secondaryFields = {
+  secondary: z
+    .string()
+    .optional()
+    .describe(
+      "The secondary account's full user id, provider|id, e.g. google-oauth2|108234567890123456789. Give this, or provider with user_id, or link_with.",
+    ),
+  provider: z
+    .string()
+    .optional()
+    .describe(
+      "The secondary's identity provider (the part before the first |), e.g. google-oauth2. With user_id.",
+    ),
+  user_id: z
+    .union([z.string(), z.number()])
+    .optional()
+    .describe("The secondary's id after the first | (not the full id). With provider."),
+};
+
+export const IdentitySummarySchema = z.object({
+  id: z.string().describe("Full id of the identity, provider|user_id."),
+  provider: z.string(),
+  connection: z.string(),
+});
+
+export const AccountSummarySchema = z.object({
+  user_id: z.string(),
+  email: z.string().optional(),
+  email_verified: z.boolean().optional(),
+  identities: z.array(IdentitySummarySchema),
+});
+
+export const IssueSchema = z.object({ path: z.string(), message: z.string() });
+
+export const MetadataKeysSchema = z.object({
+  user_metadata: z.array(z.string()),
+  app_metadata: z.array(z.string()),
+});
+
+export const ConfirmationTokenField = z
+  .string()
+  .optional()
+  .describe(
+    "Only when your client cannot ask the user: the confirmation_token preview_link returned for exactly this action, primary and secondary, after the user approved its plan. Valid 5 minutes, once.",
+  );
