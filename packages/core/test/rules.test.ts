@@ -8,13 +8,11 @@ import {
   providers,
   TokenLinkRequestSchema,
 } from "../src/index.ts";
+import { sharedFile } from "./shared.ts";
 
 /** The request body of the seed page's curl sample: all four fields, as empty strings. */
 function seedBody(): unknown {
-  const page = readFileSync(
-    new URL("../../../../shared/seeds/link-a-user-account.txt", import.meta.url),
-    "utf8",
-  );
+  const page = readFileSync(sharedFile("seeds/link-a-user-account.txt"), "utf8");
   const match = /-d '([\s\S]*?)'/.exec(page);
   if (!match?.[1]) throw new Error("the seed page has no curl body");
   return JSON.parse(match[1]);

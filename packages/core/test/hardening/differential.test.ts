@@ -3,13 +3,11 @@ import Ajv2020 from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { expect, test } from "vitest";
 import { parseLinkRequest, providers } from "../../src/index.ts";
+import { sharedFile } from "../shared.ts";
 
 // Auth0's official definition, read at test time: the oracle is their schema, not a copy of ours.
 const official = JSON.parse(
-  readFileSync(
-    new URL("../../../../../shared/reference/auth0-management-api.linking.oas.json", import.meta.url),
-    "utf8",
-  ),
+  readFileSync(sharedFile("reference/auth0-management-api.linking.oas.json"), "utf8"),
 ) as { components: { schemas: Record<string, unknown> } };
 const ajv = new Ajv2020({ strict: false, allErrors: false });
 ajv.addSchema({ $id: "oas", components: official.components });
