@@ -1,0 +1,151 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type Seed,
+  seedSecrets,
+} from "@idlink/emulator";
+import { expect } from "vitest";
+
+export const bin = fileURLToPath(new URL("../dist/idlink.js", import.meta.url));
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+}
+
+/** Spawns the built idlink with a clean environment (no AUTH0_* from the host). */
+export function idlink(args: string[], options: RunOptions = {}): Promise<Result> {
+  const child = startIdlink(args, options);
+  return child.done;
+}
+
+export function startIdlink(args: string[], options: RunOptions = {}) {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? process.cwd() });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  child.stdin.end(options.input ?? "");
+  const done = new Promise<Result>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    done,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+/** An emulator plus the credentials a test hands idlink, and every secret that must never be printed. */
+export interface Tenant {
+  emu: Emulator;
+  adminToken: string;
+  readerToken: string;
+  secrets: string[];
+  /** Env for idlink with the admin Management token. */
+  env: Record<string, string>;
+  /** Env for idlink with the admin client's credentials. */
+  clientEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startTenant(options: EmulatorOptions = {}): Promise<Tenant> {
+  const emu = await createEmulator(options);
+  const adminToken = await emu.mintToken({ scopes: ["read:users", "update:users", "read:user_idp_tokens"] });
+  const readerToken = await emu.mintToken({ scopes: ["read:users"], azp: "idlink-reader" });
+  const secrets = [...seedSecrets(options.seed), adminToken, readerToken];
+  return {
+    emu,
+    adminToken,
+    readerToken,
+    secrets,
+    env: { AUTH0_DOMAIN: emu.url, AUTH0_TOKEN: adminToken },
+    clientEnv: {
+      AUTH0_DOMAIN: emu.url,
+      AUTH0_CLIENT_ID: "idlink-admin",
+      AUTH0_CLIENT_SECRET: "emulator-only-secret-admin",
+    },
+    stop: () => emu.stop(),
+  };
+}
+
+/** None of the secrets appears in stdout or stderr (whole, or as the JWT signature part). */
+export function expectNoSecrets(result: { stdout: string; stderr: string }, secrets: string[]): void {
+  const output = result.stdout + result.stderr;
+  for (const secret of secrets) {
+    expect(output).not.toContain(secret);
+    const signature = secret.split(".")[2];
+    if (signature && signature.length > 16) expect(output).not.toContain(signature);
+  }
+}
+
+/** Exactly one JSON document on stdout. */
+export function json(result: { stdout: string }): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(result.stdout);
+  expect(typeof parsed).toBe("object");
+  return parsed as Record<string, unknown>;
+}
+
+export function tempDir(): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), "idlink-cli-"));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The Management API writes (POST/DELETE/PATCH on /api/v2) the emulator received. */
+export function writes(emu: Emulator): string[] {
+  return emu.state.requests
+    .filter((r) => r.method !== "GET" && r.path.startsWith("/api/v2/"))
+    .map((r) => `${r.method} ${r.path}`);
+}
+
+/** A seed of `pairs` primaries (auth0|p…) and secondaries (google-oauth2|s…), on top of the default clients. */
+export function pairSeed(base: Seed, pairs: number): Seed {
+  const users: Seed["users"] = [];
+  for (let i = 0; i < pairs; i++) {
+    const n = String(i).padStart(6, "0");
+    users.push({
+      user_id: `auth0|p${n}`,
+      email: `user${n}@example.com`,
+      email_verified: true,
+      identities: [{ connection: "Username-Password-Authentication", provider: "auth0", user_id: `p${n}` }],
+    });
+    users.push({
+      user_id: `google-oauth2|s${n}`,
+      email: `user${n}@example.com`,
+      email_verified: true,
+      identities: [{ connection: "google-oauth2", provider: "google-oauth2", user_id: `s${n}` }],
+    });
+  }
+  return { ...base, users };
+}
+
+export const pairIds = (i: number) => {
+  const n = String(i).padStart(6, "0");
+  return { primary: `auth0|p${n}`, secondary: `google-oauth2|s${n}` };
+};
