@@ -1,0 +1,45 @@
+/** The page's Content-Security-Policy: scripts and styles from the demo's own origin only (no inline, no eval);
+ *  requests to the demo server and to the tenant only. */
+export function contentSecurityPolicy(tenantOrigin: string | undefined): string {
+  const connect = ["'self'", tenantOrigin].filter(Boolean).join(" ");
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src ${connect}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** Headers every response of the demo server carries. */
+export const baseHeaders: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+/**
+ * The admin API acts with Management credentials, so only the page itself may call it: the Host must be the
+ * demo's own (no DNS rebinding) and a write must come from the demo's origin as JSON (no cross-site form posts).
+ */
+export function checkCaller(
+  request: { method: string; host: string | undefined; origin: string | undefined; contentType: string | undefined },
+  allowedHosts: ReadonlySet<string>,
+  allowedOrigins: ReadonlySet<string>,
+): string | undefined {
+  if (request.host === undefined || !allowedHosts.has(request.host)) {
+    return "this server answers only on 127.0.0.1 or localhost";
+  }
+  if (request.method === "GET" || request.method === "HEAD") return undefined;
+  if (request.origin !== undefined && !allowedOrigins.has(request.origin)) {
+    return `requests from ${request.origin} are not allowed; open the demo page itself`;
+  }
+  if (!request.contentType?.toLowerCase().startsWith("application/json")) {
+    return "send the request body as application/json";
+  }
+  return undefined;
+}

@@ -1,0 +1,78 @@
+import type { LinkPlan } from "@idlink/core";
+
+interface PlanViewProps {
+  plan: LinkPlan;
+  /** Offered when the secondary has user_metadata keys the primary lacks (admin flow only). */
+  merge?: { checked: boolean; onChange: (checked: boolean) => void } | undefined;
+  /** Said when the secondary's metadata cannot be read with the caller's token. */
+  metadataUnknown?: string | undefined;
+}
+
+function MetadataBlock({ label, value }: { label: string; value: Record<string, unknown> }) {
+  const keys = Object.keys(value);
+  return (
+    <div className="metadata">
+      <p className="metadata-label">{label}</p>
+      {keys.length === 0 ? <p className="muted">none</p> : <pre>{JSON.stringify(value, null, 2)}</pre>}
+    </div>
+  );
+}
+
+/** What linking will do, read before anything changes: identities after, discarded metadata, warnings. */
+export function PlanView({ plan, merge, metadataUnknown }: PlanViewProps) {
+  return (
+    <section className="plan" aria-labelledby="plan-heading">
+      <h4 id="plan-heading">The plan</h4>
+      {plan.blockers.length > 0 && (
+        <div className="notice notice-error" role="alert">
+          <p className="notice-title">This link cannot go ahead</p>
+          <ul className="issue-list">
+            {plan.blockers.map((b) => (
+              <li key={b.message}>{b.message}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div className="plan-grid">
+        <div>
+          <p className="metadata-label">Identities of {plan.primary.user_id} after linking</p>
+          <ol className="plain-list" aria-label="Identities after linking">
+            {plan.identitiesAfter.map((identity) => (
+              <li key={identity.id}>
+                <span className="provider-chip">{identity.provider}</span> <code>{identity.id}</code>
+              </li>
+            ))}
+          </ol>
+        </div>
+        <div>
+          <p className="metadata-label">Discarded with {plan.secondary.user_id}</p>
+          {metadataUnknown ? (
+            <p className="muted">{metadataUnknown}</p>
+          ) : (
+            <>
+              <MetadataBlock label="user_metadata" value={plan.discarded.user_metadata} />
+              <MetadataBlock label="app_metadata" value={plan.discarded.app_metadata} />
+            </>
+          )}
+        </div>
+      </div>
+      {plan.warnings.length > 0 && (
+        <div className="notice notice-warn">
+          <p className="notice-title">Before you confirm</p>
+          <ul className="issue-list" aria-label="Warnings">
+            {plan.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {merge && plan.mergeableKeys.length > 0 && (
+        <label className="checkbox">
+          <input type="checkbox" checked={merge.checked} onChange={(e) => merge.onChange(e.target.checked)} />
+          Copy the secondary's user_metadata ({plan.mergeableKeys.join(", ")}) onto the primary first — Auth0 never
+          merges it, and the primary's own keys win
+        </label>
+      )}
+    </section>
+  );
+}

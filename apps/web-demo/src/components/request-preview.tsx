@@ -1,0 +1,38 @@
+import { useState } from "react";
+import { describeRequest, type PreviewRequest, toCurl, toFetch } from "../lib/request-snippets.ts";
+
+/** What is about to be sent, with secrets as placeholders, and snippets that work as copied. */
+export function RequestPreview({ request, note }: { request: PreviewRequest; note?: string }) {
+  const [copied, setCopied] = useState("");
+  async function copy(kind: "curl" | "fetch") {
+    const text = kind === "curl" ? toCurl(request) : toFetch(request);
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(`Copied as ${kind}.`);
+    } catch {
+      setCopied("The browser refused the clipboard — select the text above instead.");
+    }
+  }
+  return (
+    <section className="preview" aria-label="Request preview">
+      <div className="preview-head">
+        <h4>Request</h4>
+        <div className="preview-actions">
+          <button type="button" className="button button-small" onClick={() => copy("curl")}>
+            Copy as curl
+          </button>
+          <button type="button" className="button button-small" onClick={() => copy("fetch")}>
+            Copy as fetch
+          </button>
+        </div>
+      </div>
+      <pre className="code" data-testid="request-preview">
+        {describeRequest(request)}
+      </pre>
+      {note && <p className="muted small">{note}</p>}
+      <p className="small" role="status" aria-live="polite">
+        {copied}
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,235 @@
+import {
+  createManagementClient,
+  type ErrorDescription,
+  type IdentitySummary,
+  type LinkPlan,
+  planLink,
+  preflightLink,
+  summarizeIdentity,
+} from "@idlink/core";
+import { useEffect, useMemo, useState } from "react";
+import type { PageConfig } from "../lib/api-types.ts";
+import { linkPath } from "../lib/request-snippets.ts";
+import { devLogin, forgetSession, redirectToLogin, type Role, type Session, storedSession } from "../lib/sign-in.ts";
+import { toDescription } from "./describe.ts";
+import { ErrorNotice } from "./error-notice.tsx";
+import { IdentityList } from "./identity-list.tsx";
+import { PlanView } from "./plan-view.tsx";
+import { RequestPreview } from "./request-preview.tsx";
+import { SignInStep } from "./sign-in-step.tsx";
+
+const unverifiedReason =
+  "Auth0's guidance: link only accounts whose emails are verified and whose owner has signed in to both. " +
+  "Otherwise whoever registered an unverified address could take over the other account.";
+
+function accountOf(session: Session | undefined) {
+  if (!session) return undefined;
+  const { claims } = session;
+  return { userId: claims.sub, name: claims.name, email: claims.email, verified: claims.email_verified };
+}
+
+/**
+ * Auth0's client-side linking (the token variant): the primary signs in, the secondary signs in, and the page
+ * calls link with `link_with` using the primary's own access token, straight to the tenant.
+ */
+export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTenantChanged: () => void }) {
+  const [primary, setPrimary] = useState<Session | undefined>(() => storedSession("primary"));
+  const [secondary, setSecondary] = useState<Session | undefined>(() => storedSession("secondary"));
+  const [identities, setIdentities] = useState<IdentitySummary[] | undefined>();
+  const [plan, setPlan] = useState<LinkPlan | undefined>();
+  const [error, setError] = useState<ErrorDescription | undefined>();
+  const [status, setStatus] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  const client = useMemo(
+    () =>
+      primary?.accessToken
+        ? createManagementClient({ domain: config.tenant, token: primary.accessToken })
+        : undefined,
+    [config.tenant, primary],
+  );
+  const primaryId = primary?.claims.sub;
+
+  useEffect(() => {
+    setIdentities(undefined);
+    if (!client || !primaryId) return;
+    let current = true;
+    client.getUser(primaryId).then(
+      (user) => current && setIdentities((user.identities ?? []).map(summarizeIdentity)),
+      (e: unknown) => current && setError(toDescription(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [client, primaryId]);
+
+  useEffect(() => {
+    setPlan(undefined);
+    if (!client || !primaryId || !secondary) return;
+    let current = true;
+    planLink(client, primaryId, { link_with: secondary.idToken }).then(
+      (p) => current && setPlan(p),
+      (e: unknown) => current && setError(toDescription(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [client, primaryId, secondary]);
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(undefined);
+    setStatus("");
+    try {
+      await action();
+    } catch (e) {
+      setError(toDescription(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function signIn(role: Role, userId: string | undefined) {
+    if (config.mode === "tenant" || userId === undefined) return redirectToLogin(config, role);
+    return run(async () => {
+      const session = await devLogin(config.tenant, userId);
+      (role === "primary" ? setPrimary : setSecondary)(session);
+    });
+  }
+
+  function signOut(role: Role) {
+    forgetSession(role);
+    if (role === "primary") {
+      setPrimary(undefined);
+      forgetSession("secondary");
+      setSecondary(undefined);
+    } else setSecondary(undefined);
+    setError(undefined);
+    setStatus("");
+  }
+
+  const body = secondary ? { link_with: secondary.idToken } : { link_with: "" };
+  const preflight =
+    primary?.accessToken && primaryId && secondary
+      ? preflightLink({ token: primary.accessToken, primary: primaryId, body: { link_with: secondary.idToken } })
+      : undefined;
+  const unverified = [primary, secondary]
+    .filter((s): s is Session => s !== undefined && s.claims.email_verified !== true)
+    .map((s) => `${s.claims.email ?? s.claims.sub} (${s.claims.sub})`);
+  const blocked =
+    unverified.length > 0 || (preflight?.issues.length ?? 0) > 0 || (plan?.blockers.length ?? 0) > 0;
+
+  function link() {
+    if (!client || !primaryId || !secondary) return;
+    const secondaryId = secondary.claims.sub;
+    return run(async () => {
+      const after = await client.link(primaryId, { link_with: secondary.idToken });
+      setIdentities(after.map(summarizeIdentity));
+      forgetSession("secondary");
+      setSecondary(undefined);
+      setStatus(`Linked: ${secondaryId} is now an identity of ${primaryId}.`);
+      onTenantChanged();
+    });
+  }
+
+  function unlink(identity: IdentitySummary) {
+    if (!client || !primaryId) return;
+    return run(async () => {
+      const after = await client.unlink(primaryId, identity.id);
+      setIdentities(after.map(summarizeIdentity));
+      setStatus(`Unlinked: ${identity.id} is a separate user again (with no metadata).`);
+      onTenantChanged();
+    });
+  }
+
+  const choices = config.devUsers.filter((u) => u.user_id !== primaryId);
+
+  return (
+    <div className="flow">
+      <ol className="steps">
+        <li className="step">
+          <h3>Sign in as the primary account</h3>
+          <SignInStep
+            config={config}
+            title="Primary account"
+            account={accountOf(primary)}
+            choices={config.devUsers}
+            buttonLabel="Sign in as primary"
+            busy={busy}
+            onSignIn={(id) => signIn("primary", id)}
+            onSignOut={() => signOut("primary")}
+          />
+        </li>
+        <li className="step">
+          <h3>Sign in to the account to link</h3>
+          <SignInStep
+            config={config}
+            title="Account to link"
+            account={accountOf(secondary)}
+            choices={choices}
+            buttonLabel="Link another account: sign in"
+            disabled={!primary}
+            busy={busy}
+            onSignIn={(id) => signIn("secondary", id)}
+            onSignOut={() => signOut("secondary")}
+          />
+          {!primary && <p className="muted small">Sign in as the primary first.</p>}
+        </li>
+        <li className="step">
+          <h3>Review and link</h3>
+          {unverified.length > 0 && (
+            <div className="notice notice-error" role="alert">
+              <p className="notice-title">Linking refused: an email is not verified</p>
+              <p>Not verified: {unverified.join(", ")}.</p>
+              <p>{unverifiedReason}</p>
+            </div>
+          )}
+          {preflight && preflight.issues.length > 0 && (
+            <ErrorNotice
+              error={{
+                title: "This token cannot link these accounts",
+                message: "Checked in the page before sending.",
+                issues: preflight.issues,
+              }}
+            />
+          )}
+          {plan && (
+            <PlanView
+              plan={plan}
+              metadataUnknown="A user's own token cannot read the other account, so its metadata is unknown here; Auth0 discards it when linking. The administrator flow shows it and can merge it first."
+            />
+          )}
+          <RequestPreview
+            request={{
+              method: "POST",
+              origin: config.tenant,
+              path: linkPath(primaryId ?? "{primary}"),
+              body,
+              tokenVariable: "PRIMARY_ACCESS_TOKEN",
+              secretFields: { link_with: "SECONDARY_ID_TOKEN" },
+            }}
+            note="Sent from this page straight to the tenant with the primary's access token (update:current_user_identities)."
+          />
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={!secondary || !plan || blocked || busy}
+            onClick={link}
+          >
+            Link accounts
+          </button>
+        </li>
+      </ol>
+      {error && <ErrorNotice error={error} />}
+      <p className="status-line" role="status" aria-live="polite">
+        {status}
+      </p>
+      {primaryId && identities && (
+        <section className="identities-panel" aria-labelledby="user-identities-heading">
+          <h3 id="user-identities-heading">Identities of {primary?.claims.name ?? primaryId}</h3>
+          <IdentityList primaryId={primaryId} identities={identities} onUnlink={unlink} busy={busy} />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+import type { ErrorDescription } from "@idlink/core";
+import type {
+  ErrorResponse,
+  IdentitiesResponse,
+  LinkCall,
+  PageConfig,
+  PlanResponse,
+  UnlinkCall,
+  UserResponse,
+} from "./api-types.ts";
+
+/** The demo server answered an error; `description` is already in plain words, with Auth0's status kept. */
+export class DemoApiError extends Error {
+  override name = "DemoApiError" as const;
+  readonly description: ErrorDescription;
+  constructor(description: ErrorDescription) {
+    super(description.message);
+    this.description = description;
+  }
+}
+
+function isErrorResponse(value: unknown): value is ErrorResponse {
+  return typeof value === "object" && value !== null && "error" in value && typeof value.error === "object";
+}
+
+async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new DemoApiError({
+      title: "The demo server could not be reached",
+      message: `${method} ${path} failed before an answer came back`,
+      hint: "Is `pnpm start` still running?",
+    });
+  }
+  const data: unknown = await response.json().catch(() => undefined);
+  if (!response.ok || data === undefined) {
+    throw new DemoApiError(
+      isErrorResponse(data)
+        ? data.error
+        : { title: "Unexpected answer", message: `${method} ${path} answered ${response.status}` },
+    );
+  }
+  return data as T;
+}
+
+/** The demo server's admin API: it holds the Management credentials and calls the tenant through core. */
+export const demoApi = {
+  config: () => call<PageConfig>("GET", "/api/config"),
+  user: (id: string) => call<UserResponse>("GET", `/api/users/${encodeURIComponent(id)}`),
+  plan: (request: LinkCall) => call<PlanResponse>("POST", "/api/plan", request),
+  link: (request: LinkCall) => call<IdentitiesResponse>("POST", "/api/link", request),
+  unlink: (request: UnlinkCall) => call<IdentitiesResponse>("POST", "/api/unlink", request),
+};

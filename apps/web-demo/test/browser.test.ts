@@ -1,0 +1,271 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { seedSecrets } from "@idlink/emulator";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { type RunningDemo, startDemo } from "../server/start-demo.ts";
+import { appDir, type BuiltDemo, buildDemo } from "./helpers/build.ts";
+import { launchChromium } from "./helpers/chromium.ts";
+
+const shots = join(appDir, "test-results", "screenshots");
+const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
+const aliceGoogle = "google-oauth2|108234567890123456789";
+const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
+const jwtPattern = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./;
+
+let built: BuiltDemo;
+let demo: RunningDemo;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const requestedOrigins = new Set<string>();
+const demoResponses: string[] = [];
+const consoleErrors: string[] = [];
+
+function tenant(): string {
+  if (!demo.emulator) throw new Error("the browser tests run against the emulator");
+  return demo.emulator.url;
+}
+
+async function shot(name: string) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  // Chromium first: without it this suite fails at once, with the message that says how to install it.
+  browser = await launchChromium();
+  built = await buildDemo();
+  demo = await startDemo({ mode: "emulator", port: 0 }, built.clientDir);
+  await mkdir(shots, { recursive: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await demo?.stop();
+  await built?.remove();
+});
+
+beforeEach(async () => {
+  demo.emulator?.state.reset();
+  await context?.close();
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  page = await context.newPage();
+  await page.addInitScript(() => {
+    const violations: string[] = [];
+    Object.assign(window, { __violations: violations });
+    document.addEventListener("securitypolicyviolation", (e) => {
+      violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    // data: URLs (the inline favicon) are not requests to any origin.
+    if (url.protocol !== "data:") requestedOrigins.add(url.origin);
+  });
+  page.on("response", async (response) => {
+    if (!response.url().startsWith(demo.server.origin)) return;
+    demoResponses.push(await response.text().catch(() => ""));
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text());
+  });
+  await page.goto(demo.url);
+  await page.getByRole("heading", { name: "Link as the signed-in user" }).waitFor();
+});
+
+async function cspViolations(): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+}
+
+const userFlow = () => page.getByRole("region", { name: "Link as the signed-in user" });
+const adminFlow = () => page.getByRole("region", { name: "Link as an administrator" });
+
+describe("link as the signed-in user", () => {
+  test("signs in twice, links with link_with, shows the identities and unlinks", async () => {
+    const flow = userFlow();
+    await flow.getByLabel("Primary account: a seeded user").selectOption(alice);
+    await flow.getByRole("button", { name: "Sign in as primary" }).click();
+    const identities = flow.getByRole("list", { name: `Identities of ${alice}` });
+    await expect.poll(() => identities.getByRole("listitem").count()).toBe(1);
+    await expect.poll(() => flow.getByText("email verified").count()).toBe(1);
+
+    await flow.getByLabel("Account to link: a seeded user").selectOption(aliceGoogle);
+    await flow.getByRole("button", { name: "Link another account: sign in" }).click();
+    const after = flow.getByRole("list", { name: "Identities after linking" });
+    await expect.poll(() => after.getByRole("listitem").allTextContents()).toEqual([
+      `auth0 ${alice}`,
+      `google-oauth2 ${aliceGoogle}`,
+    ]);
+    const preview = await flow.getByTestId("request-preview").textContent();
+    expect(preview).toContain(`POST ${tenant()}/api/v2/users/auth0%7C64f1a2b3c4d5e6f708192a3b/identities`);
+    expect(preview).toContain("authorization: Bearer <PRIMARY_ACCESS_TOKEN>");
+    expect(preview).toContain('"link_with": "<SECONDARY_ID_TOKEN>"');
+    expect(preview).not.toMatch(jwtPattern);
+    await shot("user-flow-1-before-link");
+
+    await flow.getByRole("button", { name: "Link accounts" }).click();
+    await expect.poll(() => identities.getByRole("listitem").count()).toBe(2);
+    await expect
+      .poll(() => flow.locator(".status-line").textContent())
+      .toContain(`${aliceGoogle} is now an identity of ${alice}`);
+    expect(demo.emulator?.state.getUser(alice)?.identities.map((i) => i.provider)).toEqual([
+      "auth0",
+      "google-oauth2",
+    ]);
+    await shot("user-flow-2-linked");
+
+    await flow.getByRole("button", { name: `Unlink ${aliceGoogle}` }).click();
+    await expect.poll(() => identities.getByRole("listitem").count()).toBe(1);
+    expect(demo.emulator?.state.getUser(aliceGoogle)).toBeDefined();
+    await shot("user-flow-3-unlinked");
+    expect(await cspViolations()).toEqual([]);
+  });
+
+  test("refuses to link an account whose email is not verified, with Auth0's reasoning", async () => {
+    const flow = userFlow();
+    await flow.getByLabel("Primary account: a seeded user").selectOption("auth0|65b7c8d9e0f1a2b3c4d5e6f7");
+    await flow.getByRole("button", { name: "Sign in as primary" }).click();
+    await flow.locator(".badge-warn").waitFor();
+    await flow.getByLabel("Account to link: a seeded user").selectOption("google-oauth2|117700000000000000042");
+    await flow.getByRole("button", { name: "Link another account: sign in" }).click();
+    const refusal = flow.getByRole("alert").filter({ hasText: "Linking refused" });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain("link only accounts whose emails are verified");
+    expect(await flow.getByRole("button", { name: "Link accounts" }).isDisabled()).toBe(true);
+    await shot("user-flow-unverified-refused");
+  });
+
+  test("works with the keyboard alone", async () => {
+    const select = userFlow().getByLabel("Primary account: a seeded user");
+    await select.focus();
+    await page.keyboard.press("ArrowDown"); // the second seeded user
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await userFlow().getByRole("button", { name: "Sign out" }).waitFor();
+    expect(await userFlow().getByText(aliceGoogle).count()).toBeGreaterThan(0);
+  });
+});
+
+describe("link as an administrator", () => {
+  test("reviews the plan, merges metadata, links through the demo server and unlinks", async () => {
+    const flow = adminFlow();
+    await flow.getByLabel("Primary user id").fill(bob);
+    await flow.getByLabel("provider", { exact: true }).fill("github");
+    await flow.getByLabel("user_id", { exact: true }).fill("5812345");
+    await flow.getByText("The body is valid (identity variant).").waitFor();
+    const preview = await flow.getByTestId("request-preview").textContent();
+    expect(preview).toContain("authorization: Bearer <MANAGEMENT_API_TOKEN>");
+    expect(preview).toContain('"user_id": "5812345"');
+
+    await flow.getByRole("button", { name: "Review the plan" }).click();
+    const after = flow.getByRole("list", { name: "Identities after linking" });
+    await expect.poll(() => after.getByRole("listitem").count()).toBe(2);
+    expect(await flow.locator(".plan").textContent()).toContain('"editor": "vim"');
+    await flow.getByRole("checkbox", { name: /Copy the secondary's user_metadata \(editor\)/ }).check();
+    await shot("admin-flow-1-plan");
+
+    await flow.getByRole("button", { name: "Link accounts" }).click();
+    const identities = flow.getByRole("list", { name: `Identities of ${bob}` });
+    await expect.poll(() => identities.getByRole("listitem").count()).toBe(2);
+    await expect.poll(() => flow.locator(".status-line").textContent()).toContain("editor");
+    expect(demo.emulator?.state.getUser(bob)?.user_metadata).toEqual({ editor: "vim" });
+    await shot("admin-flow-2-linked");
+
+    await flow.getByRole("button", { name: "Unlink github|5812345" }).click();
+    await expect.poll(() => identities.getByRole("listitem").count()).toBe(1);
+    expect(demo.emulator?.state.getUser("github|5812345")).toBeDefined();
+    expect(await cspViolations()).toEqual([]);
+  });
+
+  test("validates as the user types, each message under its field, submit disabled while invalid", async () => {
+    const flow = adminFlow();
+    const submit = flow.getByRole("button", { name: "Review the plan" });
+    await flow.getByLabel("Primary user id").fill(alice);
+    await flow.getByLabel("provider", { exact: true }).fill("googl");
+    await flow.getByLabel("user_id", { exact: true }).fill("123");
+    const providerError = flow.locator('[data-field="admin-provider"]');
+    expect(await providerError.textContent()).toContain('provider "googl" is not an Auth0 identity provider');
+    expect(await flow.getByLabel("provider", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    expect(await submit.isDisabled()).toBe(true);
+
+    await flow.getByLabel("provider", { exact: true }).fill("google-oauth2");
+    await flow.getByLabel("user_id", { exact: true }).fill(aliceGoogle);
+    expect(await flow.locator('[data-field="admin-user_id"]').textContent()).toContain("not the full id");
+    expect(await providerError.count()).toBe(0);
+    expect(await submit.isDisabled()).toBe(true);
+
+    await flow.getByLabel("user_id", { exact: true }).fill("108234567890123456789");
+    await flow.getByLabel(/connection_id/).fill("con_123");
+    expect(await flow.locator('[data-field="admin-connection_id"]').textContent()).toContain(
+      "connection_id must look like con_ followed by 16 letters or digits",
+    );
+    await shot("admin-live-validation");
+    await flow.getByLabel(/connection_id/).fill("");
+    await flow.getByText("The body is valid (identity variant).").waitFor();
+    expect(await submit.isEnabled()).toBe(true);
+  });
+
+  test("rejects the seed page's body visibly, in one click, and sends nothing", async () => {
+    const flow = adminFlow();
+    await flow.getByRole("button", { name: "Load the seed page's body" }).click();
+    const messages = async (field: string) => flow.locator(`[data-field="admin-${field}"]`).textContent();
+    expect(await messages("link_with")).toContain("link_with cannot be combined with provider");
+    expect(await messages("provider")).toContain("provider must not be empty");
+    expect(await messages("user_id")).toContain("user_id must not be empty");
+    expect(await messages("connection_id")).toContain("connection_id must not be empty");
+    expect(await flow.getByText(/Rejected before sending: 4 problem/).count()).toBe(1);
+    expect(await flow.getByRole("button", { name: "Review the plan" }).isDisabled()).toBe(true);
+    expect(await flow.getByTestId("request-preview").textContent()).toContain('"connection_id": ""');
+    await shot("admin-seed-body-rejected");
+    expect(demo.emulator?.state.requests.filter((r) => r.path.startsWith("/api/v2"))).toEqual([]);
+  });
+
+  test("shows an API error in plain words with Auth0's status and message", async () => {
+    const flow = adminFlow();
+    await flow.getByLabel("Primary user id").fill("auth0|000000000000000000000000");
+    await flow.getByLabel("provider", { exact: true }).fill("github");
+    await flow.getByLabel("user_id", { exact: true }).fill("5812345");
+    await flow.getByRole("button", { name: "Review the plan" }).click();
+    const alert = flow.getByRole("alert").filter({ hasText: "Not found" });
+    await alert.waitFor();
+    expect(await alert.locator(".status").textContent()).toContain("404");
+    expect(await alert.textContent()).toContain("User not found.");
+    expect(await alert.textContent()).toContain("Check the user id");
+    await shot("admin-api-error");
+  });
+});
+
+describe("the page", () => {
+  test("fits a narrow screen", async () => {
+    await page.setViewportSize({ width: 360, height: 800 });
+    await adminFlow().getByRole("button", { name: "Fill an example" }).click();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot("narrow-screen");
+  });
+
+  test("labels every form control for screen readers", async () => {
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll("input, select, textarea, button")]
+        .filter((el) => {
+          const labelled = el.getAttribute("aria-label") || (el as HTMLInputElement).labels?.length;
+          const text = el.tagName === "BUTTON" && el.textContent?.trim();
+          return !labelled && !text;
+        })
+        .map((el) => el.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+  });
+
+  test("made requests only to its own origin and the tenant's, and got no secret from its server", () => {
+    expect([...requestedOrigins].sort()).toEqual([demo.server.origin, tenant()].sort());
+    const secrets = seedSecrets();
+    for (const body of demoResponses) {
+      for (const secret of secrets) expect(body).not.toContain(secret);
+      expect(body).not.toMatch(jwtPattern);
+    }
+    expect(demoResponses.length).toBeGreaterThan(5);
+    expect(consoleErrors.filter((e) => /Content Security Policy|unsafe-eval/i.test(e))).toEqual([]);
+  });
+});

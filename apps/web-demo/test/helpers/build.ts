@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build as esbuild } from "esbuild";
+import { build as viteBuild } from "vite";
+
+export const appDir = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface BuiltDemo {
+  dir: string;
+  /** The page, as the demo server serves it. */
+  clientDir: string;
+  /** The server bundle `pnpm start` runs. */
+  serverFile: string;
+  remove(): Promise<void>;
+}
+
+/** Builds the page (and optionally the server bundle) into a fresh folder, as `pnpm run build` does. */
+export async function buildDemo(options: { server?: boolean } = {}): Promise<BuiltDemo> {
+  const dir = await mkdtemp(join(tmpdir(), "idlink-web-demo-"));
+  const clientDir = join(dir, "client");
+  const serverFile = join(dir, "server", "start.js");
+  await viteBuild({
+    root: appDir,
+    configFile: join(appDir, "vite.config.ts"),
+    logLevel: "silent",
+    build: { outDir: clientDir, emptyOutDir: true },
+  });
+  if (options.server) {
+    // The same options as build-server.mjs, into the temporary folder.
+    await esbuild({
+      entryPoints: [join(appDir, "server/start.ts")],
+      outfile: serverFile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      conditions: ["@idlink/source"],
+      banner: {
+        js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
+      },
+      logLevel: "silent",
+    });
+  }
+  return { dir, clientDir, serverFile, remove: () => rm(dir, { recursive: true, force: true }) };
+}
