@@ -92,8 +92,8 @@ export function createConfirmations(options: ConfirmationOptions = {}): Confirma
       const given = Buffer.from(signature, "hex");
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         const entry = issued.get(nonce);
-        if (entry && entry.purpose === purpose) {
-          const was = entry.binding;
+        const was = entry?.purpose === purpose ? entry.binding : undefined;
+        if (was && describe(was) !== describe(binding)) {
           return {
             ok: false,
             message: `confirmation_token was issued to ${describe(was)}, not to ${describe(binding)} — ${again}`,

@@ -1,0 +1,188 @@
+import {
+  createManagementClient,
+  type FetchLike,
+  getManagementToken,
+  type ManagementClient,
+} from "@idlink/core";
+import { createEmulator, type Emulator, type EmulatorOptions, seedSecrets } from "@idlink/emulator";
+import {
+  type CallToolResult,
+  Client,
+  type ElicitRequestFormParams,
+  type ElicitResult,
+  InMemoryTransport,
+} from "@modelcontextprotocol/client";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { type Confirmations, createConfirmations } from "../src/confirmations.ts";
+import { createServer, type ServerOptions } from "../src/server.ts";
+
+export const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
+export const aliceGoogle = "google-oauth2|108234567890123456789";
+export const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
+export const bobGithub = "github|5812345";
+export const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
+export const carolGoogle = "google-oauth2|117700000000000000042";
+export const frank = "auth0|6600aa11bb22cc33dd44ee55";
+export const frankGithub = "github|7700123";
+export const dave = "github|9900112";
+
+export const adminClient = { clientId: "idlink-admin", clientSecret: "emulator-only-secret-admin" };
+
+/** Protocol eras the SDK serves: 2025-11-25 (initialize handshake) and 2026-07-28 (per-request envelope). */
+export const eras = ["2025-11-25", "2026-07-28"] as const;
+export type Era = (typeof eras)[number];
+
+/**
+ * Every secret a test put into play (Management tokens, client secrets, ID tokens, IdP tokens from the seed), and
+ * every text the server produced (tool results, elicitation messages). After each test, no secret may appear in
+ * any output.
+ */
+export const secrets = new Set<string>([...seedSecrets(), adminClient.clientSecret]);
+export const outputs: string[] = [];
+
+export function findSecrets(texts: readonly string[], known: Iterable<string> = secrets): string[] {
+  const found = new Set<string>();
+  for (const secret of known) for (const text of texts) if (text.includes(secret)) found.add(secret);
+  return [...found];
+}
+
+/** One emulator per test file, reset to its seed before each test; outputs are scanned for secrets after it. */
+export function useEmulator(options: EmulatorOptions = {}): () => Emulator {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await createEmulator({ rateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options });
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+  beforeEach(() => {
+    emulator?.state.reset();
+    emulator?.setFaults({});
+    emulator?.setRateLimit({ burst: 1_000_000, perSecond: 1_000_000 });
+  });
+  afterEach(() => {
+    expect(findSecrets(outputs)).toEqual([]);
+    outputs.length = 0;
+  });
+  return () => {
+    if (!emulator) throw new Error("emulator not started");
+    return emulator;
+  };
+}
+
+export type Elicit = (params: ElicitRequestFormParams) => ElicitResult | Promise<ElicitResult>;
+
+export interface Harness {
+  client: Client;
+  management: ManagementClient;
+  confirmations: Confirmations;
+  /** Every elicitation the server sent, in order. */
+  elicitations: ElicitRequestFormParams[];
+  call(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  era?: Era;
+  /** Declares elicitation and answers with this; without it the client declares no elicitation. */
+  elicit?: Elicit;
+  options?: ServerOptions;
+  /** A fixed Management token instead of the admin client's credentials. */
+  token?: string;
+  /** Runs before each write reaches the emulator (a test can inject a fault or a race there). */
+  beforeWrite?: (request: Request) => void | Promise<void>;
+  now?: () => number;
+}
+
+/** A real MCP client connected in memory to createServer over the emulator. */
+export async function connect(em: Emulator, options: HarnessOptions = {}): Promise<Harness> {
+  const fetchImpl: FetchLike = async (request) => {
+    if (request.method !== "GET") await options.beforeWrite?.(request);
+    return fetch(request);
+  };
+  const token = options.token;
+  const getToken =
+    token === undefined
+      ? async () => {
+          const minted = await getManagementToken({ domain: em.url, ...adminClient });
+          secrets.add(minted);
+          return minted;
+        }
+      : () => token;
+  if (token !== undefined) secrets.add(token);
+  const management = createManagementClient({
+    domain: em.url,
+    getToken,
+    fetch: fetchImpl,
+    retry: { maxRetries: 0 },
+  });
+  const confirmations = createConfirmations(options.now ? { now: options.now } : {});
+  const factory = () =>
+    createServer({ client: management, getToken, confirmations, options: options.options });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const era = options.era ?? "2025-11-25";
+  let stop: () => Promise<void>;
+  if (era === "2025-11-25") {
+    const server = factory();
+    await server.connect(serverSide);
+    stop = () => server.close();
+  } else {
+    const handle = serveStdio(factory, { transport: serverSide });
+    stop = () => handle.close();
+  }
+  const client = new Client(
+    { name: "idlink-test", version: "0.0.0" },
+    {
+      capabilities: options.elicit ? { elicitation: { form: {} } } : {},
+      ...(era === "2026-07-28" ? { versionNegotiation: { mode: { pin: era } } } : {}),
+    },
+  );
+  const elicitations: ElicitRequestFormParams[] = [];
+  const elicit = options.elicit;
+  if (elicit) {
+    client.setRequestHandler("elicitation/create", async (request) => {
+      const params = request.params;
+      if (params.mode === "url") throw new Error("the server asked for URL elicitation");
+      elicitations.push(params);
+      outputs.push(params.message);
+      return elicit(params);
+    });
+  }
+  await client.connect(clientSide);
+  expect(client.getNegotiatedProtocolVersion()).toBe(era);
+  return {
+    client,
+    management,
+    confirmations,
+    elicitations,
+    async call(name, args) {
+      const result = await client.callTool({ name, arguments: args });
+      outputs.push(JSON.stringify(result));
+      return result;
+    },
+    async close() {
+      await client.close();
+      await stop();
+    },
+  };
+}
+
+/** The text of a result's first content block. */
+export function textOf(result: CallToolResult): string {
+  const first = result.content[0];
+  return first?.type === "text" ? first.text : "";
+}
+
+/** The structured content as a record (tests then assert its fields). */
+export function structured(result: CallToolResult): Record<string, unknown> {
+  const value = result.structuredContent;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`no structured content: ${textOf(result)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function identityIds(em: Emulator, userId: string): string[] | undefined {
+  return em.state.getUser(userId)?.identities.map((i) => `${i.provider}|${i.user_id}`);
+}
