@@ -37,6 +37,9 @@ export function errorDocument(error: unknown): {
       title: "Usage error — nothing was sent",
       message: redactText(error.message),
       ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.issues.length > 0
+        ? { issues: error.issues.map((i) => ({ ...i, message: redactText(i.message) })) }
+        : {}),
     };
   }
   if (isInterrupt(error)) return { title: "Interrupted", message: "Stopped by Ctrl-C." };
@@ -50,7 +53,7 @@ export function reportError(error: unknown, output: Output): ExitCodeValue {
   const { err } = output;
   const lines: string[] = [];
   if (doc.issues && doc.issues.length > 0) {
-    lines.push(`${err.red("error:")} ${doc.title}`);
+    lines.push(`${err.red("error:")} ${doc.title}${error instanceof UsageError ? `: ${doc.message}` : ""}`);
     for (const issue of doc.issues) lines.push(`  ${err.bold(issue.path)}: ${issue.message}`);
   } else {
     lines.push(`${err.red("error:")} ${doc.title}: ${doc.message}`);

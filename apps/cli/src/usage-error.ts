@@ -2,8 +2,11 @@
 export class UsageError extends Error {
   override name = "UsageError" as const;
   readonly hint: string | undefined;
-  constructor(message: string, hint?: string) {
+  /** Field-level problems (e.g. the rows of a bulk file), each naming where. */
+  readonly issues: { path: string; message: string }[];
+  constructor(message: string, hint?: string, issues: { path: string; message: string }[] = []) {
     super(message);
     this.hint = hint;
+    this.issues = issues;
   }
 }

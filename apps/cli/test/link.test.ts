@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { expectNoSecrets, idlink, json, startTenant, type Tenant, tempDir, writes } from "./helpers.ts";
 
 const alice = "auth0|64f1a2b3c4d5e6f708192a3b";

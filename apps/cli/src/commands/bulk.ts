@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ValidationError } from "@idlink/core";
 import { Journal, loadJournal, type OutcomeStatus, type PairState } from "../bulk/journal.ts";
 import { acquireLock, LockedError } from "../bulk/lock.ts";
 import { createProgress } from "../bulk/progress.ts";
@@ -38,11 +37,13 @@ export async function bulk(
   const journalPath = resolve(io.cwd, flags.journal ?? `${file}.journal.jsonl`);
   if (parsed.total === 0) throw new UsageError(`${file} has no rows.`);
   if (parsed.issues.length > 0 && !flags.skipInvalid && !flags.dryRun) {
-    throw new ValidationError(
+    const n = parsed.issues.length;
+    throw new UsageError(
+      `${file} has ${n} invalid row${n === 1 ? "" : "s"}${n > maxIssuesShown ? ` (first ${maxIssuesShown} shown)` : ""}.`,
+      "Fix them, or pass --skip-invalid to link the valid rows only (--dry-run lists them all).",
       parsed.issues
         .slice(0, maxIssuesShown)
         .map((i) => ({ path: `row ${i.row} (line ${i.line}) ${i.path}`, message: i.message })),
-      `${file}: ${parsed.issues.length} invalid row${parsed.issues.length === 1 ? "" : "s"}${parsed.issues.length > maxIssuesShown ? ` (first ${maxIssuesShown} shown)` : ""}; nothing was sent — fix them or pass --skip-invalid`,
     );
   }
 
