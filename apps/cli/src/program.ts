@@ -207,14 +207,14 @@ function buildProgram(io: Io, schedule: (json: boolean | undefined, run: Run) =>
     .option("--seed <file>", "a seed JSON file (default: the bundled tenant)")
     .option("--port <n>", "port on 127.0.0.1 (default: a free one)")
     .option(
-      "--env-file <file>",
+      "--env-out <file>",
       "write AUTH0_DOMAIN and the admin client's credentials to this file (mode 600)",
     )
     .option("--json", "print one JSON document on stdout")
     .addHelpText(
       "after",
       example(
-        "idlink emulator --port 4010 --env-file .emulator.env\nsource .emulator.env && idlink show 'auth0|64f1a2b3c4d5e6f708192a3b'",
+        "idlink emulator --port 4010 --env-out .emulator.env\nsource .emulator.env && idlink show 'auth0|64f1a2b3c4d5e6f708192a3b'",
       ),
     )
     .action((flags: EmulatorFlags) =>
@@ -256,6 +256,6 @@ export interface BulkFlags extends CommandFlags {
 export interface EmulatorFlags {
   seed?: string;
   port?: string;
-  envFile?: string;
+  envOut?: string;
   json?: boolean;
 }

@@ -208,10 +208,10 @@ describe("idlink bulk: runs", () => {
   }, 120_000);
 
   test("pauses on 429 and still links every pair once under a tight rate limit", async () => {
-    const count = 60;
+    const count = 80;
     const tenant = await startTenant({
       seed: pairSeed(defaultSeed(), count),
-      rateLimit: { burst: 5, perSecond: 40 },
+      rateLimit: { burst: 20, perSecond: 40 },
     });
     try {
       const result = await idlink(

@@ -46,8 +46,8 @@ export async function emulator(
   const clients = seed.clients
     .filter((c) => c.app_type === "non_interactive")
     .map((c) => ({ client_id: c.client_id, scopes: c.grants ?? [] }));
-  if (flags.envFile !== undefined && admin?.client_secret) {
-    const path = resolve(io.cwd, flags.envFile);
+  if (flags.envOut !== undefined && admin?.client_secret) {
+    const path = resolve(io.cwd, flags.envOut);
     const lines = [
       `export AUTH0_DOMAIN=${emu.url}`,
       `export AUTH0_CLIENT_ID=${admin.client_id}`,
@@ -61,14 +61,14 @@ export async function emulator(
     `${s.green("Emulator running")} at ${s.bold(emu.url)} — a local, fake Auth0 tenant. Ctrl-C stops it.`,
   );
   output.line("Point idlink at it:");
-  if (flags.envFile !== undefined && admin) {
-    output.line(`  source ${flags.envFile}`);
+  if (flags.envOut !== undefined && admin) {
+    output.line(`  source ${flags.envOut}`);
   } else {
     output.line(`  export AUTH0_DOMAIN=${emu.url}`);
     if (admin) {
       output.line(`  export AUTH0_CLIENT_ID=${admin.client_id}`);
       output.line(`  export AUTH0_CLIENT_SECRET=…   # client_secret of ${admin.client_id} in the seed`);
-      output.line(s.dim("  (or start with --env-file F to get these in a file, secret included)"));
+      output.line(s.dim("  (or start with --env-out F to get these in a file, secret included)"));
     }
   }
   output.line(`Then: idlink show '${seed.users[0]?.user_id ?? "auth0|…"}'`);
@@ -79,7 +79,7 @@ export async function emulator(
       issuer: emu.issuer,
       managementAudience: emu.managementAudience,
       clients,
-      envFile: flags.envFile ?? null,
+      envOut: flags.envOut ?? null,
     });
   }
   await new Promise<void>((done) => {
