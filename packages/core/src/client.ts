@@ -9,6 +9,8 @@ import {
   type CallContext,
   createTransport,
   type FetchLike,
+  type Outgoing,
+  OutgoingRequest,
   type RetryOptions,
   retryDelay,
 } from "./transport.ts";
@@ -76,19 +78,14 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     );
   }
   const transport = createTransport({
-    fetch: fetchImpl,
+    fetch: options.fetch,
     retry: options.retry,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
-  const api = createClient<paths>({ baseUrl: `${origin}/api/v2` });
-  api.use({
-    async onRequest({ request }) {
-      const bearer = token ?? (await getToken?.());
-      request.headers.set("authorization", `Bearer ${bearer}`);
-      if (options.userAgent) request.headers.set("user-agent", options.userAgent);
-      return request;
-    },
+  const api = createClient<paths>({
+    baseUrl: `${origin}/api/v2`,
+    Request: OutgoingRequest as unknown as typeof Request,
   });
 
   async function call<T>(
@@ -99,7 +96,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     const context = { ...ctx, path: fullPath };
     let result: { data?: T; error?: unknown; response: Response };
     try {
-      result = await run((request) => transport.send(request, context));
+      const bearer = token ?? (await getToken?.());
+      result = await run(async (request) => {
+        const outgoing = request as unknown as Outgoing;
+        outgoing.headers.set("authorization", `Bearer ${bearer}`);
+        if (options.userAgent) outgoing.headers.set("user-agent", options.userAgent);
+        return transport.send(outgoing, context);
+      });
     } catch (error) {
       if (error instanceof SyntaxError) throw invalidBody(context, 200);
       throw error;

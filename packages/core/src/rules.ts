@@ -116,14 +116,15 @@ export function parseLinkRequest(input: unknown, options: { primary?: string } =
       message: "link_with cannot be combined with provider, user_id or connection_id — send one variant",
     });
   }
+  // Without unknown keys the body goes to zod as it is; otherwise only the known fields do, reported once above.
   const pick = (fields: readonly string[]) =>
-    Object.fromEntries(fields.filter((f) => Object.hasOwn(record, f)).map((f) => [f, record[f]]));
+    issues.length === 0
+      ? record
+      : Object.fromEntries(fields.filter((f) => Object.hasOwn(record, f)).map((f) => [f, record[f]]));
   const isToken = keys.includes("link_with");
   // On a mixed body the link_with issue above stands for that field; the identity fields are still checked.
-  const token =
-    isToken && !mixed ? TokenLinkRequestSchema.safeParse(pick(["link_with"]), reportInput) : undefined;
-  const identity =
-    !isToken || mixed ? IdentityLinkRequestSchema.safeParse(pick(identityFields), reportInput) : undefined;
+  const token = isToken && !mixed ? check(TokenLinkRequestSchema, pick(["link_with"])) : undefined;
+  const identity = !isToken || mixed ? check(IdentityLinkRequestSchema, pick(identityFields)) : undefined;
   for (const result of [token, identity]) {
     if (result && !result.success) {
       for (const i of result.error.issues) {
@@ -174,7 +175,11 @@ export function linkRequestFrom(
   }
 }
 
-const reportInput = { reportInput: true } as const;
+// Zod's fast path does not report inputs; only a failing body is parsed again to word its issues.
+function check<T extends z.ZodType>(schema: T, value: unknown) {
+  const result = schema.safeParse(value);
+  return result.success ? result : schema.safeParse(value, { reportInput: true });
+}
 
 function fail(path: string, message: string): ParseLinkRequestResult {
   return { ok: false, issues: [{ path, message }] };

@@ -1,0 +1,31 @@
+// Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { clientOverhead } from "./src/client-overhead.ts";
+import { markdown, type Section } from "./src/stats.ts";
+import { validation } from "./src/validation.ts";
+
+const shared = process.env.IDLINK_SHARED ?? new URL("../../shared/", import.meta.url).pathname;
+const sections: Section[] = [];
+const log = (s: Section) => {
+  sections.push(s);
+  console.log(markdown(s));
+};
+
+log(await clientOverhead({ rounds: 7, callsPerRound: 60 }));
+log(
+  validation({ iterations: 20_000, rounds: 7 }, `${shared}/reference/auth0-management-api.linking.oas.json`),
+);
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+writeFileSync(
+  new URL("./RESULTS.md", import.meta.url),
+  [
+    "# Benchmark results",
+    "",
+    `Written by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine}.`,
+    "Every figure is a median over repeated runs, measured side by side in one run; compare ratios, not absolute times.",
+    "",
+    ...sections.map(markdown),
+  ].join("\n"),
+);
