@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /** Shared vitest settings: workspace packages resolve to their TypeScript source, and each run writes a JSON report
@@ -11,5 +12,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     typecheck: { enabled: false },
+    globalSetup: [fileURLToPath(new URL("./vitest.global-setup.ts", import.meta.url))],
   },
 });

@@ -34,5 +34,11 @@ for (const dir of dirs) {
     failed += 1;
   }
 }
+// The cross-suite secret scan counts as one test once the suites have run.
+const scan = join(root, "test-results", "secret-scan.json");
+if (existsSync(scan)) {
+  if (JSON.parse(readFileSync(scan, "utf8")).failed) failed += 1;
+  else passed += 1;
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
