@@ -9,6 +9,8 @@ await build({
   format: "esm",
   target: "node20",
   conditions: ["@idlink/source"],
-  banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
+  },
   logLevel: "warning",
 });

@@ -2,8 +2,8 @@ import {
   checkUserId,
   describeError,
   isProvider,
-  type ManagementClient,
   ManagementApiError,
+  type ManagementClient,
   mergeMetadata,
   NetworkError,
   OutcomeUnknownError,
@@ -143,7 +143,9 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new ValidationError([{ path: "id", message: "the user id in the path is not valid percent-encoding" }]);
+    throw new ValidationError([
+      { path: "id", message: "the user id in the path is not valid percent-encoding" },
+    ]);
   }
 }
 
@@ -152,7 +154,8 @@ function errorReply(error: unknown): ApiReply {
   const description = safe(describeError(error));
   let status = 500;
   if (error instanceof ValidationError) status = 400;
-  else if (error instanceof ManagementApiError) status = error.status >= 400 && error.status < 500 ? error.status : 502;
+  else if (error instanceof ManagementApiError)
+    status = error.status >= 400 && error.status < 500 ? error.status : 502;
   else if (error instanceof OutcomeUnknownError || error instanceof NetworkError) status = 502;
   return { status, body: { error: description } };
 }

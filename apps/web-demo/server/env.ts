@@ -32,7 +32,12 @@ const EnvSchema = z.object({
     .refine((v) => v === undefined || v <= 65_535, "PORT must be a number between 0 and 65535"),
 });
 
-const tenantVariables = ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_SPA_CLIENT_ID"] as const;
+const tenantVariables = [
+  "AUTH0_DOMAIN",
+  "AUTH0_CLIENT_ID",
+  "AUTH0_CLIENT_SECRET",
+  "AUTH0_SPA_CLIENT_ID",
+] as const;
 
 /** A configuration problem, worded for the person starting the demo. */
 export class ConfigError extends Error {

@@ -27,7 +27,12 @@ export const baseHeaders: Readonly<Record<string, string>> = {
  * demo's own (no DNS rebinding) and a write must come from the demo's origin as JSON (no cross-site form posts).
  */
 export function checkCaller(
-  request: { method: string; host: string | undefined; origin: string | undefined; contentType: string | undefined },
+  request: {
+    method: string;
+    host: string | undefined;
+    origin: string | undefined;
+    contentType: string | undefined;
+  },
   allowedHosts: ReadonlySet<string>,
   allowedOrigins: ReadonlySet<string>,
 ): string | undefined {

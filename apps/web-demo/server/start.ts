@@ -22,7 +22,11 @@ try {
   process.once("SIGTERM", stop);
 } catch (error) {
   console.error(
-    error instanceof ConfigError ? `idlink web demo: ${error.message}` : error instanceof Error ? error.message : error,
+    error instanceof ConfigError
+      ? `idlink web demo: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : error,
   );
   process.exit(1);
 }

@@ -93,10 +93,9 @@ describe("link as the signed-in user", () => {
     await flow.getByLabel("Account to link: a seeded user").selectOption(aliceGoogle);
     await flow.getByRole("button", { name: "Link another account: sign in" }).click();
     const after = flow.getByRole("list", { name: "Identities after linking" });
-    await expect.poll(() => after.getByRole("listitem").allTextContents()).toEqual([
-      `auth0 ${alice}`,
-      `google-oauth2 ${aliceGoogle}`,
-    ]);
+    await expect
+      .poll(() => after.getByRole("listitem").allTextContents())
+      .toEqual([`auth0 ${alice}`, `google-oauth2 ${aliceGoogle}`]);
     const preview = await flow.getByTestId("request-preview").textContent();
     expect(preview).toContain(`POST ${tenant()}/api/v2/users/auth0%7C64f1a2b3c4d5e6f708192a3b/identities`);
     expect(preview).toContain("authorization: Bearer <PRIMARY_ACCESS_TOKEN>");
@@ -127,7 +126,9 @@ describe("link as the signed-in user", () => {
     await flow.getByLabel("Primary account: a seeded user").selectOption("auth0|65b7c8d9e0f1a2b3c4d5e6f7");
     await flow.getByRole("button", { name: "Sign in as primary" }).click();
     await flow.locator(".badge-warn").waitFor();
-    await flow.getByLabel("Account to link: a seeded user").selectOption("google-oauth2|117700000000000000042");
+    await flow
+      .getByLabel("Account to link: a seeded user")
+      .selectOption("google-oauth2|117700000000000000042");
     await flow.getByRole("button", { name: "Link another account: sign in" }).click();
     const refusal = flow.getByRole("alert").filter({ hasText: "Linking refused" });
     await refusal.waitFor();

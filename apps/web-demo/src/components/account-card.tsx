@@ -18,7 +18,8 @@ function initials(name: string): string {
 /** A signed-in account: who it is and whether its email is verified (linking depends on it). */
 export function AccountCard({ label, userId, name, email, emailVerified }: AccountCardProps) {
   return (
-    <div className="account" aria-label={`${label}: ${name ?? userId}`}>
+    <div className="account">
+      <span className="sr-only">{label}: </span>
       <span className="avatar" aria-hidden="true">
         {initials(name ?? email ?? userId)}
       </span>

@@ -2,7 +2,7 @@ import { type ErrorDescription, type IdentitySummary, type LinkPlan, providers }
 import { type FormEvent, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
-import { linkPath } from "../lib/request-snippets.ts";
+import { linkPath, pathTemplate } from "../lib/request-snippets.ts";
 import {
   bodyFrom,
   checkForm,
@@ -84,7 +84,8 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
       const result = await demoApi.link({ primary, body, mergeMetadata: merge });
       setIdentities({ primary, list: result.identities });
       setPlan(undefined);
-      const mergedNote = result.merged.length > 0 ? ` Copied user_metadata first: ${result.merged.join(", ")}.` : "";
+      const mergedNote =
+        result.merged.length > 0 ? ` Copied user_metadata first: ${result.merged.join(", ")}.` : "";
       setStatus(`Linked into ${primary}.${mergedNote}`);
       onTenantChanged();
     });
@@ -159,7 +160,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
           value={values.primary}
           onChange={(v) => set("primary", v)}
           messages={visible("primary")}
-          placeholder="auth0|64f1a2b3c4d5e6f708192a3b"
+          placeholder="e.g. auth0|64f1a2b3c4d5e6f708192a3b"
           hint="The account that stays; the secondary becomes one of its identities."
         />
         <fieldset className="fieldset">
@@ -171,7 +172,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
               value={values.provider}
               onChange={(v) => set("provider", v)}
               messages={visible("provider")}
-              placeholder="google-oauth2"
+              placeholder="e.g. google-oauth2"
               list="admin-providers"
             />
             <TextField
@@ -180,7 +181,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
               value={values.user_id}
               onChange={(v) => set("user_id", v)}
               messages={visible("user_id")}
-              placeholder="108234567890123456789"
+              placeholder="e.g. 108234567890123456789"
               hint="The part after the first | of the secondary's id."
             />
           </div>
@@ -191,7 +192,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
             value={values.connection_id}
             onChange={(v) => set("connection_id", v)}
             messages={visible("connection_id")}
-            placeholder="con_Kq3vX8mT2pL9wR4z"
+            placeholder="e.g. con_Kq3vX8mT2pL9wR4z"
             hint="Only when the secondary is in one of several database connections."
           />
           <datalist id="admin-providers">
@@ -215,7 +216,9 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
         </label>
         <div id="admin-form-summary" className="form-summary" aria-live="polite">
           {check.valid ? (
-            <p className="ok-text">The body is valid ({check.parsed.ok ? check.parsed.variant : ""} variant).</p>
+            <p className="ok-text">
+              The body is valid ({check.parsed.ok ? check.parsed.variant : ""} variant).
+            </p>
           ) : showAll || touched.size > 0 ? (
             <div className="notice notice-error">
               <p className="notice-title">
@@ -238,7 +241,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
           request={{
             method: "POST",
             origin: config.tenant,
-            path: linkPath(values.primary || "{primary}"),
+            path: values.primary ? linkPath(values.primary) : pathTemplate,
             body,
             tokenVariable: "MANAGEMENT_API_TOKEN",
             secretFields: { link_with: "SECONDARY_ID_TOKEN" },

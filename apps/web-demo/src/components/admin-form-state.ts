@@ -5,7 +5,13 @@ export type BodyField = (typeof bodyFields)[number];
 export type FormField = "primary" | BodyField;
 export type FormValues = Record<FormField, string>;
 
-export const emptyForm: FormValues = { primary: "", link_with: "", provider: "", user_id: "", connection_id: "" };
+export const emptyForm: FormValues = {
+  primary: "",
+  link_with: "",
+  provider: "",
+  user_id: "",
+  connection_id: "",
+};
 
 /** The seed page's body: all four fields, all empty strings, both variants mixed. */
 export const seedBody: Readonly<Record<BodyField, string>> = {
@@ -20,7 +26,9 @@ export const seedBody: Readonly<Record<BodyField, string>> = {
  * seed page does, and what Auth0 rejects).
  */
 export function bodyFrom(values: FormValues, keepEmpty: boolean): Record<string, string> {
-  return Object.fromEntries(bodyFields.filter((f) => keepEmpty || values[f] !== "").map((f) => [f, values[f]]));
+  return Object.fromEntries(
+    bodyFields.filter((f) => keepEmpty || values[f] !== "").map((f) => [f, values[f]]),
+  );
 }
 
 export interface FormCheck {

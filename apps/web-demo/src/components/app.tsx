@@ -29,8 +29,8 @@ export function App() {
             <p className="brand">idlink</p>
             <h1>Link Auth0 accounts</h1>
             <p className="lede">
-              Join a secondary login into a primary user, see what will change before it does, and take it apart
-              again.
+              Join a secondary login into a primary user, see what will change before it does, and take it
+              apart again.
             </p>
           </div>
           {config && (
@@ -70,8 +70,8 @@ export function App() {
                 Link as an administrator
               </h2>
               <p className="muted">
-                The identity variant, checked by core as you type. The demo's own server holds the Management API
-                credentials and calls the tenant; no Management token ever reaches this page.
+                The identity variant, checked by core as you type. The demo's own server holds the Management
+                API credentials and calls the tenant; no Management token ever reaches this page.
               </p>
               <AdminFlow config={config} onTenantChanged={refresh} />
             </section>

@@ -69,8 +69,8 @@ export function PlanView({ plan, merge, metadataUnknown }: PlanViewProps) {
       {merge && plan.mergeableKeys.length > 0 && (
         <label className="checkbox">
           <input type="checkbox" checked={merge.checked} onChange={(e) => merge.onChange(e.target.checked)} />
-          Copy the secondary's user_metadata ({plan.mergeableKeys.join(", ")}) onto the primary first — Auth0 never
-          merges it, and the primary's own keys win
+          Copy the secondary's user_metadata ({plan.mergeableKeys.join(", ")}) onto the primary first — Auth0
+          never merges it, and the primary's own keys win
         </label>
       )}
     </section>

@@ -6,7 +6,9 @@ interface SignInStepProps {
   config: PageConfig;
   title: string;
   /** The signed-in account, once there is one. */
-  account: { userId: string; name: string | undefined; email: string | undefined; verified: boolean | undefined } | undefined;
+  account:
+    | { userId: string; name: string | undefined; email: string | undefined; verified: boolean | undefined }
+    | undefined;
   /** Users the dev login may offer here (the primary is not offered as its own secondary). */
   choices: DevUser[];
   buttonLabel: string;

@@ -9,8 +9,15 @@ import {
 } from "@idlink/core";
 import { useEffect, useMemo, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
-import { linkPath } from "../lib/request-snippets.ts";
-import { devLogin, forgetSession, redirectToLogin, type Role, type Session, storedSession } from "../lib/sign-in.ts";
+import { linkPath, pathTemplate } from "../lib/request-snippets.ts";
+import {
+  devLogin,
+  forgetSession,
+  type Role,
+  redirectToLogin,
+  type Session,
+  storedSession,
+} from "../lib/sign-in.ts";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { IdentityList } from "./identity-list.tsx";
@@ -108,10 +115,15 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
     setStatus("");
   }
 
-  const body = secondary ? { link_with: secondary.idToken } : { link_with: "" };
+  // Before the second sign-in the preview still names the token that will go there.
+  const body = { link_with: secondary?.idToken ?? "pending" };
   const preflight =
     primary?.accessToken && primaryId && secondary
-      ? preflightLink({ token: primary.accessToken, primary: primaryId, body: { link_with: secondary.idToken } })
+      ? preflightLink({
+          token: primary.accessToken,
+          primary: primaryId,
+          body: { link_with: secondary.idToken },
+        })
       : undefined;
   const unverified = [primary, secondary]
     .filter((s): s is Session => s !== undefined && s.claims.email_verified !== true)
@@ -203,7 +215,7 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
             request={{
               method: "POST",
               origin: config.tenant,
-              path: linkPath(primaryId ?? "{primary}"),
+              path: primaryId ? linkPath(primaryId) : pathTemplate,
               body,
               tokenVariable: "PRIMARY_ACCESS_TOKEN",
               secretFields: { link_with: "SECONDARY_ID_TOKEN" },

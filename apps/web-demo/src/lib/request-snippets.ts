@@ -12,6 +12,9 @@ export interface PreviewRequest {
   secretFields?: Readonly<Record<string, string>>;
 }
 
+/** The link path before a primary is known, as the API reference writes it. */
+export const pathTemplate = "/api/v2/users/{id}/identities";
+
 /** The link path for a primary: the id is encoded once, as Auth0 expects (`auth0|1` → `auth0%7C1`). */
 export function linkPath(primary: string): string {
   return `/api/v2/users/${encodeURIComponent(primary)}/identities`;
@@ -30,7 +33,10 @@ function bodyWithMarkers(request: PreviewRequest): Record<string, unknown> | und
   return Object.fromEntries(
     Object.entries(request.body).map(([key, value]) => {
       const variable = secrets[key];
-      return [key, variable !== undefined && typeof value === "string" && value !== "" ? marker(variable) : value];
+      return [
+        key,
+        variable !== undefined && typeof value === "string" && value !== "" ? marker(variable) : value,
+      ];
     }),
   );
 }
@@ -43,7 +49,11 @@ export function describeRequest(request: PreviewRequest): string {
     `authorization: Bearer <${request.tokenVariable}>`,
   ];
   if (body !== undefined) {
-    lines.push("content-type: application/json", "", JSON.stringify(body, null, 2).replace(markerPattern, '"<$1>"'));
+    lines.push(
+      "content-type: application/json",
+      "",
+      JSON.stringify(body, null, 2).replace(markerPattern, '"<$1>"'),
+    );
   }
   return lines.join("\n");
 }

@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { seedSecrets } from "@idlink/emulator";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type BuiltDemo, buildDemo } from "./helpers/build.ts";
+
+const marker = "client-secret-marker-4d1f";
+let built: BuiltDemo;
+
+beforeAll(async () => {
+  // A configured tenant's credentials are in the environment while the page builds: none may end up in it.
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AUTH0_CLIENT_SECRET: marker,
+    VITE_AUTH0_CLIENT_SECRET: marker,
+    AUTH0_MANAGEMENT_TOKEN: `eyJhbGciOiJSUzI1NiJ9.${marker}.sig`,
+  });
+  try {
+    built = await buildDemo({ server: true });
+  } finally {
+    process.env = saved;
+  }
+}, 120_000);
+afterAll(() => built?.remove());
+
+async function pageFiles(): Promise<{ name: string; text: string }[]> {
+  const names = await readdir(built.clientDir, { recursive: true, withFileTypes: true });
+  return Promise.all(
+    names
+      .filter((d) => d.isFile())
+      .map(async (d) => {
+        const path = join(d.parentPath, d.name);
+        return { name: path, text: await readFile(path, "utf8") };
+      }),
+  );
+}
+
+describe("the built page", () => {
+  test("contains no Management token, client secret or IdP token", async () => {
+    const files = await pageFiles();
+    expect(files.some((f) => f.name.endsWith(".js"))).toBe(true);
+    for (const { text } of files) {
+      expect(text).not.toContain(marker);
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./);
+      for (const secret of seedSecrets()) expect(text).not.toContain(secret);
+    }
+  });
+
+  test("has no inline script, so the CSP needs no unsafe-inline", async () => {
+    const html = await readFile(join(built.clientDir, "index.html"), "utf8");
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  test("turns zod's JIT off before any schema is built", async () => {
+    const js = (await pageFiles()).filter((f) => f.name.endsWith(".js")).map((f) => f.text);
+    expect(js.join("\n")).toMatch(/jitless:\s*(!0|true)/);
+  });
+});
+
+describe("pnpm start (the server bundle)", () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill("SIGKILL");
+  });
+
+  test("prints one URL, serves the page and the emulator behind it, and stops on SIGTERM", async () => {
+    const proc = spawn(process.execPath, [built.serverFile], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = proc;
+    let output = "";
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    proc.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await expect.poll(() => output, { timeout: 15_000 }).toContain("\n");
+    const urls = output.match(/https?:\/\/\S+/g) ?? [];
+    expect(urls).toHaveLength(1);
+    const url = urls[0] ?? "";
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const leak = await fetch(`${url}..%2Fserver%2Fstart.js`);
+    expect(leak.status).toBe(404);
+    const config = (await (await fetch(`${url}api/config`)).json()) as { tenant: string };
+    const jwks = await fetch(`${config.tenant}/.well-known/jwks.json`);
+    expect(jwks.status).toBe(200);
+
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", resolve));
+    proc.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
+    await expect(fetch(`${config.tenant}/.well-known/jwks.json`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,212 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createManagementClient } from "@idlink/core";
+import { seedSecrets } from "@idlink/emulator";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { startDemoServer } from "../server/demo-server.ts";
+import { type RunningDemo, startDemo } from "../server/start-demo.ts";
+import type { ErrorResponse, IdentitiesResponse, PageConfig, PlanResponse } from "../src/lib/api-types.ts";
+
+const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
+const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
+const jwtPattern = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./;
+const seen: string[] = [];
+let clientDir: string;
+let demo: RunningDemo;
+
+beforeAll(async () => {
+  clientDir = await mkdtemp(join(tmpdir(), "idlink-demo-page-"));
+  await mkdir(join(clientDir, "assets"));
+  await writeFile(join(clientDir, "index.html"), "<!doctype html><title>demo</title>");
+  await writeFile(join(clientDir, "assets", "app.js"), "console.log(1)");
+  demo = await startDemo({ mode: "emulator", port: 0 }, clientDir);
+});
+afterAll(async () => {
+  await demo.stop();
+  await rm(clientDir, { recursive: true, force: true });
+});
+beforeEach(() => demo.emulator?.state.reset());
+
+function tenant(): string {
+  if (!demo.emulator) throw new Error("expected the emulator");
+  return demo.emulator.url;
+}
+
+async function call(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${demo.server.origin}${path}`, init);
+  const text = await response.text();
+  seen.push(text, [...response.headers].join("\n"));
+  return { status: response.status, body: text.startsWith("{") ? JSON.parse(text) : text };
+}
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe("the page", () => {
+  test("is served with a CSP that forbids eval and inline scripts and allows only the tenant", async () => {
+    const response = await fetch(`${demo.server.origin}/`);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(response.status).toBe(200);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ${tenant()}`);
+    expect(csp).not.toContain("unsafe-eval");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  test("serves hashed assets and nothing outside the page's folder", async () => {
+    expect((await call("/assets/app.js")).status).toBe(200);
+    expect((await call("/../package.json")).status).toBe(404);
+    expect((await call("/%2e%2e/%2e%2e/package.json")).status).toBe(404);
+    expect((await call("/missing.js")).status).toBe(404);
+  });
+});
+
+describe("the admin API", () => {
+  test("gives the page its tenant, SPA client and dev-login users, and nothing secret", async () => {
+    const { status, body } = await call("/api/config");
+    const config = body as PageConfig;
+    expect(status).toBe(200);
+    expect(config).toMatchObject({ mode: "emulator", tenant: tenant(), spaClientId: "idlink-spa" });
+    expect(config.devUsers.map((u) => u.user_id)).toContain(alice);
+  });
+
+  test("plans a link: identities after, discarded metadata, mergeable keys", async () => {
+    const { status, body } = await post("/api/plan", {
+      primary: bob,
+      body: { provider: "github", user_id: "5812345" },
+    });
+    const { plan } = body as PlanResponse;
+    expect(status).toBe(200);
+    expect(plan.identitiesAfter.map((i) => i.id)).toEqual([bob, "github|5812345"]);
+    expect(plan.discarded.user_metadata).toEqual({ editor: "vim" });
+    expect(plan.mergeableKeys).toEqual(["editor"]);
+    expect(demo.emulator?.state.getUser(bob)?.identities).toHaveLength(1);
+  });
+
+  test("links with a metadata merge, then unlinks", async () => {
+    const linked = await post("/api/link", {
+      primary: bob,
+      body: { provider: "github", user_id: 5812345 },
+      mergeMetadata: true,
+    });
+    expect(linked.status).toBe(200);
+    expect(linked.body).toEqual({
+      identities: [
+        { id: bob, provider: "auth0", connection: "Username-Password-Authentication" },
+        { id: "github|5812345", provider: "github", connection: "github" },
+      ],
+      merged: ["editor"],
+    });
+    expect(demo.emulator?.state.getUser(bob)?.user_metadata).toEqual({ editor: "vim" });
+
+    const unlinked = await post("/api/unlink", { primary: bob, provider: "github", user_id: "5812345" });
+    expect((unlinked.body as IdentitiesResponse).identities.map((i) => i.id)).toEqual([bob]);
+    expect(demo.emulator?.state.getUser("github|5812345")).toBeDefined();
+  });
+
+  test("rejects the seed page's body with an issue per field and sends nothing", async () => {
+    const { status, body } = await post("/api/link", {
+      primary: alice,
+      body: { link_with: "", provider: "", user_id: "", connection_id: "" },
+    });
+    const { error } = body as ErrorResponse;
+    expect(status).toBe(400);
+    expect(error.title).toBe("Invalid input — nothing was sent");
+    expect(error.issues?.map((i) => i.path).sort()).toEqual([
+      "connection_id",
+      "link_with",
+      "provider",
+      "user_id",
+    ]);
+    expect(demo.emulator?.state.requests.filter((r) => r.path.startsWith("/api/v2"))).toEqual([]);
+  });
+
+  test("passes Auth0's status and message on, in plain words", async () => {
+    const { status, body } = await post("/api/plan", {
+      primary: "auth0|000000000000000000000000",
+      body: { provider: "github", user_id: "5812345" },
+    });
+    const { error } = body as ErrorResponse;
+    expect(status).toBe(404);
+    expect(error).toMatchObject({ title: "Not found", status: 404 });
+    expect(error.message).toContain("User not found.");
+  });
+
+  test("answers 409 for an identity that is already linked", async () => {
+    const body = { primary: alice, body: { provider: "google-oauth2", user_id: "108234567890123456789" } };
+    expect((await post("/api/link", body)).status).toBe(200);
+    const again = await post("/api/link", body);
+    expect(again.status).toBe(409);
+    expect((again.body as ErrorResponse).error).toMatchObject({ title: "Already linked", status: 409 });
+    expect((again.body as ErrorResponse).error.message).toContain("Specified identity already exists.");
+  });
+
+  test("reads a user's identities without their IdP tokens", async () => {
+    const { status, body } = await call(`/api/users/${encodeURIComponent("auth0|6600aa11bb22cc33dd44ee55")}`);
+    expect(status).toBe(200);
+    expect(JSON.stringify(body)).not.toContain("emulator-only-idp");
+    expect(JSON.stringify(body)).toContain("github|7700123");
+  });
+
+  test("refuses calls from another origin, with another Host, or not as JSON", async () => {
+    const body = { primary: alice, body: { provider: "github", user_id: "5812345" } };
+    expect((await post("/api/link", body, { origin: "https://evil.example" })).status).toBe(403);
+    const form = await call("/api/link", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify(body),
+    });
+    expect(form.status).toBe(403);
+    const { request } = await import("node:http");
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(
+        `${demo.server.origin}/api/config`,
+        { headers: { host: "rebound.example" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+    expect(demo.emulator?.state.getUser(alice)?.identities).toHaveLength(1);
+  });
+
+  test("never answers a Management token, a client secret or an IdP token", () => {
+    expect(seen.length).toBeGreaterThan(10);
+    for (const text of seen) {
+      expect(text).not.toMatch(jwtPattern);
+      for (const secret of seedSecrets()) expect(text).not.toContain(secret);
+    }
+  });
+});
+
+test("describes a refused client-credentials grant without the secret", async () => {
+  const server = await startDemoServer({ clientDir });
+  try {
+    server.attach({
+      mode: "tenant",
+      tenant: tenant(),
+      spaClientId: "idlink-spa",
+      client: createManagementClient({
+        domain: tenant(),
+        clientCredentials: { clientId: "idlink-admin", clientSecret: "not-the-secret-42" },
+      }),
+    });
+    const response = await fetch(`${server.origin}/api/users/${encodeURIComponent(alice)}`);
+    const text = await response.text();
+    expect(response.status).toBe(401);
+    expect(text).not.toContain("not-the-secret-42");
+    expect((JSON.parse(text) as ErrorResponse).error.status).toBe(401);
+  } finally {
+    await server.stop();
+  }
+});
