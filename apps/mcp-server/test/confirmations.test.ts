@@ -1,0 +1,62 @@
+import { redactText } from "@idlink/core";
+import { expect, test } from "vitest";
+import { type Binding, createConfirmations } from "../src/confirmations.ts";
+
+const link: Binding = { action: "link", primary: "auth0|1", secondary: "github|2" };
+
+test("a token redeems once for exactly what it was issued for", () => {
+  const store = createConfirmations();
+  const { token } = store.issue("preview", link);
+  expect(store.redeem("preview", token, link)).toEqual({ ok: true });
+  expect(store.redeem("preview", token, link)).toEqual({
+    ok: false,
+    message: expect.stringContaining("already used"),
+  });
+});
+
+test("a token for linking does not unlink the same accounts", () => {
+  const store = createConfirmations();
+  const { token } = store.issue("preview", link);
+  const result = store.redeem("preview", token, { ...link, action: "unlink" });
+  expect(result).toEqual({
+    ok: false,
+    message: expect.stringContaining(
+      "was issued to link github|2 into auth0|1, not to unlink github|2 from auth0|1",
+    ),
+  });
+  expect(store.redeem("preview", token, link)).toEqual({ ok: true });
+});
+
+test("a preview token is no elicitation state, and the other way round", () => {
+  const store = createConfirmations();
+  const preview = store.issue("preview", link).token;
+  const state = store.issue("elicitation", link).token;
+  expect(store.redeem("elicitation", preview, link).ok).toBe(false);
+  expect(store.redeem("preview", state, link).ok).toBe(false);
+});
+
+test("another process's tokens are refused (each store has its own key)", () => {
+  const { token } = createConfirmations().issue("preview", link);
+  expect(createConfirmations().redeem("preview", token, link)).toEqual({
+    ok: false,
+    message: expect.stringContaining("not issued by this server or was altered"),
+  });
+});
+
+test("a token expires after its lifetime", () => {
+  let now = 1_700_000_000_000;
+  const store = createConfirmations({ ttlSeconds: 60, now: () => now });
+  const { token, expiresAt } = store.issue("preview", link);
+  expect(expiresAt.getTime()).toBe(now + 60_000);
+  now += 60_000;
+  expect(store.redeem("preview", token, link)).toEqual({
+    ok: false,
+    message: expect.stringContaining(`expired at ${expiresAt.toISOString()}`),
+  });
+});
+
+test("a token is not JWT-shaped, so core's redaction leaves it readable", () => {
+  const { token } = createConfirmations().issue("preview", link);
+  expect(redactText(`confirmation_token: ${token}`)).toBe(`confirmation_token: ${token}`);
+  expect(token).not.toContain("eyJ");
+});

@@ -1,0 +1,76 @@
+import { describe, expect, test } from "vitest";
+import { ConfigError, defaultHttpPort, parseConfig } from "../src/env.ts";
+
+const domain = { AUTH0_DOMAIN: "tenant.eu.auth0.com" };
+const clientCredentials = { ...domain, AUTH0_CLIENT_ID: "id", AUTH0_CLIENT_SECRET: "secret" };
+const httpToken = "h".repeat(32);
+
+describe("parseConfig", () => {
+  test("reads client credentials, stdio and all tools by default", () => {
+    expect(parseConfig(clientCredentials, [])).toEqual({
+      domain: "tenant.eu.auth0.com",
+      credentials: { clientCredentials: { clientId: "id", clientSecret: "secret" } },
+      readOnly: false,
+      tools: undefined,
+      http: undefined,
+      help: false,
+    });
+  });
+
+  test("reads a Management token", () => {
+    expect(parseConfig({ ...domain, AUTH0_TOKEN: "t" }, []).credentials).toEqual({ token: "t" });
+  });
+
+  test.each([
+    [{}, "AUTH0_DOMAIN is not set"],
+    [domain, "no Auth0 credentials — set AUTH0_TOKEN"],
+    [{ ...domain, AUTH0_CLIENT_ID: "id" }, "AUTH0_CLIENT_SECRET is not set"],
+    [{ ...domain, AUTH0_CLIENT_SECRET: "s" }, "AUTH0_CLIENT_ID is not set"],
+    [{ ...clientCredentials, AUTH0_TOKEN: "t" }, "keep one way of authenticating"],
+    [{ ...clientCredentials, IDLINK_MCP_READ_ONLY: "maybe" }, "IDLINK_MCP_READ_ONLY must be 1/true/yes"],
+  ])("refuses %j: %s", (env, message) => {
+    expect(() => parseConfig(env, [])).toThrow(ConfigError);
+    expect(() => parseConfig(env, [])).toThrow(message);
+  });
+
+  test.each([
+    [["--read-only"], {}],
+    [[], { IDLINK_MCP_READ_ONLY: "1" }],
+    [[], { IDLINK_MCP_READ_ONLY: "true" }],
+  ])("turns read-only mode on from %j %j", (argv, env) => {
+    expect(parseConfig({ ...clientCredentials, ...env }, argv).readOnly).toBe(true);
+  });
+
+  test("selects tools in their stable order", () => {
+    expect(parseConfig(clientCredentials, ["--tools", "link_accounts, preview_link"]).tools).toEqual([
+      "preview_link",
+      "link_accounts",
+    ]);
+  });
+
+  test.each([
+    [["--tools", "link_acounts"], "unknown tool(s) in --tools: link_acounts"],
+    [["--tools", ""], "--tools is empty"],
+    [
+      ["--read-only", "--tools", "unlink_identity"],
+      "unlink_identity change accounts and read-only mode is on",
+    ],
+    [["--http"], "--http needs IDLINK_MCP_HTTP_TOKEN"],
+    [["--port", "8080"], "--port needs --http"],
+    [["--verbose"], "Unknown option '--verbose'"],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseConfig(clientCredentials, argv)).toThrow(message);
+  });
+
+  test("serves HTTP with a bearer token, on the default port or the one given", () => {
+    const env = { ...clientCredentials, IDLINK_MCP_HTTP_TOKEN: httpToken };
+    expect(parseConfig(env, ["--http"]).http).toEqual({ port: defaultHttpPort, token: httpToken });
+    expect(parseConfig(env, ["--http", "--port", "0"]).http).toEqual({ port: 0, token: httpToken });
+    expect(() => parseConfig(env, ["--http", "--port", "99999"])).toThrow("--port must be a whole number");
+    expect(() => parseConfig({ ...env, IDLINK_MCP_HTTP_TOKEN: "short" }, ["--http"])).toThrow("too short");
+  });
+
+  test("--help needs no credentials", () => {
+    expect(parseConfig({}, ["--help"]).help).toBe(true);
+  });
+});

@@ -1,0 +1,175 @@
+import { request as httpRequest } from "node:http";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  adminClient,
+  alice,
+  aliceGoogle,
+  eras,
+  findSecrets,
+  frank,
+  identityIds,
+  outputs,
+  secrets,
+  structured,
+  textOf,
+  useEmulator,
+} from "./helpers.ts";
+import { type Spawned, spawnServer } from "./process.ts";
+
+const emulator = useEmulator();
+const bearer = "test-only-http-bearer-0123456789abcdef";
+secrets.add(bearer);
+let server: Spawned | undefined;
+let url = "";
+
+beforeAll(async () => {
+  server = spawnServer(
+    {
+      AUTH0_DOMAIN: emulator().url,
+      AUTH0_CLIENT_ID: adminClient.clientId,
+      AUTH0_CLIENT_SECRET: adminClient.clientSecret,
+      IDLINK_MCP_HTTP_TOKEN: bearer,
+    },
+    ["--http", "--port", "0"],
+  );
+  const match = await server.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/);
+  url = match[1] ?? "";
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (server) expect(findSecrets([server.stdout(), server.stderr()])).toEqual([]);
+});
+
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+});
+
+/** A raw POST with exactly these headers (node:http, so Host can be set too). */
+function post(
+  headers: Record<string, string>,
+  path = "/mcp",
+): Promise<{ status: number; headers: Headers; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => {
+          body += chunk.toString("utf8");
+        });
+        res.on("end", () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") h.set(k, v);
+          resolve({ status: res.statusCode ?? 0, headers: h, body });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(initialize);
+  });
+}
+
+async function connectClient(era: (typeof eras)[number], token = bearer): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+  const client = new Client(
+    { name: "http-e2e", version: "0" },
+    era === "2026-07-28" ? { versionNegotiation: { mode: { pin: era } } } : {},
+  );
+  await client.connect(transport);
+  return client;
+}
+
+describe("idlink-mcp --http", () => {
+  test("listens on 127.0.0.1 only", () => {
+    expect(new URL(url).hostname).toBe("127.0.0.1");
+  });
+
+  test.each([
+    ["no Authorization header", {}],
+    ["a wrong bearer token", { authorization: "Bearer not-the-token-0123456789abcdef0123" }],
+    ["the token with one character changed", { authorization: `Bearer ${bearer.slice(0, -1)}x` }],
+    ["another scheme", { authorization: `Basic ${Buffer.from(`x:${bearer}`).toString("base64")}` }],
+  ])("answers 401 to %s", async (_name, headers) => {
+    const response = await post(headers);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toContain("Bearer");
+    expect(response.body).not.toContain(bearer);
+  });
+
+  test.each([
+    ["a foreign Origin", { origin: "https://evil.example" }],
+    ["the null Origin", { origin: "null" }],
+    ["a foreign Host (DNS rebinding)", { host: "evil.example" }],
+  ])("answers 403 to %s, even with the right token", async (_name, headers) => {
+    const response = await post({ authorization: `Bearer ${bearer}`, ...headers });
+    expect(response.status).toBe(403);
+  });
+
+  test("accepts a loopback Origin with the right token", async () => {
+    const response = await post({ authorization: `Bearer ${bearer}`, origin: "http://localhost:6274" });
+    expect(response.status).toBe(200);
+    expect(response.body).toContain('"serverInfo"');
+  });
+
+  test("answers 404 off the MCP endpoint", async () => {
+    const response = await post({ authorization: `Bearer ${bearer}` }, "/other");
+    expect(response.status).toBe(404);
+  });
+
+  test.each(eras)("serves a real client (%s), calling Auth0 with its own credentials", async (era) => {
+    const client = await connectClient(era);
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(era);
+      const { tools } = await client.listTools();
+      expect(tools).toHaveLength(5);
+      const result = await client.callTool({ name: "get_user_identities", arguments: { user_id: frank } });
+      outputs.push(JSON.stringify(result));
+      expect(structured(result).identities).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("confirms with a token across requests (each request gets a fresh server instance)", async () => {
+    const client = await connectClient("2026-07-28");
+    try {
+      const refused = await client.callTool({
+        name: "link_accounts",
+        arguments: { primary: alice, secondary: aliceGoogle },
+      });
+      expect(textOf(refused)).toContain("Confirmation required");
+      const preview = await client.callTool({
+        name: "preview_link",
+        arguments: { primary: alice, secondary: aliceGoogle },
+      });
+      const token = String(structured(preview).confirmation_token);
+      const linked = await client.callTool({
+        name: "link_accounts",
+        arguments: { primary: alice, secondary: aliceGoogle, confirmation_token: token },
+      });
+      outputs.push(JSON.stringify(refused), JSON.stringify(preview), JSON.stringify(linked));
+      expect(structured(linked)).toMatchObject({ status: "linked" });
+      expect(identityIds(emulator(), alice)).toEqual([alice, aliceGoogle]);
+    } finally {
+      await client.close();
+    }
+  });
+});
