@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = process.env.IDLINK_SCAN_ROOT ?? new URL("..", import.meta.url).pathname;
 const packageDirs = ["packages", "apps"]
   .flatMap((d) => (existsSync(join(root, d)) ? readdirSync(join(root, d)).map((p) => join(root, d, p)) : []))
   .concat(join(root, "bench"));

@@ -1,3 +1,4 @@
+import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
 import {
   createManagementClient,
@@ -82,7 +83,10 @@ describe("link", () => {
     );
     expect(e.status).toBe(400);
     expect(e.errorCode).toBe("invalid_body");
-    expect(JSON.stringify({ ...e, message: e.message, stack: e.stack })).not.toContain(TOKEN);
+    const shown = JSON.stringify({ ...e, message: e.message, stack: e.stack });
+    recordSecrets(TOKEN);
+    recordOutput("core: ManagementApiError", shown);
+    expect(shown).not.toContain(TOKEN);
   });
 
   test("never repeats a POST after a 5xx: the outcome is unknown", async () => {

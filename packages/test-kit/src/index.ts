@@ -12,17 +12,6 @@ function scanDir(): string {
   return out;
 }
 
-let dir = process.cwd();
-  while (!existsSync(join(dir, "pnpm-workspace.yaml"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("test-kit: not inside the idlink workspace");
-    dir = up;
-  }
-  const out = join(dir, "test-results", "secret-scan");
-  mkdirSync(out, { recursive: true });
-  return out;
-}
-
 let dir: string | undefined;
 function write(kind: "secrets" | "outputs", record: unknown): void {
   dir ??= scanDir();

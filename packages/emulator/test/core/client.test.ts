@@ -1,5 +1,6 @@
 import {
   createManagementClient,
+  describeError,
   type FetchLike,
   findLinkCandidates,
   ManagementApiError,
@@ -9,7 +10,8 @@ import {
   preflightLink,
   ValidationError,
 } from "@idlink/core";
-import { describe, expect, test } from "vitest";
+import { recordOutput, recordSecrets } from "@idlink/test-kit";
+import { afterEach, describe, expect, test } from "vitest";
 import { defaultSeed, type Emulator } from "../../src/index.ts";
 import { assertContract } from "../contract.ts";
 import {
@@ -41,6 +43,18 @@ const checkedFetch: FetchLike = async (request) => {
 
 const adminSecret = defaultSeed().clients.find((c) => c.client_id === "idlink-admin")?.client_secret ?? "";
 const readerSecret = defaultSeed().clients.find((c) => c.client_id === "idlink-reader")?.client_secret ?? "";
+
+recordSecrets(adminSecret, readerSecret);
+const seen: unknown[] = [];
+/** Every error core raised, as a person or a model would be shown it, goes to the cross-suite secret scan. */
+afterEach(() => {
+  for (const e of seen.splice(0))
+    recordOutput("emulator: core client errors", JSON.stringify(describeError(e)));
+});
+const caught = (e: unknown) => {
+  seen.push(e);
+  return e;
+};
 
 function admin(em: Emulator, extra: Partial<Parameters<typeof createManagementClient>[0]> = {}) {
   return createManagementClient({
@@ -84,6 +98,7 @@ describe("core's client against the emulator", () => {
     const em = emulator();
     const primary = await em.login(alice);
     const secondary = await em.login(aliceGoogle);
+    recordSecrets(primary.access_token, primary.id_token, secondary.id_token, secondary.access_token);
     const body = { link_with: secondary.id_token };
     expect(preflightLink({ token: primary.access_token, primary: alice, body }).issues).toEqual([]);
     const client = createManagementClient({
@@ -119,7 +134,7 @@ describe("core's client against the emulator", () => {
     const [provider, ...rest] = secondary.split("|");
     const error = await admin(em)
       .link(primary, { provider: provider ?? "", user_id: rest.join("|") })
-      .catch((e: unknown) => e);
+      .catch(caught);
     expect(error).toBeInstanceOf(ManagementApiError);
     expect((error as ManagementApiError).status).toBe(status);
     expect((error as ManagementApiError).apiMessage).toBe(message);
@@ -132,7 +147,7 @@ describe("core's client against the emulator", () => {
       clientCredentials: { clientId: "idlink-reader", clientSecret: readerSecret },
       fetch: checkedFetch,
     });
-    const error = await reader.link(bob, { provider: "github", user_id: "5812345" }).catch((e: unknown) => e);
+    const error = await reader.link(bob, { provider: "github", user_id: "5812345" }).catch(caught);
     expect((error as ManagementApiError).status).toBe(403);
     expect((error as ManagementApiError).apiMessage).toContain("Insufficient scope");
   });
@@ -157,7 +172,7 @@ describe("core's client against the emulator", () => {
     const client = admin(em);
     await client.getUser(bob);
     em.setFaults({ dropAfterRate: 1 });
-    const error = await client.link(bob, { provider: "github", user_id: "5812345" }).catch((e: unknown) => e);
+    const error = await client.link(bob, { provider: "github", user_id: "5812345" }).catch(caught);
     em.setFaults({});
     expect(error).toBeInstanceOf(OutcomeUnknownError);
     const posts = em.state.requests.filter((r) => r.method === "POST" && r.path.endsWith("/identities"));
