@@ -16,6 +16,7 @@ export function ErrorNotice({ error }: { error: ErrorDescription }) {
         </ul>
       )}
       <p className="notice-detail">
+        {error.status !== undefined && <span className="muted-inline">Auth0 answered </span>}
         {error.status !== undefined && (
           <span className="status" title="HTTP status from Auth0">
             {error.status}
