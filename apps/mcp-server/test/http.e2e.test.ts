@@ -8,6 +8,7 @@ import {
   eras,
   findSecrets,
   frank,
+  frankGithub,
   identityIds,
   outputs,
   secrets,
@@ -143,6 +144,34 @@ describe("idlink-mcp --http", () => {
       const result = await client.callTool({ name: "get_user_identities", arguments: { user_id: frank } });
       outputs.push(JSON.stringify(result));
       expect(structured(result).identities).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("asks a 2026-07-28 client with elicitation, over HTTP, before unlinking", async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${bearer}` } },
+    });
+    const client = new Client(
+      { name: "http-e2e", version: "0" },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    const asked: string[] = [];
+    client.setRequestHandler("elicitation/create", async (req) => {
+      asked.push(req.params.message);
+      return { action: "accept", content: {} };
+    });
+    await client.connect(transport);
+    try {
+      const result = await client.callTool({
+        name: "unlink_identity",
+        arguments: { primary: frank, secondary: frankGithub },
+      });
+      outputs.push(JSON.stringify(result), ...asked);
+      expect(asked).toEqual([expect.stringContaining(`Unlink ${frankGithub} from ${frank}`)]);
+      expect(structured(result)).toMatchObject({ status: "unlinked" });
+      expect(identityIds(emulator(), frank)).toEqual([frank]);
     } finally {
       await client.close();
     }
