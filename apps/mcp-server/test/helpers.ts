@@ -5,6 +5,7 @@ import {
   type ManagementClient,
 } from "@idlink/core";
 import { createEmulator, type Emulator, type EmulatorOptions, seedSecrets } from "@idlink/emulator";
+import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import {
   type CallToolResult,
   Client,
@@ -40,6 +41,18 @@ export type Era = (typeof eras)[number];
  */
 export const secrets = new Set<string>([...seedSecrets(), adminClient.clientSecret]);
 export const outputs: string[] = [];
+
+/** Adds secrets in play, here and to the cross-suite scan (@idlink/test-kit). */
+export function rememberSecret(...values: string[]): void {
+  for (const value of values) secrets.add(value);
+  recordSecrets(...values);
+}
+
+/** Adds what a model or a person would see, here and to the cross-suite scan. */
+export function rememberOutput(source: string, ...texts: string[]): void {
+  outputs.push(...texts);
+  for (const text of texts) recordOutput(`apps/mcp-server:${source}`, text);
+}
 
 export function findSecrets(texts: readonly string[], known: Iterable<string> = secrets): string[] {
   const found = new Set<string>();
@@ -106,11 +119,11 @@ export async function connect(em: Emulator, options: HarnessOptions = {}): Promi
     token === undefined
       ? async () => {
           const minted = await getManagementToken({ domain: em.url, ...adminClient });
-          secrets.add(minted);
+          rememberSecret(minted);
           return minted;
         }
       : () => token;
-  if (token !== undefined) secrets.add(token);
+  if (token !== undefined) rememberSecret(token);
   const management = createManagementClient({
     domain: em.url,
     getToken,
@@ -145,7 +158,7 @@ export async function connect(em: Emulator, options: HarnessOptions = {}): Promi
       const params = request.params;
       if (params.mode === "url") throw new Error("the server asked for URL elicitation");
       elicitations.push(params);
-      outputs.push(params.message);
+      rememberOutput("elicitation", params.message);
       return elicit(params);
     });
   }
@@ -158,7 +171,7 @@ export async function connect(em: Emulator, options: HarnessOptions = {}): Promi
     elicitations,
     async call(name, args) {
       const result = await client.callTool({ name, arguments: args });
-      outputs.push(JSON.stringify(result));
+      rememberOutput(`tools/call ${name}`, JSON.stringify(result));
       return result;
     },
     async close() {

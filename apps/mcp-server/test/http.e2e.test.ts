@@ -10,8 +10,8 @@ import {
   frank,
   frankGithub,
   identityIds,
-  outputs,
-  secrets,
+  rememberOutput,
+  rememberSecret,
   structured,
   textOf,
   useEmulator,
@@ -20,7 +20,7 @@ import { type Spawned, spawnServer } from "./process.ts";
 
 const emulator = useEmulator();
 const bearer = "test-only-http-bearer-0123456789abcdef";
-secrets.add(bearer);
+rememberSecret(bearer);
 let server: Spawned | undefined;
 let url = "";
 
@@ -142,7 +142,7 @@ describe("idlink-mcp --http", () => {
       const { tools } = await client.listTools();
       expect(tools).toHaveLength(5);
       const result = await client.callTool({ name: "get_user_identities", arguments: { user_id: frank } });
-      outputs.push(JSON.stringify(result));
+      rememberOutput("http", JSON.stringify(result));
       expect(structured(result).identities).toHaveLength(2);
     } finally {
       await client.close();
@@ -168,7 +168,7 @@ describe("idlink-mcp --http", () => {
         name: "unlink_identity",
         arguments: { primary: frank, secondary: frankGithub },
       });
-      outputs.push(JSON.stringify(result), ...asked);
+      rememberOutput("http", JSON.stringify(result), ...asked);
       expect(asked).toEqual([expect.stringContaining(`Unlink ${frankGithub} from ${frank}`)]);
       expect(structured(result)).toMatchObject({ status: "unlinked" });
       expect(identityIds(emulator(), frank)).toEqual([frank]);
@@ -194,7 +194,7 @@ describe("idlink-mcp --http", () => {
         name: "link_accounts",
         arguments: { primary: alice, secondary: aliceGoogle, confirmation_token: token },
       });
-      outputs.push(JSON.stringify(refused), JSON.stringify(preview), JSON.stringify(linked));
+      rememberOutput("http", JSON.stringify(refused), JSON.stringify(preview), JSON.stringify(linked));
       expect(structured(linked)).toMatchObject({ status: "linked" });
       expect(identityIds(emulator(), alice)).toEqual([alice, aliceGoogle]);
     } finally {

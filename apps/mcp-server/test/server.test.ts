@@ -13,6 +13,7 @@ import {
   type Harness,
   type HarnessOptions,
   outputs,
+  rememberSecret,
   secrets,
   structured,
   useEmulator,
@@ -125,7 +126,7 @@ describe("secrets", () => {
       azp: "idlink-spa",
     });
     const { id_token } = await em.login(dave);
-    secrets.add(id_token);
+    rememberSecret(id_token);
     // IdP tokens reach the server: the emulator hands them out with read:user_idp_tokens.
     const raw = await fetch(`${em.url}/api/v2/users/${encodeURIComponent(aliceGoogle)}`, {
       headers: { authorization: `Bearer ${token}` },

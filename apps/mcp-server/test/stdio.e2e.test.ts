@@ -9,7 +9,8 @@ import {
   findSecrets,
   frank,
   identityIds,
-  outputs,
+  rememberOutput,
+  rememberSecret,
   structured,
   useEmulator,
 } from "./helpers.ts";
@@ -74,7 +75,7 @@ describe("idlink-mcp over stdio", () => {
     const lines = server.stdout().split("\n").filter(Boolean);
     expect(lines.length).toBeGreaterThanOrEqual(6);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: "2.0" });
-    outputs.push(server.stdout(), server.stderr());
+    rememberOutput("stdio", server.stdout(), server.stderr());
     expect(findSecrets([server.stdout(), server.stderr()])).toEqual([]);
     expect(identityIds(emulator(), alice)).toEqual([alice]);
   });
@@ -105,7 +106,7 @@ describe("idlink-mcp over stdio", () => {
       name: "link_accounts",
       arguments: { primary: alice, secondary: aliceGoogle },
     });
-    outputs.push(JSON.stringify(result), ...asked);
+    rememberOutput("stdio", JSON.stringify(result), ...asked);
     expect(asked).toEqual([expect.stringContaining(`Link ${aliceGoogle}`)]);
     expect(structured(result)).toMatchObject({ status: "linked", primary: alice, secondary: aliceGoogle });
     expect(identityIds(emulator(), alice)).toEqual([alice, aliceGoogle]);
@@ -137,6 +138,7 @@ describe("idlink-mcp over stdio", () => {
   });
 
   test("a refused client secret is a tool error with Auth0's message, not a crash", async () => {
+    rememberSecret("wrong-secret-for-idlink-admin");
     const server = spawnServer({ ...env(), AUTH0_CLIENT_SECRET: "wrong-secret-for-idlink-admin" });
     running.push(server);
     await request(server, 1, "initialize", {
@@ -150,7 +152,7 @@ describe("idlink-mcp over stdio", () => {
     })) as { result: { isError: boolean; content: { text: string }[] } };
     expect(answer.result.isError).toBe(true);
     expect(answer.result.content[0]?.text).toContain("Unauthorized");
-    expect(server.stdout()).not.toContain("wrong-secret-for-idlink-admin");
+    rememberOutput("stdio", server.stdout(), server.stderr());
     expect(server.child.exitCode).toBeNull();
   });
 });

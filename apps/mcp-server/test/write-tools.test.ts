@@ -12,7 +12,7 @@ import {
   type Harness,
   type HarnessOptions,
   identityIds,
-  secrets,
+  rememberSecret,
   structured,
   textOf,
   useEmulator,
@@ -278,7 +278,7 @@ describe("link_with", () => {
     const em = emulator();
     const token = await em.mintToken({ scopes: ["read:users", "update:users"], azp: "idlink-spa" });
     const { id_token } = await em.login(dave);
-    secrets.add(id_token);
+    rememberSecret(id_token);
     const h = await open({ token, elicit: () => ({ action: "accept", content: {} }) });
     const result = await h.call("link_accounts", { primary: bob, link_with: id_token });
     expect(structured(result)).toMatchObject({ status: "linked", secondary: dave });
@@ -288,7 +288,7 @@ describe("link_with", () => {
   test("is blocked by preflight when the ID token was issued to another application", async () => {
     const em = emulator();
     const { id_token } = await em.login(dave);
-    secrets.add(id_token);
+    rememberSecret(id_token);
     const h = await open({ elicit: () => ({ action: "accept", content: {} }) });
     const result = await h.call("link_accounts", { primary: bob, link_with: id_token });
     expect(result.isError).toBe(true);
