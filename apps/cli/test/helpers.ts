@@ -10,19 +10,8 @@ import {
   type Seed,
   seedSecrets,
 } from "@idlink/emulator";
+import * as kit from "@idlink/test-kit";
 import { expect } from "vitest";
-
-interface TestKit {
-  recordSecrets(...values: (string | undefined)[]): void;
-  recordOutput(source: string, text: string): void;
-}
-// The cross-suite secret scan (@idlink/test-kit) gets every secret used and every output seen. Loaded by name, so
-// a broken or missing kit costs the scan its records, not this suite its tests.
-const testKitName = "@idlink/test-kit";
-const kit: TestKit | undefined = await import(testKitName).then(
-  (m) => m as TestKit,
-  () => undefined,
-);
 
 export const bin = fileURLToPath(new URL("../dist/idlink.js", import.meta.url));
 
@@ -61,7 +50,7 @@ export function startIdlink(args: string[], options: RunOptions = {}) {
   const done = new Promise<Result>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
-      kit?.recordOutput(`cli: idlink ${args[0] ?? ""}`, stdout + stderr);
+      kit.recordOutput(`cli: idlink ${args[0] ?? ""}`, stdout + stderr);
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -95,7 +84,7 @@ export async function startTenant(options: EmulatorOptions = {}): Promise<Tenant
   const adminToken = await emu.mintToken({ scopes: ["read:users", "update:users", "read:user_idp_tokens"] });
   const readerToken = await emu.mintToken({ scopes: ["read:users"], azp: "idlink-reader" });
   const secrets = [...seedSecrets(options.seed), adminToken, readerToken];
-  kit?.recordSecrets(...secrets);
+  kit.recordSecrets(...secrets);
   return {
     emu,
     adminToken,
@@ -114,7 +103,7 @@ export async function startTenant(options: EmulatorOptions = {}): Promise<Tenant
 /** None of the secrets appears in stdout or stderr (whole, or as the JWT signature part). */
 export function expectNoSecrets(result: { stdout: string; stderr: string }, secrets: string[]): void {
   const output = result.stdout + result.stderr;
-  kit?.recordSecrets(...secrets);
+  kit.recordSecrets(...secrets);
   for (const secret of secrets) {
     expect(output).not.toContain(secret);
     const signature = secret.split(".")[2];

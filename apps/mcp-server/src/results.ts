@@ -3,11 +3,9 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 
 /** A successful result: the structured content (matching the tool's output schema) and a short summary for the model. */
 export function ok<T extends Record<string, unknown>>(structured: T, summary: string): CallToolResult {
-  // A JSON copy first: core's redact marks any object met twice as "[circular]", even when it is only shared.
-  const copy: Record<string, unknown> = JSON.parse(JSON.stringify(structured));
   return {
     content: [{ type: "text", text: redactText(summary) }],
-    structuredContent: redact(copy),
+    structuredContent: redact(structured),
   };
 }
 

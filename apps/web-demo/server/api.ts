@@ -88,7 +88,7 @@ async function route(
     return {
       status: 200,
       body: {
-        user: safe({
+        user: redact({
           user_id: user.user_id ?? id,
           email: user.email,
           email_verified: user.email_verified,
@@ -103,7 +103,7 @@ async function route(
     const issues = [...checkUserId(call.primary, "primary"), ...(parsed.ok ? [] : parsed.issues)];
     if (issues.length > 0 || !parsed.ok) throw new ValidationError(issues, "link request");
     if (path === "/api/plan") {
-      return { status: 200, body: { plan: safe(await planLink(client, call.primary, parsed.body)) } };
+      return { status: 200, body: { plan: redact(await planLink(client, call.primary, parsed.body)) } };
     }
     let merged: string[] = [];
     if (call.mergeMetadata) {
@@ -151,19 +151,11 @@ function decodeSegment(segment: string): string {
 
 /** Auth0's own 4xx status is passed on (the page shows it); anything from further away is a 502. */
 function errorReply(error: unknown): ApiReply {
-  const description = safe(describeError(error));
+  const description = redact(describeError(error));
   let status = 500;
   if (error instanceof ValidationError) status = 400;
   else if (error instanceof ManagementApiError)
     status = error.status >= 400 && error.status < 500 ? error.status : 502;
   else if (error instanceof OutcomeUnknownError || error instanceof NetworkError) status = 502;
   return { status, body: { error: description } };
-}
-
-/**
- * redact() for an answer: the JSON round trip first un-shares objects, because core's redact reports an object
- * met twice (a plan's identitiesAfter reuses the primary's identities) as "[circular]".
- */
-function safe<T>(value: T): T {
-  return redact(JSON.parse(JSON.stringify(value)) as T);
 }

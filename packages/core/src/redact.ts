@@ -34,13 +34,19 @@ export function redact<T>(value: T): T {
 function walk(value: unknown, seen: WeakSet<object>): unknown {
   if (typeof value === "string") return redactText(value);
   if (typeof value !== "object" || value === null) return value;
+  if (value instanceof Date) return value.toISOString();
+  // `seen` holds the objects on the current path only: a shared object is copied each time, a cycle is cut.
   if (seen.has(value)) return "[circular]";
   seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => walk(v, seen));
-  if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = secretKeys.has(key.toLowerCase()) && v !== undefined ? REDACTED : walk(v, seen);
+  try {
+    if (Array.isArray(value)) return value.map((v) => walk(v, seen));
+    if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = secretKeys.has(key.toLowerCase()) && v !== undefined ? REDACTED : walk(v, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
   }
-  return out;
 }

@@ -110,7 +110,7 @@ export function createTransport(options: {
       rateLimit = readRateLimit(response.headers) ?? rateLimit;
       if (response.status === 429) {
         const wait = retryDelay(response.headers, now()) ?? backoff(attempt);
-        const jittered = wait + Math.random() * Math.min(1000, wait * 0.1 + 50);
+        const jittered = wait + Math.random() * Math.min(250, wait * 0.05 + 25);
         if (attempt >= maxRetries || waited + jittered > maxWaitMs) return response;
         pausedUntil = Math.max(pausedUntil, now() + jittered);
         await response.body?.cancel();
@@ -157,7 +157,9 @@ export function readRateLimit(headers: Headers): RateLimitState | undefined {
   return { limit, remaining, reset };
 }
 
-/** How long a 429 asks to wait, in ms: Retry-After (seconds or a date), else x-ratelimit-reset. */
+const minResetWaitMs = 250;
+
+/** How long a 429 asks to wait, in ms: Retry-After (seconds or a date), else up to x-ratelimit-reset. */
 export function retryDelay(headers: Headers, nowMs: number): number | undefined {
   const retryAfter = headers.get("retry-after");
   if (retryAfter !== null) {
@@ -166,8 +168,10 @@ export function retryDelay(headers: Headers, nowMs: number): number | undefined 
     const date = Date.parse(retryAfter);
     if (Number.isFinite(date)) return Math.max(0, date - nowMs);
   }
+  // x-ratelimit-reset is when the bucket is full again, rounded up to a whole second. Waking a second earlier never
+  // finds it full, so no refill is wasted (at worst one more 429); sustained rate then stays at the refill rate.
   const reset = Number(headers.get("x-ratelimit-reset") ?? Number.NaN);
-  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - nowMs);
+  if (Number.isFinite(reset) && reset > 0) return Math.max(minResetWaitMs, reset * 1000 - 1000 - nowMs);
   return undefined;
 }
 

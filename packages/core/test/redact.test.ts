@@ -44,6 +44,18 @@ describe("redact", () => {
     });
   });
 
+  test("copies an object shared by two fields instead of calling it circular", () => {
+    const identity = { provider: "github", user_id: "1", access_token: "gho_x" };
+    expect(redact({ before: [identity], after: [identity] })).toEqual({
+      before: [{ provider: "github", user_id: "1", access_token: REDACTED }],
+      after: [{ provider: "github", user_id: "1", access_token: REDACTED }],
+    });
+  });
+
+  test("writes dates as ISO strings, as JSON would", () => {
+    expect(redact({ at: new Date(0) })).toEqual({ at: "1970-01-01T00:00:00.000Z" });
+  });
+
   test("leaves the input untouched and survives cycles", () => {
     const input: Record<string, unknown> = { token: "t" };
     input.self = input;
