@@ -30,6 +30,15 @@ export {
 } from "./plan.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {
+  describeRequest,
+  linkPath,
+  type PreviewRequest,
+  pathTemplate,
+  toCurl,
+  toFetch,
+  unlinkPath,
+} from "./request-snippets.ts";
+export {
   type IdentityLinkRequest,
   IdentityLinkRequestSchema,
   type LinkArguments,

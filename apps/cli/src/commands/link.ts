@@ -1,16 +1,17 @@
 import {
   checkUserId,
+  linkPath,
   linkRequestFrom,
   mergeMetadata,
   planLink,
   preflightLink,
   redact,
   summarizeIdentity,
+  toCurl,
   ValidationError,
 } from "@idlink/core";
 import { confirm } from "../confirm.ts";
 import { createClient, readSecretFile, resolveConnection, resolveOrigin } from "../credentials.ts";
-import { curlCommand } from "../curl.ts";
 import { identityTable, planText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { CommandContext, LinkFlags } from "../program.ts";
@@ -52,7 +53,14 @@ export async function link(
 
   if (flags.printCurl) {
     const { origin } = resolveOrigin(flags, io);
-    const curl = curlCommand({ method: "POST", origin, segments: ["users", primary, "identities"], body });
+    const curl = toCurl({
+      method: "POST",
+      origin,
+      path: linkPath(primary),
+      body,
+      tokenVariable: "AUTH0_TOKEN",
+      secretFields: { link_with: "LINK_WITH" },
+    });
     if (output.json) output.document({ ok: true, curl });
     else output.line(curl);
     if (parsed.variant === "token")

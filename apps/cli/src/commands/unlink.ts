@@ -6,11 +6,12 @@ import {
   parseUserId,
   type SecondaryId,
   summarizeIdentity,
+  toCurl,
+  unlinkPath,
   ValidationError,
 } from "@idlink/core";
 import { confirm } from "../confirm.ts";
 import { createClient, resolveConnection, resolveOrigin } from "../credentials.ts";
-import { curlCommand } from "../curl.ts";
 import { identityTable } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { CommandContext, UnlinkFlags } from "../program.ts";
@@ -32,10 +33,11 @@ export async function unlink(
 
   if (flags.printCurl) {
     const { origin } = resolveOrigin(flags, io);
-    const curl = curlCommand({
+    const curl = toCurl({
       method: "DELETE",
       origin,
-      segments: ["users", primary, "identities", target.provider, target.user_id],
+      path: unlinkPath(primary, target.provider, target.user_id),
+      tokenVariable: "AUTH0_TOKEN",
     });
     if (output.json) output.document({ ok: true, curl });
     else output.line(curl);

@@ -1,8 +1,14 @@
-import { type ErrorDescription, type IdentitySummary, type LinkPlan, providers } from "@idlink/core";
+import {
+  type ErrorDescription,
+  type IdentitySummary,
+  type LinkPlan,
+  linkPath,
+  pathTemplate,
+  providers,
+} from "@idlink/core";
 import { type FormEvent, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
-import { linkPath, pathTemplate } from "../lib/request-snippets.ts";
 import {
   bodyFrom,
   checkForm,

@@ -1,5 +1,5 @@
+import { describeRequest, type PreviewRequest, toCurl, toFetch } from "@idlink/core";
 import { useState } from "react";
-import { describeRequest, type PreviewRequest, toCurl, toFetch } from "../lib/request-snippets.ts";
 
 /** What is about to be sent, with secrets as placeholders, and snippets that work as copied. */
 export function RequestPreview({ request, note }: { request: PreviewRequest; note?: string }) {

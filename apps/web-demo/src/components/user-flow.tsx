@@ -3,13 +3,14 @@ import {
   type ErrorDescription,
   type IdentitySummary,
   type LinkPlan,
+  linkPath,
+  pathTemplate,
   planLink,
   preflightLink,
   summarizeIdentity,
 } from "@idlink/core";
 import { useEffect, useMemo, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
-import { linkPath, pathTemplate } from "../lib/request-snippets.ts";
 import {
   devLogin,
   forgetSession,

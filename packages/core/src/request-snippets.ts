@@ -1,4 +1,7 @@
-/** A request as the preview shows it: secrets are named by the environment variable that should hold them. */
+/**
+ * A Management API request as a person may copy it: secrets are named by the environment variable that should hold
+ * them, never written out. Used by the CLI's `--print-curl` and the web demo's request preview.
+ */
 export interface PreviewRequest {
   method: "GET" | "POST" | "DELETE";
   /** The tenant's origin. */
