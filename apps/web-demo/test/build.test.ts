@@ -10,17 +10,14 @@ let built: BuiltDemo;
 
 beforeAll(async () => {
   // A configured tenant's credentials are in the environment while the page builds: none may end up in it.
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AUTH0_CLIENT_SECRET: marker,
-    VITE_AUTH0_CLIENT_SECRET: marker,
-    AUTH0_MANAGEMENT_TOKEN: `eyJhbGciOiJSUzI1NiJ9.${marker}.sig`,
+  built = await buildDemo({
+    server: true,
+    env: {
+      AUTH0_CLIENT_SECRET: marker,
+      VITE_AUTH0_CLIENT_SECRET: marker,
+      AUTH0_MANAGEMENT_TOKEN: `eyJhbGciOiJSUzI1NiJ9.${marker}.sig`,
+    },
   });
-  try {
-    built = await buildDemo({ server: true });
-  } finally {
-    process.env = saved;
-  }
 }, 120_000);
 afterAll(() => built?.remove());
 

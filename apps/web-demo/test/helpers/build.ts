@@ -2,8 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { build as esbuild } from "esbuild";
-import { build as viteBuild } from "vite";
 
 export const appDir = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -16,17 +17,21 @@ export interface BuiltDemo {
   remove(): Promise<void>;
 }
 
-/** Builds the page (and optionally the server bundle) into a fresh folder, as `pnpm run build` does. */
-export async function buildDemo(options: { server?: boolean } = {}): Promise<BuiltDemo> {
+const vite = join(appDir, "node_modules", "vite", "bin", "vite.js");
+
+/**
+ * Builds the page (and optionally the server bundle) into a fresh folder, as `pnpm run build` does. The page is
+ * built by Vite's own command in a child process, with `env` added to its environment (this process's is untouched).
+ */
+export async function buildDemo(options: { server?: boolean; env?: Record<string, string> } = {}): Promise<BuiltDemo> {
   const dir = await mkdtemp(join(tmpdir(), "idlink-web-demo-"));
   const clientDir = join(dir, "client");
   const serverFile = join(dir, "server", "start.js");
-  await viteBuild({
-    root: appDir,
-    configFile: join(appDir, "vite.config.ts"),
-    logLevel: "silent",
-    build: { outDir: clientDir, emptyOutDir: true },
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [vite, "build", "--logLevel", "silent", "--outDir", clientDir, "--emptyOutDir"],
+    { cwd: appDir, env: { ...process.env, ...options.env } },
+  );
   if (options.server) {
     // The same options as build-server.mjs, into the temporary folder.
     await esbuild({
