@@ -1,8 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { build as esbuild } from "esbuild";
 
@@ -23,7 +23,9 @@ const vite = join(appDir, "node_modules", "vite", "bin", "vite.js");
  * Builds the page (and optionally the server bundle) into a fresh folder, as `pnpm run build` does. The page is
  * built by Vite's own command in a child process, with `env` added to its environment (this process's is untouched).
  */
-export async function buildDemo(options: { server?: boolean; env?: Record<string, string> } = {}): Promise<BuiltDemo> {
+export async function buildDemo(
+  options: { server?: boolean; env?: Record<string, string> } = {},
+): Promise<BuiltDemo> {
   const dir = await mkdtemp(join(tmpdir(), "idlink-web-demo-"));
   const clientDir = join(dir, "client");
   const serverFile = join(dir, "server", "start.js");
