@@ -1,9 +1,12 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { bulk } from "./src/bulk.ts";
 import { clientOverhead } from "./src/client-overhead.ts";
+import { startup } from "./src/startup.ts";
 import { markdown, type Section } from "./src/stats.ts";
 import { validation } from "./src/validation.ts";
+import { web } from "./src/web.ts";
 
 const shared = process.env.IDLINK_SHARED ?? new URL("../../shared/", import.meta.url).pathname;
 const sections: Section[] = [];

@@ -1,6 +1,9 @@
 import { expect, test } from "vitest";
+import { bulk } from "../src/bulk.ts";
 import { clientOverhead } from "../src/client-overhead.ts";
+import { startup } from "../src/startup.ts";
 import { validation } from "../src/validation.ts";
+import { web } from "../src/web.ts";
 
 const shared = process.env.IDLINK_SHARED ?? new URL("../../../shared/", import.meta.url).pathname;
 
@@ -19,4 +22,23 @@ test("the validation benchmark measures every body", () => {
   );
   expect(section.table).toHaveLength(5);
   for (const value of Object.values(section.figures)) expect(value).toBeGreaterThan(0);
+});
+
+test("the bulk benchmark links every pair exactly once with idlink and with the SDK loop", async () => {
+  const section = await bulk({ pairs: 30, burst: 10, perSecond: 100 });
+  expect(section.figures.idlinkLinkedOnce).toBe(30);
+  expect(section.figures.idlinkDuplicated).toBe(0);
+  expect(section.figures.idlinkFailed).toBe(0);
+  expect(section.figures.sdkDuplicated).toBe(0);
+});
+
+test("the start-up benchmark times every command", async () => {
+  const section = await startup({ runs: 1 });
+  for (const value of Object.values(section.figures)) expect(value).toBeGreaterThan(0);
+});
+
+test("the web benchmark measures the bundle and a first view", async () => {
+  const section = await web({ loads: 1 });
+  expect(section.figures.gzipped).toBeGreaterThan(10_000);
+  expect(section.figures.tti).toBeGreaterThan(0);
 });
