@@ -16,9 +16,12 @@ const log = (s: Section) => {
 };
 
 log(await clientOverhead({ rounds: 7, callsPerRound: 60 }));
+log(await bulk({ pairs: 800, burst: 50, perSecond: 25 }));
+log(await startup({ runs: 15 }));
 log(
   validation({ iterations: 20_000, rounds: 7 }, `${shared}/reference/auth0-management-api.linking.oas.json`),
 );
+log(await web({ loads: 7 }));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 writeFileSync(
