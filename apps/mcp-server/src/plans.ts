@@ -1,14 +1,13 @@
 import {
   type AccountSummary,
-  fullUserId,
-  type IdentitySummary,
   type Issue,
   type LinkPlan,
   type LinkRequest,
   linkRequestFrom,
   planLink,
+  planUnlink,
   preflightLink,
-  summarizeAccount,
+  type UnlinkPlan,
 } from "@idlink/core";
 import type { ToolDeps } from "./server.ts";
 
@@ -41,16 +40,7 @@ export async function resolveLink(deps: ToolDeps, args: LinkArgs): Promise<Resol
   return { ok: true, value: { body: parsed.body, plan, preflight } };
 }
 
-export interface UnlinkPlan {
-  primary: AccountSummary;
-  secondary: IdentitySummary;
-  identitiesAfter: IdentitySummary[];
-  warnings: string[];
-  blockers: Issue[];
-}
-
-// Core plans links only; unlinking needs just the primary's identities, so the plan is made here.
-/** Reads the primary and describes what unlinking the secondary will do. Changes nothing. */
+/** Validates the face arguments with core and plans the unlink (core's planUnlink). Changes nothing. */
 export async function resolveUnlink(
   deps: ToolDeps,
   args: {
@@ -71,38 +61,7 @@ export async function resolveUnlink(
       ],
     };
   }
-  const target = parsed.body;
-  const id = fullUserId(target);
-  const user = await deps.client.getUser(primary);
-  const account = summarizeAccount(user, primary);
-  const blockers: Issue[] = [];
-  const found = account.identities.find((i) => i.id === id);
-  if (id === account.user_id || account.identities[0]?.id === id) {
-    blockers.push({
-      path: "secondary",
-      message: `${id} is the main identity of ${primary} — Auth0 cannot remove it; name a linked secondary`,
-    });
-  } else if (!found) {
-    const linked = account.identities.slice(1).map((i) => i.id);
-    blockers.push({
-      path: "secondary",
-      message: `${id} is not linked to ${primary} — its linked identities are: ${linked.length > 0 ? linked.join(", ") : "none"}`,
-    });
-  }
-  return {
-    ok: true,
-    value: {
-      primary: account,
-      secondary: found ?? { id, provider: target.provider, connection: "" },
-      identitiesAfter: account.identities.filter((i) => i.id !== id),
-      warnings: found
-        ? [
-            `${id} becomes a separate user again, with no user_metadata or app_metadata; ${primary} keeps its own metadata`,
-          ]
-        : [],
-      blockers,
-    },
-  };
+  return { ok: true, value: await planUnlink(deps.client, primary, parsed.body) };
 }
 
 /** The plan in a few lines, for the user's confirmation and the model's summary. */

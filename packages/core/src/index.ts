@@ -25,8 +25,10 @@ export {
   type LinkPlan,
   mergeMetadata,
   planLink,
+  planUnlink,
   summarizeAccount,
   summarizeIdentity,
+  type UnlinkPlan,
 } from "./plan.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {

@@ -116,6 +116,53 @@ export async function planLink(
   };
 }
 
+/** What unlinking an identity from a primary will do, read before anything changes. */
+export interface UnlinkPlan {
+  primary: AccountSummary;
+  /** The identity to unlink, as the primary holds it (or as named, when it is not there). */
+  secondary: IdentitySummary;
+  identitiesAfter: IdentitySummary[];
+  warnings: string[];
+  /** The main identity, or an identity the primary does not hold: nothing to send. */
+  blockers: Issue[];
+}
+
+/** Reads the primary and describes what unlinking `secondary` will do. Changes nothing. */
+export async function planUnlink(
+  client: ManagementClient,
+  primaryId: string,
+  secondary: { provider: string; user_id: string | number },
+): Promise<UnlinkPlan> {
+  const id = fullUserId(secondary);
+  const primary = summarizeAccount(await client.getUser(primaryId), primaryId);
+  const [main, ...linked] = primary.identities;
+  const found = linked.find((i) => i.id === id);
+  const blockers: Issue[] = [];
+  if (id === primary.user_id || main?.id === id) {
+    blockers.push({
+      path: "secondary",
+      message: `${id} is the main identity of ${primaryId} — Auth0 cannot remove it; name a linked secondary`,
+    });
+  } else if (!found) {
+    const names = linked.map((i) => i.id);
+    blockers.push({
+      path: "secondary",
+      message: `${id} is not linked to ${primaryId} — its linked identities are: ${names.length > 0 ? names.join(", ") : "none"}`,
+    });
+  }
+  return {
+    primary,
+    secondary: found ?? { id, provider: secondary.provider, connection: "" },
+    identitiesAfter: primary.identities.filter((i) => i.id !== id),
+    warnings: found
+      ? [
+          `${id} becomes a separate user again, with no user_metadata or app_metadata; ${primaryId} keeps its own`,
+        ]
+      : [],
+    blockers,
+  };
+}
+
 /**
  * Copies the secondary's user_metadata keys that the primary lacks onto the primary (the primary wins), since
  * Auth0 discards the secondary's metadata on link. Returns the keys added; sends nothing when there are none.

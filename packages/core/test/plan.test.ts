@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { createManagementClient, mergeMetadata, planLink, ValidationError } from "../src/index.ts";
+import {
+  createManagementClient,
+  mergeMetadata,
+  planLink,
+  planUnlink,
+  ValidationError,
+} from "../src/index.ts";
 import { json, TOKEN } from "./fetch-recorder.ts";
 
 const users: Record<string, Record<string, unknown>> = {
@@ -103,5 +109,38 @@ describe("mergeMetadata", () => {
     const { client, sent } = tenant();
     expect(await mergeMetadata(client, "google-oauth2|2", "auth0|1")).toEqual([]);
     expect(sent.some((s) => s.startsWith("PATCH"))).toBe(false);
+  });
+});
+
+describe("planUnlink", () => {
+  const linked = {
+    user_id: "auth0|9",
+    identities: [
+      { provider: "auth0", user_id: "9", connection: "db" },
+      { provider: "github", user_id: "5", connection: "github" },
+    ],
+  };
+  function holder() {
+    const fetch = async () => json(200, linked);
+    return createManagementClient({ domain: "t.auth0.com", token: TOKEN, fetch });
+  }
+
+  test("describes the identities after and the metadata the recreated user lacks", async () => {
+    const plan = await planUnlink(holder(), "auth0|9", { provider: "github", user_id: "5" });
+    expect(plan.blockers).toEqual([]);
+    expect(plan.identitiesAfter.map((i) => i.id)).toEqual(["auth0|9"]);
+    expect(plan.warnings[0]).toContain("becomes a separate user again");
+  });
+
+  test("blocks the main identity", async () => {
+    const plan = await planUnlink(holder(), "auth0|9", { provider: "auth0", user_id: "9" });
+    expect(plan.blockers[0]?.message).toContain("is the main identity of auth0|9");
+  });
+
+  test("blocks an identity the primary does not hold, naming the ones it does", async () => {
+    const plan = await planUnlink(holder(), "auth0|9", { provider: "github", user_id: "6" });
+    expect(plan.blockers[0]?.message).toBe(
+      "github|6 is not linked to auth0|9 — its linked identities are: github|5",
+    );
   });
 });

@@ -2,8 +2,8 @@ import {
   checkUserId,
   fullUserId,
   isProvider,
-  ManagementApiError,
   parseUserId,
+  planUnlink,
   type SecondaryId,
   summarizeIdentity,
   toCurl,
@@ -45,19 +45,24 @@ export async function unlink(
   }
 
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
-  const user = await client.getUser(primary);
-  const identities = (user.identities ?? []).map(summarizeIdentity);
-  if (!identities.slice(1).some((i) => i.id === targetId)) {
-    throw new ManagementApiError({
-      operation: "Unlink",
-      method: "DELETE",
-      path: "/api/v2/users/{id}/identities/{provider}/{user_id}",
-      status: 404,
-      error: "Not Found",
-      message: `${targetId} is not linked to ${primary} (its identities: ${identities.map((i) => i.id).join(", ")}) — nothing was sent`,
-    });
+  const planned = await planUnlink(client, primary, target);
+  if (planned.blockers.length > 0) {
+    output.note(`${output.err.red("error:")} Cannot unlink — nothing was sent`);
+    for (const b of planned.blockers) output.note(`  ${b.path}: ${b.message}`);
+    if (output.json) {
+      output.document({
+        ok: false,
+        exitCode: ExitCode.apiError,
+        error: {
+          title: "Cannot unlink — nothing was sent",
+          message: planned.blockers.map((b) => b.message).join("; "),
+          issues: planned.blockers,
+        },
+      });
+    }
+    return ExitCode.apiError;
   }
-  const after = identities.filter((i) => i.id !== targetId);
+  const after = planned.identitiesAfter;
   const plan = { primary, secondary: targetId, identitiesAfter: after };
   output.line(`${output.out.bold("Unlink")} ${targetId} ${output.out.bold("from")} ${primary}`);
   output.line(`  ${targetId} becomes a separate user again, with no metadata.`);
