@@ -1,25 +1,18 @@
 import type { Emulator } from "@idlink/emulator";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import {
   alice,
   aliceGoogle,
   bob,
-  connect,
   frank,
   frankGithub,
-  type Harness,
   type HarnessOptions,
   identityIds,
   textOf,
-  useEmulator,
+  useHarness,
 } from "./helpers.ts";
 
-const emulator = useEmulator();
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const { emulator, open } = useHarness();
 
 const accept = () => ({ action: "accept" as const, content: {} });
 
@@ -158,7 +151,7 @@ test.each(cases.map((c) => [c.name, c] as const))(
   async (_name, c) => {
     const em = emulator();
     const options = (await c.setup?.(em)) ?? {};
-    harness = await connect(em, { elicit: accept, ...options });
+    const harness = await open({ elicit: accept, ...options }, em);
     const result = await harness.call(c.tool, c.args);
     em.setFaults({});
     expect(result.isError).toBe(true);

@@ -199,3 +199,18 @@ export function structured(result: CallToolResult): Record<string, unknown> {
 export function identityIds(em: Emulator, userId: string): string[] | undefined {
   return em.state.getUser(userId)?.identities.map((i) => `${i.provider}|${i.user_id}`);
 }
+
+/** One emulator per file and one connected harness per test, closed after it. */
+export function useHarness(emulatorOptions: EmulatorOptions = {}) {
+  const emulator = useEmulator(emulatorOptions);
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  const open = async (options: HarnessOptions = {}, em: Emulator = emulator()): Promise<Harness> => {
+    harness = await connect(em, options);
+    return harness;
+  };
+  return { emulator, open };
+}

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   alice,
   aliceGoogle,
@@ -6,27 +6,15 @@ import {
   bobGithub,
   carol,
   carolGoogle,
-  connect,
   frank,
   frankGithub,
-  type Harness,
   identityIds,
   structured,
   textOf,
-  useEmulator,
+  useHarness,
 } from "./helpers.ts";
 
-const emulator = useEmulator();
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function open(options: Parameters<typeof connect>[1] = {}): Promise<Harness> {
-  harness = await connect(emulator(), options);
-  return harness;
-}
+const { emulator, open } = useHarness();
 
 describe("get_user_identities", () => {
   test("lists a user's identities, main identity first, without IdP tokens", async () => {

@@ -1,35 +1,22 @@
 import { seedSecrets } from "@idlink/emulator";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { enabledTools, readOnlyToolNames, toolNames } from "../src/server.ts";
 import {
   alice,
   aliceGoogle,
   bob,
-  connect,
   dave,
   findSecrets,
   frank,
   frankGithub,
-  type Harness,
-  type HarnessOptions,
   outputs,
   rememberSecret,
   secrets,
   structured,
-  useEmulator,
+  useHarness,
 } from "./helpers.ts";
 
-const emulator = useEmulator();
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function open(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await connect(emulator(), options);
-  return harness;
-}
+const { emulator, open } = useHarness();
 
 describe("tools/list", () => {
   test("advertises names, titles, descriptions, schemas and annotations (reviewed snapshot)", async () => {

@@ -1,34 +1,22 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   alice,
   aliceGoogle,
   bob,
   bobGithub,
-  connect,
   dave,
   eras,
   frank,
   frankGithub,
   type Harness,
-  type HarnessOptions,
   identityIds,
   rememberSecret,
   structured,
   textOf,
-  useEmulator,
+  useHarness,
 } from "./helpers.ts";
 
-const emulator = useEmulator();
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function open(options: HarnessOptions = {}): Promise<Harness> {
-  harness = await connect(emulator(), options);
-  return harness;
-}
+const { emulator, open } = useHarness();
 
 async function previewToken(h: Harness, args: Record<string, unknown>): Promise<string> {
   const out = structured(await h.call("preview_link", args));
