@@ -1,9 +1,11 @@
 // Bundles the demo server (with the emulator and core from source) into one file that `pnpm start` runs.
+// Usage: node build-server.mjs [outfile]   (default dist/server/start.js; the tests build into a temporary folder)
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["server/start.ts"],
-  outfile: "dist/server/start.js",
+  entryPoints: [fileURLToPath(new URL("./server/start.ts", import.meta.url))],
+  outfile: process.argv[2] ?? fileURLToPath(new URL("./dist/server/start.js", import.meta.url)),
   bundle: true,
   platform: "node",
   format: "esm",

@@ -1,12 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { chromium } from "playwright-core";
+import { launchChromium } from "@idlink/test-kit";
 import { bins } from "./processes.ts";
 import { median, ms, type Section } from "./stats.ts";
-
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Starts the built demo (emulator + demo server, as `pnpm start` does) and resolves its URL. */
 function startDemo(): Promise<{ url: string; stop: () => void }> {
@@ -31,20 +29,8 @@ export async function web(size: { loads: number }): Promise<Section> {
   const js = readdirSync(assets).filter((f) => f.endsWith(".js"));
   const raw = js.reduce((n, f) => n + readFileSync(join(assets, f)).length, 0);
   const gzipped = js.reduce((n, f) => n + gzipSync(readFileSync(join(assets, f)), { level: 9 }).length, 0);
-  if (!existsSync(chromiumPath))
-    throw new Error(`Chromium is not installed at ${chromiumPath}: apt-get install -y chromium`);
   const demo = await startDemo();
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   const times: number[] = [];
   try {
     for (let i = 0; i < size.loads; i++) {

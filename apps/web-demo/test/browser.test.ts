@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { seedSecrets } from "@idlink/emulator";
+import { launchChromium } from "@idlink/test-kit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
 import { appDir, type BuiltDemo, buildDemo } from "./helpers/build.ts";
-import { launchChromium } from "./helpers/chromium.ts";
 
 const shots = join(appDir, "test-results", "screenshots");
 const alice = "auth0|64f1a2b3c4d5e6f708192a3b";

@@ -1,6 +1,8 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
+export { launchChromium } from "./chromium.ts";
+
 /**
  * Where a suite leaves what it used and what it saw, for `scripts/secret-scan.mjs` to cross-check after all the
  * tests: `<package>/test-results/secret-scan/` (a turbo output, so a cached run keeps it). Each process writes its

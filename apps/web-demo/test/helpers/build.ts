@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build as esbuild } from "esbuild";
 
 export const appDir = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -35,19 +34,8 @@ export async function buildDemo(
     { cwd: appDir, env: { ...process.env, ...options.env } },
   );
   if (options.server) {
-    // The same options as build-server.mjs, into the temporary folder.
-    await esbuild({
-      entryPoints: [join(appDir, "server/start.ts")],
-      outfile: serverFile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      conditions: ["@idlink/source"],
-      banner: {
-        js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
-      },
-      logLevel: "silent",
+    await promisify(execFile)(process.execPath, [join(appDir, "build-server.mjs"), serverFile], {
+      cwd: appDir,
     });
   }
   return { dir, clientDir, serverFile, remove: () => rm(dir, { recursive: true, force: true }) };
