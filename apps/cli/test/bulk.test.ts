@@ -1,49 +1,25 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultSeed } from "@idlink/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   expectNoSecrets,
   idlink,
+  journalRecords,
   json,
   pairIds,
   pairSeed,
+  pairsFile,
   startIdlink,
   startTenant,
   type Tenant,
   tempDir,
+  waitFor,
   writes,
 } from "./helpers.ts";
 
 const dir = tempDir();
 afterAll(() => dir.cleanup());
-
-let seq = 0;
-function pairsFile(count: number, format: "csv" | "jsonl" = "csv"): string {
-  seq += 1;
-  const path = join(dir.path, `pairs-${seq}.${format}`);
-  const lines: string[] = format === "csv" ? ["primary,secondary"] : [];
-  for (let i = 0; i < count; i++) {
-    const { primary, secondary } = pairIds(i);
-    lines.push(format === "csv" ? `${primary},${secondary}` : JSON.stringify({ primary, secondary }));
-  }
-  writeFileSync(path, `${lines.join("\n")}\n`);
-  return path;
-}
-
-function journalRecords(path: string): Record<string, unknown>[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-}
 
 /** Every pair linked exactly once, read from the emulator's state: each primary holds exactly its secondary. */
 function expectAllLinked(tenant: Tenant, count: number): void {
@@ -59,14 +35,6 @@ function expectAllLinked(tenant: Tenant, count: number): void {
   // A second link of the same pair would have met Auth0's 409.
   expect(tenant.emu.state.requests.filter((r) => r.status === 409)).toEqual([]);
 }
-
-const waitFor = async (check: () => boolean, timeoutMs = 30_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe("idlink bulk: validation", () => {
   let tenant: Tenant;
@@ -162,7 +130,7 @@ describe("idlink bulk: validation", () => {
   });
 
   test("needs --yes when not on a terminal", async () => {
-    const result = await idlink(["bulk", pairsFile(3)], { env: tenant.env });
+    const result = await idlink(["bulk", pairsFile(dir.path, 3)], { env: tenant.env });
     expect(result.code).toBe(2);
     expect(writes(tenant.emu)).toEqual([]);
   });
@@ -177,7 +145,7 @@ describe("idlink bulk: runs", () => {
       faults: { errorRate: 0.03, dropAfterRate: 0.03, dropBeforeRate: 0.01, seed: 42 },
     });
     try {
-      const file = pairsFile(count);
+      const file = pairsFile(dir.path, count);
       const result = await idlink(["bulk", file, "--yes", "--json", "--concurrency", "8"], {
         env: tenant.env,
       });
@@ -215,7 +183,7 @@ describe("idlink bulk: runs", () => {
     });
     try {
       const result = await idlink(
-        ["bulk", pairsFile(count, "jsonl"), "--yes", "--json", "--concurrency", "8"],
+        ["bulk", pairsFile(dir.path, count, "jsonl"), "--yes", "--json", "--concurrency", "8"],
         {
           env: tenant.env,
         },
@@ -237,7 +205,7 @@ describe("idlink bulk: runs", () => {
       faults: { latencyMs: 3 },
     });
     try {
-      const file = pairsFile(count);
+      const file = pairsFile(dir.path, count);
       const journal = `${file}.journal.jsonl`;
       const killAfter = 20 + Math.floor(Math.random() * 400);
       const run = startIdlink(["bulk", file, "--yes", "--concurrency", "6"], { env: tenant.env });
@@ -273,7 +241,7 @@ describe("idlink bulk: runs", () => {
       faults: { latencyMs: 10 },
     });
     try {
-      const file = pairsFile(count);
+      const file = pairsFile(dir.path, count);
       const journal = `${file}.journal.jsonl`;
       const run = startIdlink(["bulk", file, "--yes", "--json", "--concurrency", "4"], { env: tenant.env });
       await waitFor(() => journalRecords(journal).filter((r) => r.type === "outcome").length >= 20);
@@ -299,7 +267,7 @@ describe("idlink bulk: runs", () => {
   test("refuses a second run while the lock's owner is alive", async () => {
     const tenant = await startTenant({ seed: pairSeed(defaultSeed(), 3), rateLimit: false });
     try {
-      const file = pairsFile(3);
+      const file = pairsFile(dir.path, 3);
       writeFileSync(`${file}.journal.jsonl.lock`, JSON.stringify({ pid: process.pid }));
       const result = await idlink(["bulk", file, "--yes", "--json"], { env: tenant.env });
       expect(result.code).toBe(6);
@@ -315,7 +283,7 @@ describe("idlink bulk: runs", () => {
   test("reconciles a started row without outcome by reading the primary instead of linking", async () => {
     const tenant = await startTenant({ seed: pairSeed(defaultSeed(), 2), rateLimit: false });
     try {
-      const file = pairsFile(2);
+      const file = pairsFile(dir.path, 2);
       const { primary, secondary } = pairIds(0);
       // As if a run crashed right after Auth0 applied the link, before its outcome was written.
       const token = tenant.adminToken;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -154,4 +154,42 @@ export function pairSeed(base: Seed, pairs: number): Seed {
 export const pairIds = (i: number) => {
   const n = String(i).padStart(6, "0");
   return { primary: `auth0|p${n}`, secondary: `google-oauth2|s${n}` };
+};
+
+let seq = 0;
+/** Writes a pairs file of the first `count` pairIds into `dir`. */
+export function pairsFile(dir: string, count: number, format: "csv" | "jsonl" = "csv"): string {
+  seq += 1;
+  const path = join(dir, `pairs-${seq}.${format}`);
+  const lines: string[] = format === "csv" ? ["primary,secondary"] : [];
+  for (let i = 0; i < count; i++) {
+    const { primary, secondary } = pairIds(i);
+    lines.push(format === "csv" ? `${primary},${secondary}` : JSON.stringify({ primary, secondary }));
+  }
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
+/** The journal's records; a torn last line is skipped, as idlink does. */
+export function journalRecords(path: string): Record<string, unknown>[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Polls `check` every 20 ms until it holds. */
+export const waitFor = async (check: () => boolean, timeoutMs = 30_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 };
