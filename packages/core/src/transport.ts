@@ -3,9 +3,12 @@ import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors
 export type FetchLike = (input: Request) => Promise<Response>;
 
 export interface RetryOptions {
-  /** Retries after a 429 (any method) or, for reads, after a 5xx or network error. Default 4. */
+  /** Retries of a read after a 5xx or a network error. Default 4. */
   maxRetries?: number;
-  /** The most a call may spend waiting between attempts, in ms. Default 60 000. */
+  /**
+   * The most a call may spend waiting between attempts, in ms; this is what bounds retries after a 429, which is a
+   * definite "not done" and safe to repeat for any method. Default 60 000.
+   */
   maxWaitMs?: number;
   /** First backoff for reads after a 5xx or network error, doubled each time. Default 250 ms. */
   baseDelayMs?: number;
@@ -111,7 +114,7 @@ export function createTransport(options: {
       if (response.status === 429) {
         const wait = retryDelay(response.headers, now()) ?? backoff(attempt);
         const jittered = wait + Math.random() * Math.min(250, wait * 0.05 + 25);
-        if (attempt >= maxRetries || waited + jittered > maxWaitMs) return response;
+        if (waited + jittered > maxWaitMs) return response;
         pausedUntil = Math.max(pausedUntil, now() + jittered);
         await response.body?.cancel();
         continue;

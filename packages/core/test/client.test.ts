@@ -193,10 +193,22 @@ describe("rate limits", () => {
     expect(requests).toHaveLength(2);
   });
 
-  test("stops after maxRetries", async () => {
+  test("keeps retrying 429s within the wait cap, however many", async () => {
     const tooMany = () =>
-      json(429, { statusCode: 429, error: "Too Many Requests", message: "x" }, { "retry-after": "0" });
-    const { client, requests } = setup([tooMany(), tooMany(), tooMany()], { maxRetries: 2 });
+      json(429, { statusCode: 429, error: "Too Many Requests", message: "x" }, { "retry-after": "1" });
+    const { client, requests } = setup(
+      [...Array.from({ length: 7 }, tooMany), json(200, { user_id: "auth0|1" })],
+      {
+        maxRetries: 2,
+      },
+    );
+    expect(await client.getUser("auth0|1")).toEqual({ user_id: "auth0|1" });
+    expect(requests).toHaveLength(8);
+  });
+
+  test("stops retrying a read's 5xx after maxRetries", async () => {
+    const failing = () => json(503, { statusCode: 503, error: "Service Unavailable", message: "x" });
+    const { client, requests } = setup([failing(), failing(), failing()], { maxRetries: 2 });
     await expect(client.getUser("auth0|1")).rejects.toBeInstanceOf(ManagementApiError);
     expect(requests).toHaveLength(3);
   });
