@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { seedSecrets } from "@idlink/emulator";
-import { launchChromium } from "@idlink/test-kit";
+import { launchChromium, recordOutput, recordSecrets } from "@idlink/test-kit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
@@ -40,6 +40,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const body of demoResponses) recordOutput("web-demo: answers to the page", body);
+  recordOutput("web-demo: console errors", consoleErrors.join("\n"));
   await context?.close();
   await browser?.close();
   await demo?.stop();
@@ -64,6 +66,11 @@ beforeEach(async () => {
     if (url.protocol !== "data:") requestedOrigins.add(url.origin);
   });
   page.on("response", async (response) => {
+    // The tokens the tenant's dev login hands the page are secrets the scan looks for in everything else.
+    if (response.url().endsWith("/emulator/login")) {
+      const tokens = (await response.json().catch(() => ({}))) as Record<string, string | undefined>;
+      recordSecrets(tokens.id_token, tokens.access_token);
+    }
     if (!response.url().startsWith(demo.server.origin)) return;
     demoResponses.push(await response.text().catch(() => ""));
   });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManagementClient } from "@idlink/core";
 import { seedSecrets } from "@idlink/emulator";
+import { recordOutput } from "@idlink/test-kit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startDemoServer } from "../server/demo-server.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
@@ -23,6 +24,7 @@ beforeAll(async () => {
   demo = await startDemo({ mode: "emulator", port: 0 }, clientDir);
 });
 afterAll(async () => {
+  for (const text of seen) recordOutput("web-demo: demo server answers", text);
   await demo.stop();
   await rm(clientDir, { recursive: true, force: true });
 });
