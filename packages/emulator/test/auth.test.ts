@@ -1,10 +1,17 @@
 import { createPublicKey } from "node:crypto";
 import { generateKeyPair, type JWK, SignJWT } from "jose";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import type { Emulator } from "../src/index.ts";
 import { alice, aliceGoogle, bob, call, enc, identitiesPath, unlinkPath, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();
+const refused = { tokens: 0, scopes: 0, subjects: 0 };
+afterAll(() =>
+  console.log(
+    `emulator security: ${refused.tokens} forged, expired or misaddressed tokens refused with 401, ` +
+      `${refused.scopes} calls without their scope refused with 403, ${refused.subjects} acts on another user refused with 403`,
+  ),
+);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 async function claims(em: Emulator, extra: Record<string, unknown> = {}) {
@@ -81,6 +88,7 @@ describe("bearer checks", () => {
     const res = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token: await make(em) });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ statusCode: 401, error: "Unauthorized", message });
+    refused.tokens++;
   });
 
   test.each([
@@ -94,6 +102,7 @@ describe("bearer checks", () => {
     const res = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token: forged });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ statusCode: 401, message: "Invalid token." });
+    refused.tokens++;
   });
 
   test("accepts a token the tenant minted", async () => {
@@ -150,6 +159,7 @@ describe("scopes and subject", () => {
       message,
       errorCode: "insufficient_scope",
     });
+    refused.scopes++;
   });
 
   test("a user's own token cannot act on another user", async () => {
@@ -170,6 +180,7 @@ describe("scopes and subject", () => {
         error: "Forbidden",
         message: "User to be acted on does not match subject in bearer token.",
       });
+      refused.subjects++;
     }
   });
 
