@@ -16,6 +16,9 @@ export interface Io {
   /** Colour allowed on stdout / stderr (a TTY and no NO_COLOR). */
   colorOut: boolean;
   colorErr: boolean;
+  /** Width of stdout / stderr when a terminal, for wrapping help (80 otherwise). */
+  outColumns?: number | undefined;
+  errColumns?: number | undefined;
   /** Aborted on the first Ctrl-C. */
   interrupt: AbortSignal;
   /** Working directory for relative paths. */

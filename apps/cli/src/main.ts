@@ -52,6 +52,8 @@ const io: Io = {
   stderrIsTTY: process.stderr.isTTY === true,
   colorOut: colorAllowed && process.stdout.isTTY === true,
   colorErr: colorAllowed && process.stderr.isTTY === true,
+  outColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  errColumns: process.stderr.isTTY ? process.stderr.columns : undefined,
   interrupt: controller.signal,
   cwd: process.cwd(),
   pid: process.pid,

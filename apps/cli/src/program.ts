@@ -1,6 +1,14 @@
-import { Command, CommanderError, Option } from "commander";
+import {
+  type CommandSpec,
+  helpOption,
+  type OptionSpec,
+  optionTerm,
+  parseCommand,
+  suggestSimilar,
+} from "./command-spec.ts";
 import type { ConnectionFlags } from "./credentials.ts";
 import { ExitCode } from "./exit-codes.ts";
+import { formatHelp } from "./help.ts";
 import type { Io } from "./io.ts";
 import { createOutput, type Output } from "./output.ts";
 
@@ -12,216 +20,328 @@ export interface CommandContext {
 
 export type CommandFlags = ConnectionFlags & { json?: boolean };
 
-type Run = (ctx: CommandContext) => Promise<number>;
-
 const version = "0.1.0";
+
+const yes: OptionSpec = {
+  type: "boolean",
+  short: "y",
+  description: "do not ask for confirmation (required when not on a terminal)",
+};
+const printCurl: OptionSpec = {
+  type: "boolean",
+  description: "print the equivalent curl request (token as $AUTH0_TOKEN) and send nothing",
+};
+const json: OptionSpec = { type: "boolean", description: "print one JSON document on stdout" };
+
+/** The options of every command that talks to a tenant. */
+const connection: Record<string, OptionSpec> = {
+  domain: {
+    type: "string",
+    value: "domain",
+    description: "tenant domain, e.g. your-tenant.eu.auth0.com (default: $AUTH0_DOMAIN)",
+  },
+  "token-file": { type: "string", value: "file", description: "read the Management API token from a file" },
+  "token-stdin": { type: "boolean", description: "read the Management API token from stdin" },
+  json,
+};
+
+// Flags reach each command exactly as declared in its row (parseCommand builds them from `options`), hence the
+// casts to the command's flag type. Required positionals are always present; the `= ""` defaults only satisfy TS.
+const commands: readonly CommandSpec[] = [
+  {
+    name: "link",
+    description:
+      "Link a secondary account into a primary. Validates, checks the token, shows the plan, asks, then links.",
+    args: [
+      { name: "primary", required: true, description: "the primary user's id, e.g. auth0|64f1…" },
+      {
+        name: "secondary",
+        required: false,
+        description: "the secondary's full id, e.g. google-oauth2|108… or samlp|conn|abc",
+      },
+    ],
+    options: {
+      provider: {
+        type: "string",
+        value: "provider",
+        description: "the secondary's provider (with --user-id), instead of a full id",
+      },
+      "user-id": {
+        type: "string",
+        value: "id",
+        description: "the secondary's user_id: the part after the first |",
+      },
+      "connection-id": {
+        type: "string",
+        value: "id",
+        description: "the secondary's connection (con_ + 16 characters), when needed",
+      },
+      "link-with": {
+        type: "string",
+        value: "dash",
+        description: "'-': read the secondary's ID token from stdin (token variant)",
+      },
+      "link-with-file": {
+        type: "string",
+        value: "file",
+        description: "read the secondary's ID token from a file (token variant)",
+      },
+      "merge-metadata": {
+        type: "boolean",
+        description: "copy the secondary's user_metadata keys the primary lacks before linking",
+      },
+      "dry-run": { type: "boolean", description: "stop after the plan; change nothing" },
+      "print-curl": printCurl,
+      yes,
+      ...connection,
+    },
+    examples: [
+      "idlink link 'auth0|64f1a2b3c4d5e6f708192a3b' 'google-oauth2|108234567890123456789' --dry-run",
+      "idlink link 'auth0|64f1…' --provider github --user-id 5812345 --yes --json",
+      "idlink link 'auth0|64f1…' --link-with - < secondary-id-token.txt",
+    ],
+    run: async ({ args: [primary = "", secondary], flags }, ctx) =>
+      (await import("./commands/link.ts")).link({ primary, secondary, flags: flags as LinkFlags }, ctx),
+  },
+  {
+    name: "unlink",
+    description: "Unlink a secondary identity from a primary; Auth0 recreates it as a user without metadata.",
+    args: [
+      { name: "primary", required: true, description: "the primary user's id" },
+      {
+        name: "secondary",
+        required: false,
+        description: "the linked identity's full id, e.g. google-oauth2|108…",
+      },
+    ],
+    options: {
+      provider: {
+        type: "string",
+        value: "provider",
+        description: "the identity's provider (with --user-id), instead of a full id",
+      },
+      "user-id": { type: "string", value: "id", description: "the identity's user_id" },
+      "dry-run": { type: "boolean", description: "show what would happen; change nothing" },
+      "print-curl": printCurl,
+      yes,
+      ...connection,
+    },
+    examples: ["idlink unlink 'auth0|6600aa11bb22cc33dd44ee55' 'github|7700123' --yes"],
+    run: async ({ args: [primary = "", secondary], flags }, ctx) =>
+      (await import("./commands/unlink.ts")).unlink({ primary, secondary, flags: flags as UnlinkFlags }, ctx),
+  },
+  {
+    name: "show",
+    description: "Show a user and its identities (identity-provider tokens redacted).",
+    args: [{ name: "user", required: true, description: "the user's id" }],
+    options: connection,
+    examples: ["idlink show 'auth0|6600aa11bb22cc33dd44ee55'"],
+    run: async ({ args: [user = ""], flags }, ctx) =>
+      (await import("./commands/show.ts")).show({ user, flags: flags as CommandFlags }, ctx),
+  },
+  {
+    name: "candidates",
+    description:
+      "Suggest accounts to link: users sharing a verified email, each with its idlink link command. " +
+      "Unverified matches are listed apart, never suggested.",
+    args: [{ name: "email-or-user", required: true, description: "an email address or a user id" }],
+    options: connection,
+    examples: [
+      "idlink candidates alice.martin@example.com",
+      "idlink candidates 'auth0|64f1a2b3c4d5e6f708192a3b'",
+    ],
+    run: async ({ args: [subject = ""], flags }, ctx) =>
+      (await import("./commands/candidates.ts")).candidates({ subject, flags: flags as CommandFlags }, ctx),
+  },
+  {
+    name: "bulk",
+    description:
+      "Link many pairs from a CSV (primary,secondary[,connection_id]) or JSONL file, resumably, " +
+      "under the tenant's rate limit, with a journal.",
+    args: [{ name: "file", required: true, description: "a .csv or .jsonl file of pairs" }],
+    options: {
+      journal: { type: "string", value: "file", description: "journal path (default: <file>.journal.jsonl)" },
+      concurrency: {
+        type: "string",
+        value: "n",
+        description: "requests in flight at once (1-32)",
+        default: "4",
+      },
+      format: {
+        type: "string",
+        value: "format",
+        description: "input format (default: from the extension)",
+        choices: ["csv", "jsonl"],
+      },
+      "skip-invalid": {
+        type: "boolean",
+        description: "start even when some rows are invalid, skipping them",
+      },
+      "dry-run": { type: "boolean", description: "validate and print the plan and counts; send nothing" },
+      yes,
+      ...connection,
+    },
+    examples: [
+      "idlink bulk pairs.csv --dry-run",
+      "idlink bulk pairs.csv --yes --concurrency 8",
+      "idlink bulk pairs.csv --yes   # again: resumes from pairs.csv.journal.jsonl",
+    ],
+    run: async ({ args: [file = ""], flags }, ctx) =>
+      (await import("./commands/bulk.ts")).bulk({ file, flags: flags as unknown as BulkFlags }, ctx),
+  },
+  {
+    name: "emulator",
+    description:
+      "Start the local Auth0 emulator on 127.0.0.1 and print how to point idlink at it (Ctrl-C stops).",
+    args: [],
+    options: {
+      seed: { type: "string", value: "file", description: "a seed JSON file (default: the bundled tenant)" },
+      port: { type: "string", value: "n", description: "port on 127.0.0.1 (default: a free one)" },
+      "env-out": {
+        type: "string",
+        value: "file",
+        description: "write AUTH0_DOMAIN and the admin client's credentials to this file (mode 600)",
+      },
+      json,
+    },
+    examples: [
+      "idlink emulator --port 4010 --env-out .emulator.env",
+      "source .emulator.env && idlink show 'auth0|64f1a2b3c4d5e6f708192a3b'",
+    ],
+    run: async ({ flags }, ctx) =>
+      (await import("./commands/emulator.ts")).emulator({ flags: flags as EmulatorFlags }, ctx),
+  },
+];
+
+const programDescription =
+  "Link, unlink, inspect and bulk-link Auth0 accounts.\n\n" +
+  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET.\n" +
+  "Never pass a secret as a flag value.";
+
+function usageOf(command: CommandSpec): string {
+  const args = command.args.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`));
+  return [command.name, "[options]", ...args].join(" ");
+}
+
+function programHelp(width: number | undefined): string {
+  return formatHelp(
+    {
+      usage: "idlink [options] [command]",
+      description: programDescription,
+      sections: [
+        {
+          title: "Options:",
+          items: [
+            ["-V, --version", "output the version number"],
+            [optionTerm("help", helpOption), helpOption.description],
+          ],
+        },
+        {
+          title: "Commands:",
+          items: [
+            ...commands.map((c): [string, string] => [usageOf(c), c.description]),
+            ["help [command]", "display help for command"],
+          ],
+        },
+      ],
+      examples: ["idlink link 'auth0|64f1a2b3c4d5e6f708192a3b' 'google-oauth2|108234567890123456789'"],
+    },
+    width,
+  );
+}
+
+function commandHelp(command: CommandSpec, width: number | undefined): string {
+  const options = Object.entries({ ...command.options, help: helpOption }).map(
+    ([name, option]): [string, string] => {
+      const extra = [
+        ...(option.choices ? [`choices: ${option.choices.map((c) => JSON.stringify(c)).join(", ")}`] : []),
+        ...(option.default !== undefined ? [`default: ${JSON.stringify(option.default)}`] : []),
+      ];
+      return [
+        optionTerm(name, option),
+        extra.length ? `${option.description} (${extra.join(", ")})` : option.description,
+      ];
+    },
+  );
+  return formatHelp(
+    {
+      usage: `idlink ${usageOf(command)}`,
+      description: command.description,
+      sections: [
+        { title: "Arguments:", items: command.args.map((a): [string, string] => [a.name, a.description]) },
+        { title: "Options:", items: options },
+      ],
+      examples: command.examples,
+    },
+    width,
+  );
+}
 
 /** Runs idlink with `argv` (without node and the script); resolves with the exit code. Never calls process.exit. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  let pending: { run: Run; json: boolean } | undefined;
-  const schedule = (json: boolean | undefined, run: Run) => {
-    pending = { run, json: json === true };
-  };
-  const program = buildProgram(io, schedule);
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return ExitCode.ok;
-      if (argv.includes("--json")) {
-        createOutput(io, true).document({
-          ok: false,
-          exitCode: ExitCode.usage,
-          error: { title: "Usage error — nothing was sent", message: error.message.replace(/^error: /, "") },
-        });
-      }
-      return ExitCode.usage;
+  const wantsJson = argv.includes("--json");
+  const usageError = (message: string, help?: string): number => {
+    io.writeErr(help ?? `error: ${message}\n(run with --help for usage)\n`);
+    if (wantsJson) {
+      createOutput(io, true).document({
+        ok: false,
+        exitCode: ExitCode.usage,
+        error: { title: "Usage error — nothing was sent", message },
+      });
     }
-    throw error;
+    return ExitCode.usage;
+  };
+
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  const end = args.indexOf("--");
+  const flagArea = end === -1 ? args : args.slice(0, end);
+  // --version and --help are answered wherever they stand before `--`.
+  if (flagArea.includes("--version") || flagArea.includes("-V")) {
+    io.writeOut(`${version}\n`);
+    return ExitCode.ok;
   }
-  if (!pending) return ExitCode.ok;
-  const output = createOutput(io, pending.json);
+  const [name, ...rest] = args;
+  if (name === undefined) return usageError("no command given", programHelp(io.errColumns));
+  if (name === "help") {
+    const topic = rest[0]?.startsWith("-") ? undefined : rest[0];
+    if (topic === undefined) {
+      io.writeOut(programHelp(io.outColumns));
+      return ExitCode.ok;
+    }
+    const command = commands.find((c) => c.name === topic);
+    if (command === undefined) return usageError(unknownCommand(topic), programHelp(io.errColumns));
+    io.writeOut(commandHelp(command, io.outColumns));
+    return ExitCode.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    if (!name.startsWith("-")) return usageError(unknownCommand(name));
+    if (flagArea.includes("--help") || flagArea.includes("-h")) {
+      io.writeOut(programHelp(io.outColumns));
+      return ExitCode.ok;
+    }
+    const flag = name.split("=")[0] ?? name;
+    const similar = flag.startsWith("--") ? suggestSimilar(flag, ["--version", "--help"]) : "";
+    return usageError(`unknown option '${flag}'${similar}`);
+  }
+
+  const parsed = parseCommand(command, rest);
+  if (parsed.kind === "help") {
+    io.writeOut(commandHelp(command, io.outColumns));
+    return ExitCode.ok;
+  }
+  if (parsed.kind === "error") return usageError(parsed.message);
+  const output = createOutput(io, parsed.flags.json === true);
   try {
-    return await pending.run({ io, output });
+    return await command.run(parsed, { io, output });
   } catch (error) {
     const { reportError } = await import("./report.ts");
     return reportError(error, output);
   }
 }
 
-function example(lines: string): string {
-  return `\nExample${lines.includes("\n") ? "s" : ""}:\n${lines
-    .split("\n")
-    .map((l) => `  $ ${l}`)
-    .join("\n")}\n`;
-}
-
-function withConnection(command: Command): Command {
-  return command
-    .option("--domain <domain>", "tenant domain, e.g. your-tenant.eu.auth0.com (default: $AUTH0_DOMAIN)")
-    .option("--token-file <file>", "read the Management API token from a file")
-    .option("--token-stdin", "read the Management API token from stdin")
-    .option("--json", "print one JSON document on stdout");
-}
-
-function buildProgram(io: Io, schedule: (json: boolean | undefined, run: Run) => void): Command {
-  const program = new Command("idlink")
-    .description(
-      "Link, unlink, inspect and bulk-link Auth0 accounts.\n\n" +
-        "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET.\n" +
-        "Never pass a secret as a flag value.",
-    )
-    .version(version)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.writeOut(s), writeErr: (s) => io.writeErr(s) })
-    .showHelpAfterError("(run with --help for usage)");
-  program.addHelpText(
-    "after",
-    example("idlink link 'auth0|64f1a2b3c4d5e6f708192a3b' 'google-oauth2|108234567890123456789'"),
-  );
-
-  withConnection(
-    program
-      .command("link")
-      .description(
-        "Link a secondary account into a primary. Validates, checks the token, shows the plan, asks, then links.",
-      )
-      .argument("<primary>", "the primary user's id, e.g. auth0|64f1…")
-      .argument("[secondary]", "the secondary's full id, e.g. google-oauth2|108… or samlp|conn|abc")
-      .option("--provider <provider>", "the secondary's provider (with --user-id), instead of a full id")
-      .option("--user-id <id>", "the secondary's user_id: the part after the first |")
-      .option("--connection-id <id>", "the secondary's connection (con_ + 16 characters), when needed")
-      .option("--link-with <dash>", "'-': read the secondary's ID token from stdin (token variant)")
-      .option("--link-with-file <file>", "read the secondary's ID token from a file (token variant)")
-      .option("--merge-metadata", "copy the secondary's user_metadata keys the primary lacks before linking")
-      .option("--dry-run", "stop after the plan; change nothing")
-      .option("--print-curl", "print the equivalent curl request (token as $AUTH0_TOKEN) and send nothing")
-      .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)"),
-  )
-    .addHelpText(
-      "after",
-      example(
-        [
-          "idlink link 'auth0|64f1a2b3c4d5e6f708192a3b' 'google-oauth2|108234567890123456789' --dry-run",
-          "idlink link 'auth0|64f1…' --provider github --user-id 5812345 --yes --json",
-          "idlink link 'auth0|64f1…' --link-with - < secondary-id-token.txt",
-        ].join("\n"),
-      ),
-    )
-    .action((primary: string, secondary: string | undefined, flags: LinkFlags) =>
-      schedule(flags.json, async (ctx) =>
-        (await import("./commands/link.ts")).link({ primary, secondary, flags }, ctx),
-      ),
-    );
-
-  withConnection(
-    program
-      .command("unlink")
-      .description(
-        "Unlink a secondary identity from a primary; Auth0 recreates it as a user without metadata.",
-      )
-      .argument("<primary>", "the primary user's id")
-      .argument("[secondary]", "the linked identity's full id, e.g. google-oauth2|108…")
-      .option("--provider <provider>", "the identity's provider (with --user-id), instead of a full id")
-      .option("--user-id <id>", "the identity's user_id")
-      .option("--dry-run", "show what would happen; change nothing")
-      .option("--print-curl", "print the equivalent curl request (token as $AUTH0_TOKEN) and send nothing")
-      .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)"),
-  )
-    .addHelpText("after", example("idlink unlink 'auth0|6600aa11bb22cc33dd44ee55' 'github|7700123' --yes"))
-    .action((primary: string, secondary: string | undefined, flags: UnlinkFlags) =>
-      schedule(flags.json, async (ctx) =>
-        (await import("./commands/unlink.ts")).unlink({ primary, secondary, flags }, ctx),
-      ),
-    );
-
-  withConnection(
-    program
-      .command("show")
-      .description("Show a user and its identities (identity-provider tokens redacted).")
-      .argument("<user>", "the user's id"),
-  )
-    .addHelpText("after", example("idlink show 'auth0|6600aa11bb22cc33dd44ee55'"))
-    .action((user: string, flags: CommandFlags) =>
-      schedule(flags.json, async (ctx) => (await import("./commands/show.ts")).show({ user, flags }, ctx)),
-    );
-
-  withConnection(
-    program
-      .command("candidates")
-      .description(
-        "Suggest accounts to link: users sharing a verified email, each with its idlink link command. " +
-          "Unverified matches are listed apart, never suggested.",
-      )
-      .argument("<email-or-user>", "an email address or a user id"),
-  )
-    .addHelpText(
-      "after",
-      example(
-        "idlink candidates alice.martin@example.com\nidlink candidates 'auth0|64f1a2b3c4d5e6f708192a3b'",
-      ),
-    )
-    .action((subject: string, flags: CommandFlags) =>
-      schedule(flags.json, async (ctx) =>
-        (await import("./commands/candidates.ts")).candidates({ subject, flags }, ctx),
-      ),
-    );
-
-  withConnection(
-    program
-      .command("bulk")
-      .description(
-        "Link many pairs from a CSV (primary,secondary[,connection_id]) or JSONL file, resumably, " +
-          "under the tenant's rate limit, with a journal.",
-      )
-      .argument("<file>", "a .csv or .jsonl file of pairs")
-      .option("--journal <file>", "journal path (default: <file>.journal.jsonl)")
-      .addOption(
-        new Option("--concurrency <n>", "requests in flight at once (1-32)").default("4").argParser(String),
-      )
-      .addOption(
-        new Option("--format <format>", "input format (default: from the extension)").choices([
-          "csv",
-          "jsonl",
-        ]),
-      )
-      .option("--skip-invalid", "start even when some rows are invalid, skipping them")
-      .option("--dry-run", "validate and print the plan and counts; send nothing")
-      .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)"),
-  )
-    .addHelpText(
-      "after",
-      example(
-        "idlink bulk pairs.csv --dry-run\nidlink bulk pairs.csv --yes --concurrency 8\nidlink bulk pairs.csv --yes   # again: resumes from pairs.csv.journal.jsonl",
-      ),
-    )
-    .action((file: string, flags: BulkFlags) =>
-      schedule(flags.json, async (ctx) => (await import("./commands/bulk.ts")).bulk({ file, flags }, ctx)),
-    );
-
-  program
-    .command("emulator")
-    .description(
-      "Start the local Auth0 emulator on 127.0.0.1 and print how to point idlink at it (Ctrl-C stops).",
-    )
-    .option("--seed <file>", "a seed JSON file (default: the bundled tenant)")
-    .option("--port <n>", "port on 127.0.0.1 (default: a free one)")
-    .option(
-      "--env-out <file>",
-      "write AUTH0_DOMAIN and the admin client's credentials to this file (mode 600)",
-    )
-    .option("--json", "print one JSON document on stdout")
-    .addHelpText(
-      "after",
-      example(
-        "idlink emulator --port 4010 --env-out .emulator.env\nsource .emulator.env && idlink show 'auth0|64f1a2b3c4d5e6f708192a3b'",
-      ),
-    )
-    .action((flags: EmulatorFlags) =>
-      schedule(flags.json, async (ctx) => (await import("./commands/emulator.ts")).emulator({ flags }, ctx)),
-    );
-
-  return program;
+function unknownCommand(name: string): string {
+  return `unknown command '${name}'${suggestSimilar(name, [...commands.map((c) => c.name), "help"])}`;
 }
 
 export interface LinkFlags extends CommandFlags {
