@@ -281,6 +281,21 @@ describe("idlink link errors", () => {
     expect(json(result)).toMatchObject({ ok: false, exitCode: 1, error: { status: 404 } });
   });
 
+  test.each([
+    ["a 5xx", { errorRate: 1 }, false],
+    ["a connection dropped after the write", { dropAfterRate: 1 }, true],
+  ])("a link answered with %s is an unknown outcome (exit 4), sent once", async (_name, faults, applied) => {
+    tenant.emu.setFaults({ ...faults, methods: ["POST"] });
+    const result = await idlink(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
+    tenant.emu.setFaults({});
+    expect(result.code).toBe(4);
+    expect(json(result)).toMatchObject({ ok: false, exitCode: 4, error: { title: "Outcome unknown" } });
+    expect(result.stdout).toContain("read the primary user's identities");
+    expect(writes(tenant.emu).filter((w) => w.startsWith("POST"))).toHaveLength(1);
+    expect(identitiesOf(alice).includes(aliceGoogle)).toBe(applied);
+    expectNoSecrets(result, tenant.secrets);
+  });
+
   test("a missing secondary blocks the link (exit 1), nothing sent", async () => {
     const result = await idlink(["link", alice, "google-oauth2|999", "--yes"], { env: tenant.env });
     expect(result.code).toBe(1);

@@ -12,6 +12,8 @@ export interface Faults {
   malformedRate?: number;
   /** Answer a proxy's HTML 502 page without running the operation. */
   htmlRate?: number;
+  /** Only requests with these methods meet the faults above (e.g. ["POST"] to fail a link but not its reads). */
+  methods?: string[];
   /** Seed of the pseudo-random draws, so a failing run can be replayed. */
   seed?: number;
 }
@@ -43,22 +45,28 @@ export class FaultInjector {
     this.random = mulberry32(faults.seed ?? 1);
   }
 
-  get latencyMs(): number {
-    return this.faults.latencyMs ?? 0;
+  latencyMs(method: string): number {
+    return this.applies(method) ? (this.faults.latencyMs ?? 0) : 0;
   }
 
   private hit(rate: number | undefined): boolean {
     return rate !== undefined && rate > 0 && this.random() < rate;
   }
 
-  before(): FaultBefore {
+  private applies(method: string): boolean {
+    return this.faults.methods === undefined || this.faults.methods.includes(method);
+  }
+
+  before(method: string): FaultBefore {
+    if (!this.applies(method)) return undefined;
     if (this.hit(this.faults.dropBeforeRate)) return "drop";
     if (this.hit(this.faults.errorRate)) return this.random() < 0.5 ? "error500" : "error503";
     if (this.hit(this.faults.htmlRate)) return "html";
     return undefined;
   }
 
-  after(): FaultAfter {
+  after(method: string): FaultAfter {
+    if (!this.applies(method)) return undefined;
     if (this.hit(this.faults.dropAfterRate)) return "drop";
     if (this.hit(this.faults.malformedRate)) return "malformed";
     return undefined;

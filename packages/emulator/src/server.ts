@@ -176,8 +176,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         Object.assign(headers, decision.headers);
         if (!decision.allowed) return send(tooManyRequests(bucket, decision.retryAfterSeconds));
       }
-      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      const fault = faults.before();
+      const latency = faults.latencyMs(method);
+      if (latency > 0) await sleep(latency);
+      const fault = faults.before(method);
       if (fault === "drop") return drop();
       if (fault === "error500" || fault === "error503") {
         return send(errorReplyFor(fault));
@@ -211,7 +212,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     } catch (error) {
       reply = errorReply(error);
     }
-    send(reply, isManagement ? faults.after() : undefined);
+    send(reply, isManagement ? faults.after(method) : undefined);
   }
 
   const server = createServer((req, res) => {

@@ -22,6 +22,16 @@ describe("faults", () => {
     em.setFaults({});
   });
 
+  test("limits faults to the methods named", async () => {
+    const em = emulator();
+    em.setFaults({ errorRate: 1, methods: ["POST"] });
+    const token = await adminToken(em);
+    const read = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token });
+    expect(read.status).toBe(200);
+    expect([500, 503]).toContain((await postLink(em.url, token)).status);
+    em.setFaults({});
+  });
+
   test("answers 500 or 503 without applying the write", async () => {
     const em = emulator();
     em.setFaults({ errorRate: 1 });
