@@ -15,7 +15,7 @@ const log = (s: Section) => {
   console.log(markdown(s));
 };
 
-log(await clientOverhead({ rounds: 7, callsPerRound: 60 }));
+log(await clientOverhead({ rounds: 10, callsPerRound: 100 }));
 log(await bulk({ pairs: 800, burst: 50, perSecond: 25 }));
 log(await startup({ runs: 15 }));
 log(

@@ -42,7 +42,7 @@ export class OutgoingRequest implements Outgoing {
   constructor(url: string, init: RequestInit = {}) {
     this.url = url;
     this.method = init.method ?? "GET";
-    this.headers = new Headers(init.headers);
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
     this.body = init.body;
   }
 }
