@@ -1,11 +1,4 @@
-import {
-  type ErrorDescription,
-  type IdentitySummary,
-  type LinkPlan,
-  linkPath,
-  pathTemplate,
-  providers,
-} from "@idlink/core";
+import { type IdentitySummary, type LinkPlan, linkPath, pathTemplate, providers } from "@idlink/core";
 import { type FormEvent, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
@@ -17,12 +10,12 @@ import {
   type FormValues,
   seedBody,
 } from "./admin-form-state.ts";
-import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { IdentityList, identityUserId } from "./identity-list.tsx";
 import { PlanView } from "./plan-view.tsx";
 import { RequestPreview } from "./request-preview.tsx";
 import { TextField } from "./text-field.tsx";
+import { useAction } from "./use-action.ts";
 
 const example: FormValues = {
   primary: "auth0|64f1a2b3c4d5e6f708192a3b",
@@ -44,9 +37,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
   const [plan, setPlan] = useState<{ key: string; plan: LinkPlan } | undefined>();
   const [merge, setMerge] = useState(false);
   const [identities, setIdentities] = useState<{ primary: string; list: IdentitySummary[] } | undefined>();
-  const [error, setError] = useState<ErrorDescription | undefined>();
-  const [status, setStatus] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { error, status, setStatus, busy, run } = useAction();
 
   const body = bodyFrom(values, keepEmpty);
   const check = checkForm(values, body);
@@ -57,19 +48,6 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
   function set(field: FormField, value: string) {
     setValues((v) => ({ ...v, [field]: value }));
     setTouched((t) => new Set(t).add(field));
-  }
-
-  async function run(action: () => Promise<void>) {
-    setBusy(true);
-    setError(undefined);
-    setStatus("");
-    try {
-      await action();
-    } catch (e) {
-      setError(toDescription(e));
-    } finally {
-      setBusy(false);
-    }
   }
 
   function reviewPlan(event: FormEvent) {

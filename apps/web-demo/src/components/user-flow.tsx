@@ -1,6 +1,5 @@
 import {
   createManagementClient,
-  type ErrorDescription,
   type IdentitySummary,
   type LinkPlan,
   linkPath,
@@ -25,6 +24,7 @@ import { IdentityList } from "./identity-list.tsx";
 import { PlanView } from "./plan-view.tsx";
 import { RequestPreview } from "./request-preview.tsx";
 import { SignInStep } from "./sign-in-step.tsx";
+import { useAction } from "./use-action.ts";
 
 const unverifiedReason =
   "Auth0's guidance: link only accounts whose emails are verified and whose owner has signed in to both. " +
@@ -45,9 +45,7 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
   const [secondary, setSecondary] = useState<Session | undefined>(() => storedSession("secondary"));
   const [identities, setIdentities] = useState<IdentitySummary[] | undefined>();
   const [plan, setPlan] = useState<LinkPlan | undefined>();
-  const [error, setError] = useState<ErrorDescription | undefined>();
-  const [status, setStatus] = useState("");
-  const [busy, setBusy] = useState(false);
+  const { error, setError, status, setStatus, busy, run } = useAction();
 
   const client = useMemo(
     () =>
@@ -83,19 +81,6 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
       current = false;
     };
   }, [client, primaryId, secondary]);
-
-  async function run(action: () => Promise<void>) {
-    setBusy(true);
-    setError(undefined);
-    setStatus("");
-    try {
-      await action();
-    } catch (e) {
-      setError(toDescription(e));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   function signIn(role: Role, userId: string | undefined) {
     if (config.mode === "tenant" || userId === undefined) return redirectToLogin(config, role);
