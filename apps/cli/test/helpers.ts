@@ -13,6 +13,18 @@ import {
 import * as kit from "@idlink/test-kit";
 import { expect } from "vitest";
 
+/** Users of the emulator's default seed that the tests link and unlink. */
+export const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
+export const aliceGoogle = "google-oauth2|108234567890123456789";
+export const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
+export const bobGithub = "github|5812345";
+export const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
+export const carolGoogle = "google-oauth2|117700000000000000042";
+export const jane = "auth0|65a0b1c2d3e4f5061728394a";
+export const janeSaml = "samlp|acme-saml|jdoe@acme.example";
+export const frank = "auth0|6600aa11bb22cc33dd44ee55";
+export const frankGithub = "github|7700123";
+
 export const bin = fileURLToPath(new URL("../dist/idlink.js", import.meta.url));
 
 export interface Result {

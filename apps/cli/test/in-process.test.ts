@@ -5,10 +5,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { readEnv } from "../src/env.ts";
 import type { Io } from "../src/io.ts";
 import { runCli } from "../src/program.ts";
-import { expectNoSecrets, pairIds, pairSeed, startTenant, type Tenant, tempDir, writes } from "./helpers.ts";
+import {
+  alice,
+  aliceGoogle,
+  expectNoSecrets,
+  pairIds,
+  pairSeed,
+  startTenant,
+  type Tenant,
+  tempDir,
+  writes,
+} from "./helpers.ts";
 
-const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
-const aliceGoogle = "google-oauth2|108234567890123456789";
 const ansi = "\u001b[";
 
 /** A terminal session for runCli: answers prompts from `answers`, records what was written. */

@@ -1,15 +1,22 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { expectNoSecrets, idlink, json, startTenant, type Tenant, tempDir, writes } from "./helpers.ts";
-
-const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
-const aliceGoogle = "google-oauth2|108234567890123456789";
-const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
-const bobGithub = "github|5812345";
-const jane = "auth0|65a0b1c2d3e4f5061728394a";
-const janeSaml = "samlp|acme-saml|jdoe@acme.example";
-const frank = "auth0|6600aa11bb22cc33dd44ee55";
+import {
+  alice,
+  aliceGoogle,
+  bob,
+  bobGithub,
+  expectNoSecrets,
+  frank,
+  idlink,
+  jane,
+  janeSaml,
+  json,
+  startTenant,
+  type Tenant,
+  tempDir,
+  writes,
+} from "./helpers.ts";
 
 let tenant: Tenant;
 const dir = tempDir();

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { expectNoSecrets, idlink, json, startTenant, type Tenant, writes } from "./helpers.ts";
-
-const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
-const aliceGoogle = "google-oauth2|108234567890123456789";
-const frank = "auth0|6600aa11bb22cc33dd44ee55";
-const frankGithub = "github|7700123";
-const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
-const carolGoogle = "google-oauth2|117700000000000000042";
+import {
+  alice,
+  aliceGoogle,
+  carol,
+  carolGoogle,
+  expectNoSecrets,
+  frank,
+  frankGithub,
+  idlink,
+  json,
+  startTenant,
+  type Tenant,
+  writes,
+} from "./helpers.ts";
 
 let tenant: Tenant;
 beforeAll(async () => {
