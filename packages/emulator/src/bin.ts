@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createEmulator, defaultSeed, type RateLimit, type Seed } from "./index.ts";
+import { adminClient, createEmulator, defaultSeed, type RateLimit, type Seed } from "./index.ts";
 
 const usage = "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]";
 
@@ -54,8 +54,7 @@ const emulator = await createEmulator({
   ...(rateLimit === undefined ? {} : { rateLimit }),
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
-const admin =
-  (seed ?? defaultSeed()).clients.find((c) => c.app_type === "non_interactive")?.client_id ?? "(none)";
+const admin = adminClient(seed ?? defaultSeed())?.clientId ?? "(none)";
 process.stdout.write(
   [
     `idlink emulator listening on ${emulator.url}`,
