@@ -85,7 +85,7 @@ export function confirmationGate(input: {
             message: `this client cannot ask the user directly, so ${binding.action === "link" ? "link_accounts" : "unlink_identity"} needs a confirmation_token`,
           },
         ],
-        `Call preview_link with action "${binding.action}" and the same primary and secondary, show its plan to the user, and once they approve, call again with the confirmation_token it returned.`,
+        `Call ${binding.action === "link" ? "preview_link" : "preview_unlink"} with the same primary and secondary, show its plan to the user, and once they approve, call again with the confirmation_token it returned.`,
       ),
     };
   }

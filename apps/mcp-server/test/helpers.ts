@@ -131,8 +131,7 @@ export async function connect(em: Emulator, options: HarnessOptions = {}): Promi
     retry: { maxRetries: 0 },
   });
   const confirmations = createConfirmations(options.now ? { now: options.now } : {});
-  const factory = () =>
-    createServer({ client: management, getToken, confirmations, options: options.options });
+  const factory = () => createServer({ client: management, confirmations, options: options.options });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const era = options.era ?? "2025-11-25";
   let stop: () => Promise<void>;

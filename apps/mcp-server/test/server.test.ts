@@ -1,6 +1,7 @@
 import { seedSecrets } from "@idlink/emulator";
 import { describe, expect, test } from "vitest";
-import { enabledTools, readOnlyToolNames, toolNames } from "../src/server.ts";
+import { enabledTools } from "../src/server.ts";
+import { readOnlyToolNames, toolNames } from "../src/tools/index.ts";
 import {
   alice,
   aliceGoogle,
@@ -78,7 +79,12 @@ describe("tool selection", () => {
   test("read-only mode registers only the tools that change nothing", async () => {
     const { client, call } = await open({ options: { readOnly: true } });
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["get_user_identities", "find_link_candidates", "preview_link"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "get_user_identities",
+      "find_link_candidates",
+      "preview_link",
+      "preview_unlink",
+    ]);
     await expect(call("link_accounts", { primary: alice, secondary: aliceGoogle })).rejects.toThrow(
       "Tool link_accounts not found",
     );

@@ -1,5 +1,5 @@
 import type { Issue, Parsed } from "./errors.ts";
-import { type LinkRequest, parseLinkRequest } from "./rules.ts";
+import { type IdentityLinkRequest, parseLinkRequest, type TokenLinkRequest } from "./rules.ts";
 import { fullUserId, parseUserId, type SecondaryId } from "./user-id.ts";
 
 /**
@@ -17,11 +17,10 @@ export interface LinkArguments {
 }
 
 /** A link ready to prepare: the primary, the body Auth0 gets, and which variant it is. */
-export interface LinkTarget {
-  primary: string;
-  variant: "token" | "identity";
-  body: LinkRequest;
-}
+export type LinkTarget = { primary: string } & (
+  | { variant: "token"; body: TokenLinkRequest }
+  | { variant: "identity"; body: IdentityLinkRequest }
+);
 
 /** An unlink as every face names it: the primary's full id and the identity, by full id or provider + user_id. */
 export interface UnlinkArguments {
@@ -75,7 +74,7 @@ export function parseLinkArguments(args: LinkArguments): Parsed<LinkTarget> {
         const parsed = parseLinkRequest({ ...id.value, ...body }, options);
         if (!parsed.ok) issues.push(...parsed.issues);
         else if (primaryId !== undefined && issues.length === 0) {
-          return { ok: true, value: { primary: primaryId, variant: parsed.variant, body: parsed.body } };
+          return { ok: true, value: withPrimary(primaryId, parsed) };
         }
       }
     }
@@ -83,7 +82,7 @@ export function parseLinkArguments(args: LinkArguments): Parsed<LinkTarget> {
     const parsed = parseLinkRequest(body, options);
     if (!parsed.ok) issues.push(...parsed.issues);
     else if (primaryId !== undefined && issues.length === 0) {
-      return { ok: true, value: { primary: primaryId, variant: parsed.variant, body: parsed.body } };
+      return { ok: true, value: withPrimary(primaryId, parsed) };
     }
   }
   return { ok: false, issues };
@@ -139,4 +138,13 @@ function parseParts(provider: unknown, userId: unknown): Parsed<SecondaryId> {
   if (!parsed.ok) return parsed;
   if (!("provider" in parsed.body)) return { ok: false, issues: [noSecondary("unlink")] };
   return { ok: true, value: { provider: parsed.body.provider, user_id: String(parsed.body.user_id) } };
+}
+
+function withPrimary(
+  primary: string,
+  parsed: { variant: "token"; body: TokenLinkRequest } | { variant: "identity"; body: IdentityLinkRequest },
+): LinkTarget {
+  return parsed.variant === "token"
+    ? { primary, variant: "token", body: parsed.body }
+    : { primary, variant: "identity", body: parsed.body };
 }

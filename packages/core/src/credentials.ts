@@ -31,7 +31,7 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
   const fail = (path: string, message: string): never => {
     throw new ValidationError([{ path, message }], "credentials");
   };
-  const { file, stdin, env } = sources;
+  const { file, stdin } = sources;
   if (file && stdin) fail(file.name, `${file.name} and ${stdin.name} both give the token: use one`);
   for (const explicit of [file, stdin]) {
     if (!explicit) continue;
@@ -40,6 +40,17 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
       fail(explicit.name, `${explicit.name} gave an empty token — put the Management API token there`);
     return { source: explicit.name, token };
   }
+  return credentialsFromEnv(sources.env, sources.alternatives);
+}
+
+/** The environment part of `resolveCredentials`, for faces that take credentials from the environment only. */
+export function credentialsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  alternativeOptions: readonly string[] = [],
+): Credentials {
+  const fail = (path: string, message: string): never => {
+    throw new ValidationError([{ path, message }], "credentials");
+  };
   const empty = [tokenVariable, idVariable, secretVariable].filter(
     (name) => env[name] !== undefined && env[name]?.trim() === "",
   );
@@ -69,7 +80,7 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
     fail(secretVariable, `${secretVariable} is not set — it goes with ${idVariable}`);
   if (clientSecret !== undefined)
     fail(idVariable, `${idVariable} is not set — it goes with ${secretVariable}`);
-  const alternatives = (sources.alternatives ?? []).map((a) => `, pass ${a}`).join("");
+  const alternatives = alternativeOptions.map((a) => `, pass ${a}`).join("");
   return fail(
     tokenVariable,
     `no Auth0 credentials — set ${tokenVariable} (a Management API token)${alternatives}, or set ${idVariable} and ${secretVariable} (a machine-to-machine application with read:users and update:users)`,

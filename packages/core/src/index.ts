@@ -16,7 +16,12 @@ export {
   type UserIdentity,
   type UserIdentitySchema,
 } from "./client.ts";
-export { type CredentialSources, type Credentials, resolveCredentials } from "./credentials.ts";
+export {
+  type CredentialSources,
+  type Credentials,
+  credentialsFromEnv,
+  resolveCredentials,
+} from "./credentials.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
 export {
