@@ -143,7 +143,10 @@ describe("the admin API", () => {
   test("answers 409 for an identity that is already linked: the plan blocks it, nothing is sent", async () => {
     const body = { primary: alice, body: { provider: "google-oauth2", user_id: "108234567890123456789" } };
     expect((await post("/api/link", body)).status).toBe(200);
-    const writes = () => (demo.emulator?.state.requests ?? []).filter((r) => r.method === "POST" && r.path.startsWith("/api/v2/"));
+    const writes = () =>
+      (demo.emulator?.state.requests ?? []).filter(
+        (r) => r.method === "POST" && r.path.startsWith("/api/v2/"),
+      );
     const before = writes().length;
     const again = await post("/api/link", body);
     expect(again.status).toBe(409);
