@@ -115,3 +115,13 @@ export function canElicit(server: McpServer, ctx: ServerContext): boolean {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** What a preview returns so that a client without elicitation can confirm: a token only for a plan that can proceed. */
+export function previewConfirmation(
+  { confirmations, readOnly }: { confirmations: Confirmations; readOnly: boolean },
+  binding: Binding,
+  canProceed: boolean,
+): { confirmation_token: string | undefined; confirmation_expires_at: string | undefined } {
+  const issued = canProceed && !readOnly ? confirmations.issue("preview", binding) : undefined;
+  return { confirmation_token: issued?.token, confirmation_expires_at: issued?.expiresAt.toISOString() };
+}

@@ -73,3 +73,11 @@ export const ConfirmationIssuedFields = {
     ),
   confirmation_expires_at: z.string().optional(),
 };
+
+/** What both previews say besides the plan: what to know, what blocks it, and how to confirm it. */
+export const PlanVerdictFields = {
+  warnings: z.array(z.string()).describe("Things the user should know before confirming."),
+  blockers: z.array(IssueSchema).describe("Reasons the change cannot go ahead; fix them first."),
+  can_proceed: z.boolean(),
+  ...ConfirmationIssuedFields,
+};

@@ -1,14 +1,14 @@
 import { previewLink as preview } from "@idlink/core";
 import { z } from "zod";
+import { previewConfirmation } from "../confirm.ts";
 import { describeLinkPlan } from "../plans.ts";
 import { ok, refusal } from "../results.ts";
 import {
   AccountSummarySchema,
-  ConfirmationIssuedFields,
   IdentitySummarySchema,
-  IssueSchema,
   linkFields,
   MetadataKeysSchema,
+  PlanVerdictFields,
   primaryField,
   secondaryFields,
 } from "../schemas.ts";
@@ -30,25 +30,15 @@ export const previewLink = defineTool({
     mergeable_keys: z
       .array(z.string())
       .describe("user_metadata keys link_accounts copies to the primary first when merge_metadata is true."),
-    warnings: z.array(z.string()).describe("Things the user should know before confirming."),
-    blockers: z.array(IssueSchema).describe("Reasons the link cannot go ahead; fix them first."),
-    can_proceed: z.boolean(),
-    ...ConfirmationIssuedFields,
+    ...PlanVerdictFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(args, { client, confirmations, readOnly }) {
+  async handler(args, deps) {
+    const { client } = deps;
     const previewed = await preview(client, args);
     if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
     const plan = previewed.value;
     const canProceed = plan.blockers.length === 0;
-    const confirmation =
-      canProceed && !readOnly
-        ? confirmations.issue("preview", {
-            action: "link",
-            primary: args.primary,
-            secondary: plan.secondary.user_id,
-          })
-        : undefined;
     return ok(
       {
         primary: plan.primary,
@@ -62,8 +52,11 @@ export const previewLink = defineTool({
         warnings: plan.warnings,
         blockers: plan.blockers,
         can_proceed: canProceed,
-        confirmation_token: confirmation?.token,
-        confirmation_expires_at: confirmation?.expiresAt.toISOString(),
+        ...previewConfirmation(
+          deps,
+          { action: "link", primary: args.primary, secondary: plan.secondary.user_id },
+          canProceed,
+        ),
       },
       describeLinkPlan(plan, false),
     );

@@ -1,12 +1,12 @@
 import { previewUnlink as preview } from "@idlink/core";
 import { z } from "zod";
+import { previewConfirmation } from "../confirm.ts";
 import { describeUnlinkPlan } from "../plans.ts";
 import { ok, refusal } from "../results.ts";
 import {
   AccountSummarySchema,
-  ConfirmationIssuedFields,
   IdentitySummarySchema,
-  IssueSchema,
+  PlanVerdictFields,
   primaryField,
   secondaryFields,
 } from "../schemas.ts";
@@ -22,25 +22,15 @@ export const previewUnlink = defineTool({
     primary: AccountSummarySchema,
     secondary: IdentitySummarySchema.describe("The identity to unlink, as the primary holds it."),
     identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after the unlink."),
-    warnings: z.array(z.string()).describe("Things the user should know before confirming."),
-    blockers: z.array(IssueSchema).describe("Reasons the unlink cannot go ahead; fix them first."),
-    can_proceed: z.boolean(),
-    ...ConfirmationIssuedFields,
+    ...PlanVerdictFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(args, { client, confirmations, readOnly }) {
+  async handler(args, deps) {
+    const { client } = deps;
     const previewed = await preview(client, args);
     if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
     const plan = previewed.value;
     const canProceed = plan.blockers.length === 0;
-    const confirmation =
-      canProceed && !readOnly
-        ? confirmations.issue("preview", {
-            action: "unlink",
-            primary: args.primary,
-            secondary: plan.secondary.id,
-          })
-        : undefined;
     return ok(
       {
         primary: plan.primary,
@@ -49,8 +39,11 @@ export const previewUnlink = defineTool({
         warnings: plan.warnings,
         blockers: plan.blockers,
         can_proceed: canProceed,
-        confirmation_token: confirmation?.token,
-        confirmation_expires_at: confirmation?.expiresAt.toISOString(),
+        ...previewConfirmation(
+          deps,
+          { action: "unlink", primary: args.primary, secondary: plan.secondary.id },
+          canProceed,
+        ),
       },
       describeUnlinkPlan(plan),
     );
