@@ -9,6 +9,7 @@ import {
   expectNoSecrets,
   frank,
   idlink,
+  idlinkBin,
   jane,
   janeSaml,
   json,
@@ -53,8 +54,8 @@ describe("idlink link", () => {
     expect(identitiesOf(alice)).toEqual([alice]);
   });
 
-  test("--json prints one document with the plan and the identities", async () => {
-    const result = await idlink(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
+  test("--json prints one document with the plan and the identities (end to end: the built bin)", async () => {
+    const result = await idlinkBin(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
     expect(result.code).toBe(0);
     const doc = json(result);
     expect(doc.ok).toBe(true);
@@ -105,7 +106,8 @@ describe("idlink link", () => {
     const fromFile = await idlink(["link", alice, aliceGoogle, "--yes", "--token-file", file], { env });
     expect(fromFile.code).toBe(0);
     tenant.emu.state.reset();
-    const fromStdin = await idlink(["link", alice, aliceGoogle, "--yes", "--token-stdin"], {
+    // End to end: a real pipe into the built bin's stdin.
+    const fromStdin = await idlinkBin(["link", alice, aliceGoogle, "--yes", "--token-stdin"], {
       env,
       input: tenant.adminToken,
     });
