@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -166,7 +166,11 @@ describe("a file that cannot be read says why", () => {
   test.each([
     ["missing", () => join(dir, "nope.txt"), "no such file"],
     ["a directory", () => dir, "it is a directory"],
-    ["under a file", () => join(fileURLToPath(import.meta.url), "x"), "a part of the path is not a directory"],
+    [
+      "under a file",
+      () => join(fileURLToPath(import.meta.url), "x"),
+      "a part of the path is not a directory",
+    ],
   ])("%s", async (_name, path, why) => {
     for (const argv of [
       ["show", "auth0|1", "--token-file", path()],
@@ -177,8 +181,5 @@ describe("a file that cannot be read says why", () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`cannot read ${path()}: ${why}`);
     }
-  });
-    const result = await run(["show", "auth0|1", "--token-file", file], { env });
-    expect(result.stderr).toContain("permission denied");
   });
 });
