@@ -41,6 +41,7 @@ export {
   type AccountSummary,
   defaultEmailVerification,
   type EmailVerificationPolicy,
+  holdsLinked,
   type IdentitySummary,
   type LinkPlan,
   mergeMetadata,

@@ -206,6 +206,11 @@ export async function mergeMetadata(
   return keys;
 }
 
+/** Whether `secondaryId` is among the identities linked into `user` (not its main identity). */
+export function holdsLinked(user: User, secondaryId: string): boolean {
+  return (user.identities ?? []).slice(1).some((i) => summarizeIdentity(i).id === secondaryId);
+}
+
 /** A user as plans and candidate lists show it: id, email state and identities, no tokens. */
 export function summarizeAccount(user: User, fallbackId = ""): AccountSummary {
   return {

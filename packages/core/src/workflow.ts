@@ -6,9 +6,10 @@ import {
   type UnlinkArguments,
   type UnlinkTarget,
 } from "./arguments.ts";
-import type { ManagementClient } from "./client.ts";
+import type { ManagementClient, User } from "./client.ts";
 import { BlockedPlanError, OutcomeUnknownError, type Parsed } from "./errors.ts";
 import {
+  holdsLinked,
   type IdentitySummary,
   type LinkPlan,
   mergeMetadata,
@@ -117,13 +118,15 @@ export async function ensureLinked(
 ): Promise<Omit<LinkOutcome, "mergedMetadataKeys">> {
   const { primary, body } = plan.request;
   const secondary = plan.secondary.user_id;
-  let identities: IdentitySummary[];
+  let user: User;
   try {
-    identities = ((await client.getUser(primary)).identities ?? []).map(summarizeIdentity);
+    user = await client.getUser(primary);
   } catch {
     throw unknown;
   }
-  if (identities.slice(1).some((i) => i.id === secondary)) return { identities, via: "reconcile" };
+  if (holdsLinked(user, secondary)) {
+    return { identities: (user.identities ?? []).map(summarizeIdentity), via: "reconcile" };
+  }
   return { identities: (await client.link(primary, body)).map(summarizeIdentity), via: "link" };
 }
 
