@@ -92,7 +92,8 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 function errorReply(error: unknown): Reply {
-  if (error instanceof ApiError) return { status: error.status, body: error.toBody() };
+  if (error instanceof ApiError)
+    return { status: error.status, body: error.toBody(), headers: error.headers };
   if (error instanceof OAuthError) {
     return { status: error.status, body: { error: error.error, error_description: error.description } };
   }
@@ -139,8 +140,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       req.socket.destroy();
     };
     const headers: Record<string, string> = {};
+    // Auth0 sends x-ratelimit-* on successes and on 429, not on other errors (observed in ruby-auth0's recordings).
+    let rateHeaders: Record<string, string> = {};
     const send = (reply: Reply, fault?: FaultAfter) => {
       if (fault === "drop") return drop();
+      if (reply.status < 400 || reply.status === 429) Object.assign(headers, rateHeaders);
       const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
       const body = fault === "malformed" ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
       const contentType =
@@ -173,7 +177,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     if (isManagement) {
       if (bucket) {
         const decision = bucket.take();
-        Object.assign(headers, decision.headers);
+        rateHeaders = decision.headers;
         if (!decision.allowed) return send(tooManyRequests(bucket, decision.retryAfterSeconds));
       }
       const latency = faults.latencyMs(method);

@@ -49,6 +49,14 @@ export async function issueClientCredentialsToken(
   if (audience !== tokens.managementAudience) {
     throw new OAuthError(403, "access_denied", `Service not enabled within domain: ${String(audience)}`);
   }
+  // A client with no grant for the API (observed, ruby-auth0 issue 610, 2024; the 2018 wording said "might probably").
+  if (client.grants.length === 0) {
+    throw new OAuthError(
+      403,
+      "access_denied",
+      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+    );
+  }
   const granted = grantedScopes(client, scope);
   const accessToken = await signToken(tokens, {
     sub: `${client.client_id}@clients`,
