@@ -42,6 +42,7 @@ export interface components {
             expires_in: number;
             scope?: string;
         };
+        /** @description x-observed (token-error-fields, token-client-without-grant): error and error_description only, no error_uri. */
         OAuthError: {
             error: string;
             error_description?: string;
@@ -87,7 +88,11 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description The client has no grant for the audience (`access_denied`). */
+            /**
+             * @description The client has no grant for the audience: `access_denied`, "Client is not authorized to access
+             *     "<audience>". You need to create a "client-grant" associated to this API. See: …"; a grant type the
+             *     client may not use: "Grant type '<grant>' not allowed for the client.".
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
