@@ -137,7 +137,7 @@ describe("the admin API", () => {
     const { error } = body as ErrorResponse;
     expect(status).toBe(404);
     expect(error).toMatchObject({ title: "Not found", status: 404 });
-    expect(error.message).toContain("User not found.");
+    expect(error.message).toContain("The user does not exist.");
   });
 
   test("answers 409 for an identity that is already linked", async () => {
