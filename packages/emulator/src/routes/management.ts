@@ -57,6 +57,8 @@ const invalidBody = (detail: string, property?: string) =>
 const invalidQuery = (detail: string, property?: string) =>
   badRequest(`Query validation error: '${detail}'${onProperty(property)}.`, "invalid_query_string");
 const userDoesNotExist = () => new ApiError(404, "The user does not exist.", "inexistent_user");
+const connectionNotConfigured = () =>
+  badRequest("The provider/connection is not configured.", "inexistent_connection");
 
 const typeName = (value: unknown): string =>
   value === null
@@ -108,7 +110,8 @@ function parseLinkBody(raw: unknown): LinkBody {
     }
     return { link_with };
   }
-  if (provider === undefined) throw invalidBody("Missing required property: provider");
+  // Observed (node-auth0 issue 554): user_id/connection_id without provider is not a payload error.
+  if (provider === undefined) throw connectionNotConfigured();
   if (typeof provider !== "string" || !providers.has(provider)) {
     throw invalidBody(`No enum match for: ${JSON.stringify(provider)}`, "provider");
   }
@@ -260,7 +263,7 @@ function fromIdentity(
   if (body.connection_id !== undefined) {
     const connection = store.connections.find((c) => c.id === body.connection_id);
     if (!connection || connection.strategy !== body.provider) {
-      throw badRequest("The provider/connection is not configured.");
+      throw connectionNotConfigured();
     }
     const secondary = store.getUser(secondaryId);
     if (secondary && secondary.identities[0]?.connection !== connection.name) {
