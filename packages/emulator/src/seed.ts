@@ -31,6 +31,12 @@ export const ClientSchema = z.object({
   app_type: z.enum(["non_interactive", "spa"]),
   client_secret: z.string().min(1).optional(),
   grants: z.array(z.string()).default([]),
+  /** Allowed Callback URLs: `/authorize` redirects only to one of these, matched exactly. */
+  callbacks: z.array(z.string()).optional(),
+  /** Allowed Logout URLs: `/v2/logout` sends the browser back only to one of these. */
+  allowed_logout_urls: z.array(z.string()).optional(),
+  /** Allowed Web Origins: origins that may receive a `response_mode=web_message` answer (popup, iframe). */
+  web_origins: z.array(z.string()).optional(),
 });
 
 export const ConnectionSchema = z.object({
