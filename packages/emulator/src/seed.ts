@@ -86,6 +86,28 @@ export function defaultSeed(): Seed {
   return structuredClone(defaultSeedJson) as Seed;
 }
 
+/**
+ * The seed with a browser app's origins (e.g. `http://127.0.0.1:41237`) allowed on every SPA client: `origin/` as a
+ * callback and logout URL, and the origin as a web origin, as one would set them in Auth0's dashboard.
+ */
+export function withSpaOrigins(seed: Seed, origins: string[]): Seed {
+  const copy = structuredClone(seed);
+  const add = (list: string[] | undefined, values: string[]) => [...new Set([...(list ?? []), ...values])];
+  for (const client of copy.clients) {
+    if (client.app_type !== "spa") continue;
+    client.callbacks = add(
+      client.callbacks,
+      origins.map((o) => `${o}/`),
+    );
+    client.allowed_logout_urls = add(
+      client.allowed_logout_urls,
+      origins.map((o) => `${o}/`),
+    );
+    client.web_origins = add(client.web_origins, origins);
+  }
+  return copy;
+}
+
 /** Every secret-ish value a seed holds (client secrets, IdP tokens), so a test can assert none is ever printed. */
 export function seedSecrets(seed: Seed = defaultSeed()): string[] {
   const secrets = new Set<string>();
