@@ -1,9 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { seedSecrets } from "@idlink/emulator";
+import { createManagementClient } from "@idlink/core";
+import { createEmulator, defaultSeed, seedSecrets, withSpaOrigins } from "@idlink/emulator";
 import { launchChromium, recordOutput, recordSecrets } from "@idlink/test-kit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { startDemoServer } from "../server/demo-server.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
 import { appDir, type BuiltDemo, buildDemo } from "./helpers/build.ts";
 
@@ -389,5 +391,58 @@ describe("the page", () => {
     }
     expect(demoResponses.length).toBeGreaterThan(5);
     expect(consoleErrors.filter((e) => /Content Security Policy|unsafe-eval/i.test(e))).toEqual([]);
+  });
+});
+
+// Last: it talks to a tenant of its own, which the origin check above must not see.
+describe("refresh tokens", () => {
+  test("the SDK renews the primary's short-lived access token with rotating refresh tokens, and links", async () => {
+    // A tenant whose access tokens live 30 s: under the SDK's 60 s margin, so every token it needs is renewed.
+    const server = await startDemoServer({ clientDir: built.clientDir });
+    const emulator = await createEmulator({
+      seed: withSpaOrigins(defaultSeed(), server.origins),
+      corsOrigins: server.origins,
+      tokenTtlSeconds: 30,
+    });
+    server.attach({
+      mode: "emulator",
+      tenant: emulator.url,
+      spaClientId: "idlink-spa",
+      client: createManagementClient({
+        domain: emulator.url,
+        clientCredentials: { clientId: "idlink-admin", clientSecret: "emulator-only-secret-admin" },
+      }),
+    });
+    const grants: string[] = [];
+    context.on("request", (request) => {
+      if (request.url() === `${emulator.url}/oauth/token`) {
+        grants.push(new URLSearchParams(request.postData() ?? "").get("grant_type") ?? "");
+      }
+    });
+    try {
+      await page.goto(`${server.origin}/`);
+      await userFlow().getByRole("button", { name: "Sign in as primary" }).click();
+      await page.waitForURL(`${emulator.url}/u/login?**`);
+      await loginButton(page, alice).click();
+      await page.waitForURL(`${server.origin}/`);
+      const identities = userFlow().getByRole("list", { name: `Identities of ${alice}` });
+      await expect.poll(() => identities.getByRole("listitem").count()).toBe(1);
+      const [popup] = await Promise.all([
+        page.waitForEvent("popup"),
+        userFlow().getByRole("button", { name: "Link another account: sign in" }).click(),
+      ]);
+      await loginButton(popup, aliceGoogle).click();
+      await userFlow().getByRole("button", { name: "Link accounts" }).click();
+      await expect.poll(() => identities.getByRole("listitem").count()).toBe(2);
+      expect(grants[0]).toBe("authorization_code");
+      expect(grants.filter((g) => g === "refresh_token").length).toBeGreaterThanOrEqual(2);
+      // Every refresh succeeded: each rotated token was used once, so no reuse was detected.
+      const refused = emulator.state.requests.filter(
+        (r) => r.method === "POST" && r.path === "/oauth/token" && r.status !== 200,
+      );
+      expect(refused).toEqual([]);
+    } finally {
+      await Promise.allSettled([server.stop(), emulator.stop()]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt } from "jose";
 import { describe, expect, test } from "vitest";
-import { defaultSeed, type Emulator } from "../src/index.ts";
+import { defaultSeed, type Emulator, withSpaOrigins } from "../src/index.ts";
 import { LoginState, s256 } from "../src/login-state.ts";
 import { fetchChecked } from "./contract.ts";
 import { alice, aliceGoogle, call, enc, identitiesPath, useEmulator } from "./helpers.ts";
@@ -495,5 +495,18 @@ describe("LoginState", () => {
       ok: false,
       reason: "expired",
     });
+  });
+});
+
+describe("withSpaOrigins", () => {
+  test("allows an app's origins on every SPA client, once, and leaves other clients alone", () => {
+    const origin = "http://127.0.0.1:41237";
+    const seed = withSpaOrigins(withSpaOrigins(defaultSeed(), [origin]), [origin]);
+    const spaClient = seed.clients.find((c) => c.client_id === spa);
+    expect(spaClient?.callbacks).toEqual([callback, "http://localhost:5173/", `${origin}/`]);
+    expect(spaClient?.allowed_logout_urls).toContain(`${origin}/`);
+    expect(spaClient?.web_origins).toEqual(["http://127.0.0.1:5173", "http://localhost:5173", origin]);
+    expect(seed.clients.find((c) => c.client_id === "idlink-admin")?.callbacks).toBeUndefined();
+    expect(defaultSeed().clients.find((c) => c.client_id === spa)?.callbacks).not.toContain(`${origin}/`);
   });
 });

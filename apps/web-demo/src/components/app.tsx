@@ -1,8 +1,8 @@
 import type { ErrorDescription } from "@idlink/core";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
-import { SignIn, takeCallbackUrl } from "../lib/sign-in.ts";
+import { createSignIn, type SignIn, takeCallbackUrl } from "../lib/sign-in.ts";
 import { AdminFlow } from "./admin-flow.tsx";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
@@ -24,10 +24,18 @@ export function App() {
   // One SDK set-up per tenant: the same code for the emulator and a real tenant, only domain and client id differ.
   const tenant = config?.tenant;
   const spaClientId = config?.spaClientId;
-  const signIn = useMemo(
-    () => (tenant && spaClientId ? new SignIn({ tenant, spaClientId }, window.location.origin) : undefined),
-    [tenant, spaClientId],
-  );
+  const [signIn, setSignIn] = useState<SignIn | undefined>();
+  useEffect(() => {
+    if (!tenant || !spaClientId) return;
+    let current = true;
+    createSignIn({ tenant, spaClientId }, window.location.origin).then(
+      (created) => current && setSignIn(created),
+      (e: unknown) => current && setError(toDescription(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [tenant, spaClientId]);
 
   return (
     <>
@@ -52,7 +60,7 @@ export function App() {
       <main className="wrap">
         {error && <ErrorNotice error={error} />}
         {!config && !error && <p className="muted">Loading…</p>}
-        {config && signIn && (
+        {config && (
           <>
             <section className="card" aria-labelledby="user-flow-heading">
               <h2 id="user-flow-heading">
@@ -65,7 +73,16 @@ export function App() {
                 Auth0's client-side flow: sign in to both accounts, then this page calls the tenant with the
                 primary's own access token and the secondary's ID token (<code>link_with</code>).
               </p>
-              <UserFlow config={config} signIn={signIn} callbackUrl={callbackUrl} onTenantChanged={refresh} />
+              {signIn ? (
+                <UserFlow
+                  config={config}
+                  signIn={signIn}
+                  callbackUrl={callbackUrl}
+                  onTenantChanged={refresh}
+                />
+              ) : (
+                <p className="muted">Loading Auth0's sign-in…</p>
+              )}
             </section>
             <section className="card" aria-labelledby="admin-flow-heading">
               <h2 id="admin-flow-heading">

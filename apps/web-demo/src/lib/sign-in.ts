@@ -1,7 +1,21 @@
-import { Auth0Client } from "@auth0/auth0-spa-js";
+import type { Auth0Client } from "@auth0/auth0-spa-js";
 // The SDK keeps refresh tokens in a Web Worker; served from the page's own origin, so the CSP needs no blob:.
 import workerUrl from "@auth0/auth0-spa-js/dist/auth0-spa-js.worker.production.js?url";
 import type { PageConfig } from "./api-types.ts";
+
+// The SDK is a chunk of its own (about 60 kB gzipped), fetched from the start, beside the page's configuration,
+// rather than parsed before the page can render.
+const sdk = typeof window === "undefined" ? undefined : import("@auth0/auth0-spa-js");
+
+/** The page's sign-in, once the SDK has loaded. */
+export async function createSignIn(
+  config: Pick<PageConfig, "tenant" | "spaClientId">,
+  origin: string,
+): Promise<SignIn> {
+  if (!sdk) throw new Error("sign-in runs in a browser only");
+  const { Auth0Client } = await sdk;
+  return new SignIn(config, origin, Auth0Client);
+}
 
 /** A signed-in account as the page shows it; tokens stay in memory (the SDK's cache and React state). */
 export interface Session {
@@ -36,7 +50,11 @@ export class SignIn {
   private readonly secondary: Auth0Client;
   private readonly origin: string;
 
-  constructor(config: Pick<PageConfig, "tenant" | "spaClientId">, origin: string) {
+  constructor(
+    config: Pick<PageConfig, "tenant" | "spaClientId">,
+    origin: string,
+    Client: typeof Auth0Client,
+  ) {
     this.origin = origin;
     const common = {
       // The SDK keeps an explicit scheme (the emulator's http://127.0.0.1:PORT); a bare host gets https://.
@@ -44,7 +62,7 @@ export class SignIn {
       clientId: config.spaClientId,
       cacheLocation: "memory" as const,
     };
-    this.primary = new Auth0Client({
+    this.primary = new Client({
       ...common,
       authorizationParams: {
         redirect_uri: `${origin}/`,
@@ -55,7 +73,7 @@ export class SignIn {
       useRefreshTokensFallback: false,
       workerUrl,
     });
-    this.secondary = new Auth0Client({
+    this.secondary = new Client({
       ...common,
       authorizationParams: { redirect_uri: `${origin}/`, scope: "openid profile email" },
     });
