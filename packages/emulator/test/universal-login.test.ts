@@ -275,6 +275,7 @@ describe("refresh tokens", () => {
 describe("/authorize refusals", () => {
   test.each([
     ["an unknown client", { client_id: "nobody" }, "Unknown client: nobody"],
+    ["no client_id", { client_id: "" }, "Missing required parameter: client_id"],
     [
       "a callback URL that is not allowed",
       { redirect_uri: "https://evil.example/" },
@@ -295,6 +296,7 @@ describe("/authorize refusals", () => {
 
   test.each([
     ["response_type token", { response_type: "id_token token" }, "unsupported_response_type"],
+    ["no response_type", { response_type: "" }, "invalid_request"],
     ["no code_challenge", { code_challenge: "" }, "invalid_request"],
     ["code_challenge_method plain", { code_challenge_method: "plain" }, "invalid_request"],
     ["a malformed code_challenge", { code_challenge: "short" }, "invalid_request"],
@@ -307,6 +309,18 @@ describe("/authorize refusals", () => {
     expect(back.searchParams.get("error_description")).toEqual(expect.any(String));
     expect(back.searchParams.get("state")).toBe("state-1");
     expect(back.searchParams.has("code")).toBe(false);
+  });
+
+  test("refuses a machine-to-machine client, even with the callback allowed", async () => {
+    const em = emulator();
+    const seed = defaultSeed();
+    for (const client of seed.clients) client.callbacks = [callback];
+    em.state.reset(seed);
+    const back = locationOf(
+      await get(authorizeUrl(em, pkce().challenge, { client_id: "idlink-admin" })),
+      em.url,
+    );
+    expect(back.searchParams.get("error")).toBe("unauthorized_client");
   });
 
   test("names the audience it does not know", async () => {
@@ -376,6 +390,43 @@ describe("the login page", () => {
     const code = locationOf(post, em.url).searchParams.get("code") ?? "";
     const body = (await exchange(em, code, verifier)).body as Tokens;
     expect(decodeJwt(body.id_token).sub).toBe("auth0|6600aa11bb22cc33dd44ee55");
+  });
+});
+
+describe("a user linked away after signing in", () => {
+  test("their code, refresh token, access token and session no longer work", async () => {
+    const em = emulator();
+    const first = await signIn(em, aliceGoogle);
+    const tokens = (await exchange(em, first.back.searchParams.get("code") ?? "", first.verifier))
+      .body as Tokens;
+    const { back, verifier, cookie } = await signIn(em, aliceGoogle, { prompt: "login" }, first.cookie);
+    // The session is live before the link: /authorize answers at once.
+    expect(
+      locationOf(await get(authorizeUrl(em, pkce().challenge), cookie), em.url).searchParams.has("code"),
+    ).toBe(true);
+    const admin = await em.mintToken({ scopes: ["update:users"] });
+    const linked = await call(em, "POST", identitiesPath(alice), {
+      token: admin,
+      body: { provider: "google-oauth2", user_id: "108234567890123456789" },
+    });
+    expect(linked.status).toBe(201);
+    expect(await exchange(em, back.searchParams.get("code") ?? "", verifier)).toMatchObject({
+      status: 403,
+      body: { error_description: "Invalid authorization code" },
+    });
+    expect(
+      await token(em, {
+        grant_type: "refresh_token",
+        client_id: spa,
+        refresh_token: tokens.refresh_token ?? "",
+      }),
+    ).toMatchObject({ status: 403, body: { error_description: "Unknown or invalid refresh token." } });
+    const info = await fetch(`${em.url}/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(info.status).toBe(401);
+    const again = locationOf(await get(authorizeUrl(em, pkce().challenge), cookie), em.url);
+    expect(again.pathname).toBe("/u/login");
   });
 });
 
