@@ -37,6 +37,8 @@ export const userScopes = "openid profile email read:current_user update:current
 /**
  * Sign-in through Auth0's SPA SDK (Authorization Code + PKCE), the same code for the emulator and a tenant.
  *
+ * - Both sign-ins ask for a fresh login (`prompt=login`): the tenant's single sign-on session may belong to
+ *   either account (after the secondary's login it is the secondary's), and linking needs both owners to sign in.
  * - The primary signs in with a redirect to Universal Login; its access token (Management API audience,
  *   current-user scopes) is renewed with rotating refresh tokens, never with a silent `prompt=none` iframe:
  *   after the secondary's fresh login the tenant's session belongs to the secondary, and a silent renewal would
@@ -68,6 +70,7 @@ export class SignIn {
         redirect_uri: `${origin}/`,
         audience: `${config.tenant}/api/v2/`,
         scope: userScopes,
+        prompt: "login",
       },
       useRefreshTokens: true,
       useRefreshTokensFallback: false,
@@ -75,7 +78,7 @@ export class SignIn {
     });
     this.secondary = new Client({
       ...common,
-      authorizationParams: { redirect_uri: `${origin}/`, scope: "openid profile email" },
+      authorizationParams: { redirect_uri: `${origin}/`, scope: "openid profile email", prompt: "login" },
     });
   }
 
@@ -102,7 +105,7 @@ export class SignIn {
 
   /** A second, fresh authentication in a popup; must run from a click (popup blockers). */
   async signInSecondary(): Promise<Session> {
-    await this.secondary.loginWithPopup({ authorizationParams: { prompt: "login" } });
+    await this.secondary.loginWithPopup();
     return sessionOf(this.secondary);
   }
 
