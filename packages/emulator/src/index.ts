@@ -2,7 +2,15 @@ export { ApiError, OAuthError, SeedError } from "./errors.ts";
 export type { Faults } from "./faults.ts";
 export { defaultRateLimit, type RateLimit } from "./rate-limit.ts";
 export { userTokenScopes } from "./routes/authentication.ts";
-export { defaultSeed, type Identity, parseSeed, type Seed, seedSecrets, type User } from "./seed.ts";
+export {
+  defaultSeed,
+  type Identity,
+  parseSeed,
+  type Seed,
+  seedSecrets,
+  type User,
+  withSpaOrigins,
+} from "./seed.ts";
 export {
   createEmulator,
   type Emulator,
