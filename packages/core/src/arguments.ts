@@ -17,10 +17,11 @@ export interface LinkArguments {
 }
 
 /** A link ready to prepare: the primary, the body Auth0 gets, and which variant it is. */
-export type LinkTarget = { primary: string } & (
-  | { variant: "token"; body: TokenLinkRequest }
-  | { variant: "identity"; body: IdentityLinkRequest }
-);
+export type LinkTarget = {
+  primary: string;
+  /** What core changed on the way (a full id given as user_id is sent as its bare part), for the face to show. */
+  notes: Issue[];
+} & ({ variant: "token"; body: TokenLinkRequest } | { variant: "identity"; body: IdentityLinkRequest });
 
 /** An unlink as every face names it: the primary's full id and the identity, by full id or provider + user_id. */
 export interface UnlinkArguments {
@@ -142,9 +143,11 @@ function parseParts(provider: unknown, userId: unknown): Parsed<SecondaryId> {
 
 function withPrimary(
   primary: string,
-  parsed: { variant: "token"; body: TokenLinkRequest } | { variant: "identity"; body: IdentityLinkRequest },
+  parsed:
+    | { variant: "token"; body: TokenLinkRequest }
+    | { variant: "identity"; body: IdentityLinkRequest; notes?: Issue[] },
 ): LinkTarget {
   return parsed.variant === "token"
-    ? { primary, variant: "token", body: parsed.body }
-    : { primary, variant: "identity", body: parsed.body };
+    ? { primary, notes: [], variant: "token", body: parsed.body }
+    : { primary, notes: parsed.notes ?? [], variant: "identity", body: parsed.body };
 }

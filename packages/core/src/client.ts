@@ -9,7 +9,7 @@ import {
 } from "./errors.ts";
 import type { components, paths } from "./generated/management-api.ts";
 import { redactText } from "./redact.ts";
-import { type LinkRequest, parseLinkRequest } from "./rules.ts";
+import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
 import { getManagementToken } from "./tokens.ts";
 import {
   type CallContext,
@@ -148,7 +148,11 @@ export function createManagementClient(options: ManagementClientOptions): Manage
         if (named && !named.ok) issues.push(...named.issues);
         const target = named?.ok ? named.value : typeof secondary === "string" ? undefined : secondary;
         if (issues.length > 0 || !target) throw new ValidationError(issues, "unlink request");
-        const { provider, user_id } = target;
+        // Unlink with the full id as user_id is a 200 that removes nothing (observed): send the bare part instead.
+        const { provider, user_id } =
+          typeof target.user_id === "string"
+            ? normaliseIdentity({ provider: target.provider, user_id: target.user_id }).body
+            : target;
         issues.push(...checkIdText(String(user_id), "user_id"));
         if (`${provider}|${user_id}` === primaryId) {
           issues.push({

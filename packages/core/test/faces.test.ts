@@ -16,7 +16,7 @@ describe("parseLinkArguments", () => {
   test("splits a full-id secondary on its first |", () => {
     expect(parseLinkArguments({ primary, secondary: "samlp|acme|jdoe" })).toEqual({
       ok: true,
-      value: { primary, variant: "identity", body: { provider: "samlp", user_id: "acme|jdoe" } },
+      value: { primary, notes: [], variant: "identity", body: { provider: "samlp", user_id: "acme|jdoe" } },
     });
   });
 
@@ -55,7 +55,7 @@ describe("parseLinkArguments", () => {
   test("passes the body fields through parseLinkRequest", () => {
     expect(parseLinkArguments({ primary, link_with: "a.b.c" })).toEqual({
       ok: true,
-      value: { primary, variant: "token", body: { link_with: "a.b.c" } },
+      value: { primary, notes: [], variant: "token", body: { link_with: "a.b.c" } },
     });
     expect(parseLinkArguments({ primary, provider: "", user_id: "1" }).ok).toBe(false);
   });

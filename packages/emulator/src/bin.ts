@@ -55,6 +55,7 @@ const emulator = await createEmulator({
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
 const admin = adminClient(seed ?? defaultSeed())?.clientId ?? "(none)";
+const spa = (seed ?? defaultSeed()).clients.find((c) => c.app_type === "spa");
 process.stdout.write(
   [
     `idlink emulator listening on ${emulator.url}`,
@@ -63,6 +64,12 @@ process.stdout.write(
     `  admin client id:     ${admin} (its emulator-only secret is in the seed file)`,
     `  get a token:         curl -s ${emulator.url}/oauth/token -H 'content-type: application/json' \\`,
     `                         -d '{"grant_type":"client_credentials","client_id":"${admin}","client_secret":"<from seed.json>","audience":"${emulator.managementAudience}"}'`,
+    ...(spa
+      ? [
+          `  universal login:     ${emulator.url}/authorize (Authorization Code + PKCE, SPA client ${spa.client_id},`,
+          `                       callbacks: ${(spa.callbacks ?? []).join(" ") || "(none in the seed)"})`,
+        ]
+      : []),
     `  dev login:           curl -s ${emulator.url}/emulator/login -H 'content-type: application/json' -d '{"user_id":"auth0|…"}'`,
     "",
   ].join("\n"),

@@ -12,6 +12,7 @@ export {
   seedSecrets,
   seedUsers,
   type User,
+  withSpaOrigins,
 } from "./seed.ts";
 export {
   createEmulator,

@@ -3,6 +3,8 @@ import type { IncomingHttpHeaders } from "node:http";
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (an HTML page, a script), sent as is; its content-type goes in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
 }
 

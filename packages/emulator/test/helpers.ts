@@ -8,7 +8,8 @@ import {
   seedUsers,
 } from "../src/index.ts";
 
-export const { alice, aliceGoogle, bob, bobGithub, janeSaml, jane, frank, frankGithub, grace } = seedUsers;
+export const { alice, aliceGoogle, bob, bobGithub, janeSaml, jane, frank, frankGithub, grace, carol } =
+  seedUsers;
 export const databaseConnectionId = seedDatabaseConnectionId;
 
 export const enc = encodeURIComponent;

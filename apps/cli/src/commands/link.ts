@@ -34,6 +34,7 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   if (flags.printCurl) {
     const parsed = parseLinkArguments(args);
     if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
+    for (const note of parsed.value.notes) output.note(note.message);
     const { origin } = resolveOrigin(flags, io);
     const curl = toCurl({
       method: "POST",
@@ -56,6 +57,8 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
   const prepared = await prepareLink(client, args);
   if (!prepared.ok) throw new ValidationError(prepared.issues, "link request (token check)");
+  // Core sends a full id given as user_id as its bare part (Auth0 accepts both) and says so.
+  for (const note of prepared.value.notes) output.note(note.message);
   const plan = await planLink(client, prepared.value.primary, prepared.value.body);
   const shownPlan = redact(plan);
   output.line(planText(plan, output.out));

@@ -25,12 +25,10 @@ function oracle(body: unknown): boolean {
     // prose: "If sending this parameter, provider, user_id, and connection_id must not be sent."
     return !has("provider") && !has("user_id") && !has("connection_id") && b.link_with !== "";
   }
-  // prose: "you need to send provider and user_id"; core: a full id is not a user_id, and an id has a length bound.
+  // prose: "you need to send provider and user_id" (a full id as user_id is accepted, as recorded Auth0 answers show);
+  // core: an id has a length bound.
   return (
-    has("provider") &&
-    has("user_id") &&
-    !(typeof b.user_id === "string" && b.user_id.startsWith(`${b.provider}|`)) &&
-    !(typeof b.user_id === "string" && b.user_id.length > maxIdLength)
+    has("provider") && has("user_id") && !(typeof b.user_id === "string" && b.user_id.length > maxIdLength)
   );
 }
 
