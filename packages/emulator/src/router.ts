@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
 
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body that is not JSON (an export file, a storage error page), streamed as it is. */
+  raw?: { contentType: string; body: string | Readable };
 }
 
 export interface RequestContext {

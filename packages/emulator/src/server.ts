@@ -1,11 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { pipeline } from "node:stream/promises";
 import { ApiError, OAuthError, reasonPhrase } from "./errors.ts";
 import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
+import type { GeneratedTenantOptions } from "./generate.ts";
+import { generatedTenant } from "./generate.ts";
 import { createSigningKeys } from "./keys.ts";
 import { defaultRateLimit, type RateLimit, TokenBucket } from "./rate-limit.ts";
 import { type Reply, type RequestContext, Router, splitPath } from "./router.ts";
 import { type AuthenticationDeps, loginAs, registerAuthenticationRoutes } from "./routes/authentication.ts";
+import { type ExportJobOptions, registerJobRoutes } from "./routes/jobs.ts";
 import { registerManagementRoutes } from "./routes/management.ts";
 import { defaultSeed, type Seed, type User } from "./seed.ts";
 import { Store } from "./store.ts";
@@ -23,6 +27,10 @@ export interface EmulatorOptions {
   corsOrigins?: string[];
   /** Lifetime of every token the emulator mints; defaults to 86400 seconds, as Auth0's Management tokens. */
   tokenTtlSeconds?: number;
+  /** Adds generated users to the seed's (deterministic; computed on demand, so a million costs no memory). */
+  generate?: GeneratedTenantOptions;
+  /** User export jobs: expiry and start delay. */
+  exportJobs?: ExportJobOptions;
 }
 
 export interface RequestRecord {
@@ -105,7 +113,7 @@ function errorReply(error: unknown): Reply {
 /** Starts a local Auth0 tenant for the account-linking endpoints on 127.0.0.1. */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   let initialSeed = options.seed ?? defaultSeed();
-  const store = new Store(initialSeed);
+  const store = new Store(initialSeed, options.generate ? generatedTenant(options.generate) : undefined);
   const keys = await createSigningKeys();
   const tokens: TokenContext = {
     keys,
@@ -117,6 +125,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const router = new Router();
   registerAuthenticationRoutes(router, deps);
   registerManagementRoutes(router, deps);
+  const jobs = registerJobRoutes(router, {
+    store,
+    tokens,
+    ...(options.exportJobs ? { options: options.exportJobs } : {}),
+  });
 
   let bucket: TokenBucket | undefined =
     options.rateLimit === false ? undefined : new TokenBucket(options.rateLimit ?? defaultRateLimit);
@@ -141,12 +154,23 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     const headers: Record<string, string> = {};
     const send = (reply: Reply, fault?: FaultAfter) => {
       if (fault === "drop") return drop();
+      if (reply.raw) return sendRaw(reply, reply.raw);
       const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
       const body = fault === "malformed" ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
       const contentType =
         reply.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" };
       res.writeHead(reply.status, { ...headers, ...contentType, ...reply.headers });
       res.end(body);
+      record(reply.status);
+    };
+
+    const sendRaw = (reply: Reply, raw: NonNullable<Reply["raw"]>) => {
+      res.writeHead(reply.status, { ...headers, "content-type": raw.contentType, ...reply.headers });
+      if (typeof raw.body === "string") res.end(raw.body);
+      else
+        pipeline(raw.body, res).catch(() => {
+          res.destroy();
+        });
       record(reply.status);
     };
 
@@ -270,12 +294,14 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       });
     },
     login: (userId) => loginAs(deps, userId),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         for (const socket of sockets) socket.destroy();
         server.closeAllConnections();
-      }),
+      });
+      await jobs.close();
+    },
   };
 }
 

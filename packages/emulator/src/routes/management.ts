@@ -17,13 +17,13 @@ const linkKeys = new Set(["provider", "user_id", "connection_id", "link_with"]);
 const patchKeys = new Set(["user_metadata", "app_metadata"]);
 
 const onProperty = (property?: string) => (property ? ` on property ${property}` : "");
-const invalidBody = (detail: string, property?: string) =>
+export const invalidBody = (detail: string, property?: string) =>
   badRequest(`Payload validation error: '${detail}'${onProperty(property)}.`, "invalid_body");
 const invalidQuery = (detail: string, property?: string) =>
   badRequest(`Query validation error: '${detail}'${onProperty(property)}.`, "invalid_query_string");
 const userDoesNotExist = () => new ApiError(404, "The user does not exist.", "inexistent_user");
 
-const typeName = (value: unknown): string =>
+export const typeName = (value: unknown): string =>
   value === null
     ? "null"
     : Array.isArray(value)
@@ -33,7 +33,7 @@ const typeName = (value: unknown): string =>
         : typeof value;
 
 // Auth0 answers hapi's wording for a body that is not JSON.
-function parseJsonBody(body: string): unknown {
+export function parseJsonBody(body: string): unknown {
   if (body.trim() === "") return undefined;
   try {
     return JSON.parse(body);
@@ -42,7 +42,7 @@ function parseJsonBody(body: string): unknown {
   }
 }
 
-function asObject(value: unknown): Record<string, unknown> {
+export function asObject(value: unknown): Record<string, unknown> {
   if (value === undefined) throw invalidBody("Expected type object but found type undefined");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalidBody(`Expected type object but found type ${typeName(value)}`);
