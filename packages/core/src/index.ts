@@ -1,6 +1,9 @@
 export { findLinkCandidates, type LinkCandidates, UNVERIFIED_EMAIL_WARNING } from "./candidates.ts";
 export {
   createManagementClient,
+  type ExportUsersJob,
+  type ExportUsersRequest,
+  type Job,
   type ManagementClient,
   type ManagementClientOptions,
   type Metadata,
@@ -11,6 +14,21 @@ export {
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, tenantOrigin } from "./domain.ts";
 export {
+  choosePrimary,
+  DuplicateFinder,
+  type DuplicateGroup,
+  type DuplicateOptions,
+  type DuplicateReport,
+  defaultPrimaryPolicy,
+  type GroupAccount,
+  normalizeEmail,
+  type PrimaryCriterion,
+  pairsJsonl,
+  primaryCriteria,
+  type SkippedGroup,
+  type SkipReason,
+} from "./duplicates.ts";
+export {
   type Issue,
   ManagementApiError,
   NetworkError,
@@ -18,6 +36,15 @@ export {
   type RateLimitState,
   ValidationError,
 } from "./errors.ts";
+export { ExportError } from "./export-errors.ts";
+export { downloadExport, type RunExportOptions, runUsersExport } from "./export-job.ts";
+export {
+  type ExportedUser,
+  gunzip,
+  type MalformedLine,
+  type ReadExportOptions,
+  readUserExport,
+} from "./export-reader.ts";
 export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
 export {
   type AccountSummary,
