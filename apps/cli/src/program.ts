@@ -6,11 +6,13 @@ import {
   parseCommand,
   suggestSimilar,
 } from "./command-spec.ts";
+import type { DuplicatesFlags } from "./commands/duplicates.ts";
 import type { ConnectionFlags } from "./credentials.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { formatHelp } from "./help.ts";
 import type { Io } from "./io.ts";
 import { createOutput, type Output } from "./output.ts";
+import { UsageError } from "./usage-error.ts";
 
 /** What every command gets: the outside world and the way to speak. */
 export interface CommandContext {
@@ -158,8 +160,15 @@ const commands: readonly CommandSpec[] = [
     description:
       "Link many pairs from a CSV (primary,secondary[,connection_id]) or JSONL file, resumably, " +
       "under the tenant's rate limit, with a journal.",
-    args: [{ name: "file", required: true, description: "a .csv or .jsonl file of pairs" }],
+    args: [
+      { name: "file", required: false, description: "a .csv or .jsonl file of pairs (not with --undo)" },
+    ],
     options: {
+      undo: {
+        type: "string",
+        value: "journal",
+        description: "unlink what the run of this journal linked (its own journal: <journal>.undo.jsonl)",
+      },
       journal: { type: "string", value: "file", description: "journal path (default: <file>.journal.jsonl)" },
       concurrency: {
         type: "string",
@@ -185,9 +194,80 @@ const commands: readonly CommandSpec[] = [
       "idlink bulk pairs.csv --dry-run",
       "idlink bulk pairs.csv --yes --concurrency 8",
       "idlink bulk pairs.csv --yes   # again: resumes from pairs.csv.journal.jsonl",
+      "idlink bulk --undo pairs.csv.journal.jsonl --dry-run",
     ],
-    run: async ({ args: [file = ""], flags }, ctx) =>
-      (await import("./commands/bulk.ts")).bulk({ file, flags: flags as unknown as BulkFlags }, ctx),
+    run: async ({ args: [file], flags }, ctx) => {
+      const bulkFlags = flags as unknown as BulkFlags;
+      if (bulkFlags.undo !== undefined) {
+        if (file !== undefined)
+          throw new UsageError("--undo takes a journal, not a pairs file: drop the file.");
+        return (await import("./commands/bulk-undo.ts")).bulkUndo(
+          { journalFile: bulkFlags.undo, flags: bulkFlags },
+          ctx,
+        );
+      }
+      if (file === undefined) throw new UsageError("bulk needs a pairs file (or --undo JOURNAL).");
+      return (await import("./commands/bulk.ts")).bulk({ file, flags: bulkFlags }, ctx);
+    },
+  },
+  {
+    name: "duplicates",
+    description:
+      "Find every duplicate account in the tenant from a user export (a new export job, or --from FILE): " +
+      "groups by verified email, writes a pairs file for idlink bulk and a report. Changes nothing.",
+    args: [],
+    options: {
+      from: {
+        type: "string",
+        value: "file",
+        description: "read a downloaded export (.json.gz, .csv.gz, or plain)",
+      },
+      format: {
+        type: "string",
+        value: "format",
+        description: "format of --from (default: from the extension, else json)",
+        choices: ["json", "csv"],
+      },
+      "connection-id": {
+        type: "string",
+        value: "id",
+        description: "export one connection only (con_ + 16 characters)",
+      },
+      out: {
+        type: "string",
+        value: "file",
+        description: "pairs file to write",
+        default: "duplicate-pairs.jsonl",
+      },
+      report: { type: "string", value: "file", description: "report to write (default: <out>.report.json)" },
+      policy: {
+        type: "string",
+        value: "list",
+        description:
+          "primary choice, in order (default already_primary,database,oldest,most_logins; also latest_login)",
+      },
+      "max-group": {
+        type: "string",
+        value: "n",
+        description: "skip groups of more accounts than this",
+        default: "5",
+      },
+      "skip-malformed": {
+        type: "boolean",
+        description: "skip malformed lines (reported) instead of stopping",
+      },
+      ...connection,
+    },
+    examples: [
+      "idlink duplicates --out pairs.jsonl",
+      "idlink duplicates --from users.json.gz --policy oldest,most_logins --json",
+      "idlink bulk pairs.jsonl --dry-run",
+    ],
+    run: async ({ flags }, ctx) =>
+      (await import("./commands/duplicates.ts")).duplicates(
+        { flags: flags as unknown as DuplicatesFlags },
+        ctx,
+      ),
   },
   {
     name: "emulator",
@@ -365,6 +445,7 @@ export interface UnlinkFlags extends CommandFlags {
 }
 
 export interface BulkFlags extends CommandFlags {
+  undo?: string;
   journal?: string;
   concurrency: string;
   format?: "csv" | "jsonl";
