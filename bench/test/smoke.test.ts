@@ -1,6 +1,7 @@
 import { expect, test } from "vitest";
 import { bulk } from "../src/bulk.ts";
 import { clientOverhead } from "../src/client-overhead.ts";
+import { duplicates } from "../src/duplicates.ts";
 import { startup } from "../src/startup.ts";
 import { validation } from "../src/validation.ts";
 import { web } from "../src/web.ts";
@@ -42,3 +43,10 @@ test("the web benchmark measures the bundle and a first view", async () => {
   expect(section.figures.gzipped).toBeGreaterThan(10_000);
   expect(section.figures.tti).toBeGreaterThan(0);
 });
+
+test("the duplicates benchmark runs every contender and they count the same shared emails", async () => {
+  const section = await duplicates({ users: [2000], runs: 1 });
+  expect(section.figures.sharedEmailsAgree2000).toBe(1);
+  expect(section.figures.sharedEmails2000).toBeGreaterThan(0);
+  expect(section.table.length).toBeGreaterThanOrEqual(3);
+}, 60_000);

@@ -84,40 +84,65 @@ export interface DuplicateOptions {
   maxGroupSize?: number;
 }
 
-// Compact per-account record: memory grows with accounts that share an email, and with distinct emails.
-interface Entry {
-  id: string;
-  email: string;
-  verified: boolean;
-  created?: string;
-  logins?: number;
-  lastLogin?: string;
-  linked: number;
+// One account as the finder keeps it, compact because every distinct email holds one: times as whole seconds
+// (small integers, stored inline by V8), the email only when it differs from the normalised key.
+class Entry {
+  constructor(
+    readonly id: string,
+    /** The address as exported, when it is not already the normalised key. */
+    readonly rawEmail: string | undefined,
+    readonly verified: boolean,
+    /** created_at in Unix seconds; -1 when unknown. */
+    readonly created: number,
+    /** logins_count; -1 when unknown. */
+    readonly logins: number,
+    /** last_login in Unix seconds; -1 when unknown or not needed by the policy. */
+    readonly lastLogin: number,
+    readonly linked: number,
+  ) {}
 }
+
+const seconds = (iso: string | undefined): number => {
+  if (iso === undefined) return -1;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? -1 : Math.floor(ms / 1000);
+};
+const isoOf = (s: number) => (s < 0 ? undefined : new Date(s * 1000).toISOString().replace(".000Z", "Z"));
 
 const providerOf = (id: string) => id.slice(0, Math.max(0, id.indexOf("|")));
 
-const criterionWords: Record<PrimaryCriterion | "user_id", (winner: Entry, count: number) => string> = {
+/** What `choosePrimary` compares; times in Unix seconds, -1 when unknown. */
+export interface PrimaryCandidate {
+  id: string;
+  created: number;
+  logins: number;
+  lastLogin: number;
+  linked: number;
+}
+
+const criterionWords: Record<
+  PrimaryCriterion | "user_id",
+  (winner: PrimaryCandidate, count: number) => string
+> = {
   already_primary: (w) => `already holds ${w.linked} linked identit${w.linked === 1 ? "y" : "ies"}`,
   database: (_w, n) => (n === 1 ? "the only database identity" : "a database identity"),
-  oldest: (w) => `the oldest account (created ${w.created ?? "unknown"})`,
-  most_logins: (w) => `the most logins (${w.logins ?? 0})`,
-  latest_login: (w) => `the latest login (${w.lastLogin ?? "never"})`,
+  oldest: (w) => `the oldest account (created ${isoOf(w.created) ?? "unknown"})`,
+  most_logins: (w) => `the most logins (${Math.max(0, w.logins)})`,
+  latest_login: (w) => `the latest login (${isoOf(w.lastLogin) ?? "never"})`,
   user_id: () => "tie on every criterion: the smallest user_id",
 };
 
-// Higher is better; undefined never wins.
-const score: Record<PrimaryCriterion, (e: Entry) => number> = {
+// Higher is better; an unknown value never wins.
+const score: Record<PrimaryCriterion, (e: PrimaryCandidate) => number> = {
   already_primary: (e) => (e.linked > 0 ? 1 : 0),
   database: (e) => (providerOf(e.id) === "auth0" ? 1 : 0),
-  oldest: (e) => (e.created ? -Date.parse(e.created) || Number.NEGATIVE_INFINITY : Number.NEGATIVE_INFINITY),
-  most_logins: (e) => e.logins ?? Number.NEGATIVE_INFINITY,
-  latest_login: (e) =>
-    e.lastLogin ? Date.parse(e.lastLogin) || Number.NEGATIVE_INFINITY : Number.NEGATIVE_INFINITY,
+  oldest: (e) => (e.created < 0 ? Number.NEGATIVE_INFINITY : -e.created),
+  most_logins: (e) => (e.logins < 0 ? Number.NEGATIVE_INFINITY : e.logins),
+  latest_login: (e) => (e.lastLogin < 0 ? Number.NEGATIVE_INFINITY : e.lastLogin),
 };
 
 /** Picks the primary of a group by `policy`; answers it and the criterion (with words) that decided. */
-export function choosePrimary<T extends Entry>(
+export function choosePrimary<T extends PrimaryCandidate>(
   accounts: T[],
   policy: readonly PrimaryCriterion[] = defaultPrimaryPolicy,
 ): { primary: T; criterion: PrimaryCriterion | "user_id"; reason: string } {
@@ -138,15 +163,18 @@ export function choosePrimary<T extends Entry>(
   return { primary: winner, criterion: "user_id", reason: criterionWords.user_id(winner, left.length) };
 }
 
-const account = (e: Entry): GroupAccount => ({
-  user_id: e.id,
-  email: e.email,
-  email_verified: e.verified,
-  provider: providerOf(e.id),
-  ...(e.created === undefined ? {} : { created_at: e.created }),
-  ...(e.logins === undefined ? {} : { logins_count: e.logins }),
-  linked: e.linked,
-});
+const account = (e: Entry, key: string): GroupAccount => {
+  const created = isoOf(e.created);
+  return {
+    user_id: e.id,
+    email: e.rawEmail ?? key,
+    email_verified: e.verified,
+    provider: providerOf(e.id),
+    ...(created === undefined ? {} : { created_at: created }),
+    ...(e.logins < 0 ? {} : { logins_count: e.logins }),
+    linked: e.linked,
+  };
+};
 
 /**
  * Groups the users of an export by normalised email, one user at a time (feed it `readUserExport`'s output), and
@@ -161,6 +189,7 @@ export class DuplicateFinder {
   private alreadyLinked = 0;
   private readonly policy: readonly PrimaryCriterion[];
   private readonly maxGroupSize: number;
+  private readonly needsLastLogin: boolean;
 
   constructor(options: DuplicateOptions = {}) {
     this.policy = options.policy ?? defaultPrimaryPolicy;
@@ -170,6 +199,7 @@ export class DuplicateFinder {
         throw new RangeError(`Unknown primary criterion "${criterion}": use ${primaryCriteria.join(", ")}`);
       }
     }
+    this.needsLastLogin = this.policy.includes("latest_login");
     if (!Number.isInteger(this.maxGroupSize) || this.maxGroupSize < 2) {
       throw new RangeError("maxGroupSize must be a whole number ≥ 2");
     }
@@ -183,16 +213,16 @@ export class DuplicateFinder {
       this.withoutEmail++;
       return;
     }
-    const entry: Entry = {
-      id: user.user_id,
-      email: user.email,
-      verified: user.email_verified === true,
-      linked,
-      ...(user.created_at ? { created: user.created_at } : {}),
-      ...(typeof user.logins_count === "number" ? { logins: user.logins_count } : {}),
-      ...(user.last_login ? { lastLogin: user.last_login } : {}),
-    };
     const key = normalizeEmail(user.email);
+    const entry = new Entry(
+      user.user_id,
+      key === user.email ? undefined : user.email,
+      user.email_verified === true,
+      seconds(user.created_at ?? undefined),
+      typeof user.logins_count === "number" ? user.logins_count : -1,
+      this.needsLastLogin ? seconds(user.last_login ?? undefined) : -1,
+      linked,
+    );
     const found = this.byEmail.get(key);
     if (found === undefined) this.byEmail.set(key, entry);
     else if (Array.isArray(found)) found.push(entry);
@@ -210,7 +240,7 @@ export class DuplicateFinder {
     };
     const skip = (email: string, reason: SkipReason, detail: string, entries: Entry[]) => {
       skippedCounts[reason]++;
-      skipped.push({ email, reason, detail, accounts: entries.map(account) });
+      skipped.push({ email, reason, detail, accounts: entries.map((e) => account(e, email)) });
     };
     let pairs = 0;
     for (const [email, value] of this.byEmail) {
@@ -250,11 +280,11 @@ export class DuplicateFinder {
       pairs += secondaries.length;
       groups.push({
         email,
-        primary: account(primary),
+        primary: account(primary, email),
         reason,
         criterion,
-        secondaries: secondaries.map(account),
-        unverified: unverified.map(account),
+        secondaries: secondaries.map((e) => account(e, email)),
+        unverified: unverified.map((e) => account(e, email)),
       });
     }
     return {

@@ -33,7 +33,7 @@ export async function* gunzip(chunks: AsyncIterable<Uint8Array>): AsyncGenerator
   const writer = stream.writable.getWriter();
   const pump = (async () => {
     try {
-      for await (const chunk of chunks) await writer.write(chunk);
+      for await (const chunk of chunks) await writer.write(chunk as Uint8Array<ArrayBuffer>);
       await writer.close();
     } catch (error) {
       await writer.abort(error).catch(() => {});
@@ -152,14 +152,15 @@ function csvUser(header: string[], cells: string[]): unknown {
 }
 
 /**
- * Reads a user export (already gunzipped: pipe the download through `gunzip` first) as a stream of users,
- * line by line: the file is never held in memory. A malformed line is reported with its 1-based line number and
- * is skipped or fatal (`malformed: "skip" | "fail"`).
+ * Reads a user export (already gunzipped: pipe the download through `gunzip` first) as a stream of users, in
+ * batches (the users of one chunk of input: per-user async iteration would cost more than parsing), line by line:
+ * the file is never held in memory. A malformed line is reported with its 1-based line number and is skipped or
+ * fatal (`malformed: "skip" | "fail"`).
  */
 export async function* readUserExport(
   chunks: AsyncIterable<Uint8Array | string>,
   options: ReadExportOptions = {},
-): AsyncGenerator<ExportedUser> {
+): AsyncGenerator<ExportedUser[]> {
   const format = options.format ?? "json";
   let lineNumber = 0;
   let bytes = 0;
@@ -174,6 +175,7 @@ export async function* readUserExport(
   for await (const batch of lines(chunks, (n) => {
     bytes += n;
   })) {
+    const users: ExportedUser[] = [];
     for (const raw of batch) {
       lineNumber++;
       const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -202,8 +204,9 @@ export async function* readUserExport(
       }
       const user = toUser(value);
       if (typeof user === "string") bad(user);
-      else yield user;
+      else users.push(user);
     }
     options.onProgress?.({ lines: lineNumber, bytes });
+    if (users.length > 0) yield users;
   }
 }

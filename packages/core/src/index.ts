@@ -22,6 +22,7 @@ export {
   defaultPrimaryPolicy,
   type GroupAccount,
   normalizeEmail,
+  type PrimaryCandidate,
   type PrimaryCriterion,
   pairsJsonl,
   primaryCriteria,

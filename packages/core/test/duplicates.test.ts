@@ -107,10 +107,11 @@ describe("DuplicateFinder", () => {
 });
 
 describe("choosePrimary", () => {
-  const base = { email: "a@example.com", verified: true, linked: 0 };
-  const a = { ...base, id: "google-oauth2|1", created: "2020-01-01T00:00:00Z", logins: 50 };
-  const b = { ...base, id: "facebook|2", created: "2019-01-01T00:00:00Z", logins: 3 };
-  const c = { ...base, id: "github|3", created: "2019-01-01T00:00:00Z", logins: 9 };
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const base = { linked: 0, lastLogin: -1 };
+  const a = { ...base, id: "google-oauth2|1", created: at("2020-01-01T00:00:00Z"), logins: 50 };
+  const b = { ...base, id: "facebook|2", created: at("2019-01-01T00:00:00Z"), logins: 3 };
+  const c = { ...base, id: "github|3", created: at("2019-01-01T00:00:00Z"), logins: 9 };
 
   test("applies the criteria in order and says which decided", () => {
     expect(choosePrimary([a, b])).toMatchObject({ primary: b, criterion: "oldest" });

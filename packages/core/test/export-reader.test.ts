@@ -7,9 +7,9 @@ async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> 
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-async function collect(source: AsyncIterable<ExportedUser>): Promise<ExportedUser[]> {
+async function collect(source: AsyncIterable<ExportedUser[]>): Promise<ExportedUser[]> {
   const users: ExportedUser[] = [];
-  for await (const user of source) users.push(user);
+  for await (const batch of source) users.push(...batch);
   return users;
 }
 
