@@ -2,6 +2,7 @@ import type { ManagementClient } from "@idlink/core";
 import { McpServer } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
 import { type Confirmations, createConfirmations } from "./confirmations.ts";
+import { registerFindDuplicateAccounts } from "./tools/find-duplicate-accounts.ts";
 import { registerFindLinkCandidates } from "./tools/find-link-candidates.ts";
 import { registerGetUserIdentities } from "./tools/get-user-identities.ts";
 import { registerLinkAccounts } from "./tools/link-accounts.ts";
@@ -11,6 +12,7 @@ import { registerUnlinkIdentity } from "./tools/unlink-identity.ts";
 export const toolNames = [
   "get_user_identities",
   "find_link_candidates",
+  "find_duplicate_accounts",
   "preview_link",
   "link_accounts",
   "unlink_identity",
@@ -19,6 +21,7 @@ export type ToolName = (typeof toolNames)[number];
 export const readOnlyToolNames: readonly ToolName[] = [
   "get_user_identities",
   "find_link_candidates",
+  "find_duplicate_accounts",
   "preview_link",
 ];
 
@@ -50,6 +53,7 @@ export interface ToolDeps {
 const registrations: Record<ToolName, (deps: ToolDeps) => void> = {
   get_user_identities: registerGetUserIdentities,
   find_link_candidates: registerFindLinkCandidates,
+  find_duplicate_accounts: registerFindDuplicateAccounts,
   preview_link: registerPreviewLink,
   link_accounts: registerLinkAccounts,
   unlink_identity: registerUnlinkIdentity,

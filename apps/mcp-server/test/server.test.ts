@@ -78,7 +78,12 @@ describe("tool selection", () => {
   test("read-only mode registers only the tools that change nothing", async () => {
     const { client, call } = await open({ options: { readOnly: true } });
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["get_user_identities", "find_link_candidates", "preview_link"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "get_user_identities",
+      "find_link_candidates",
+      "find_duplicate_accounts",
+      "preview_link",
+    ]);
     await expect(call("link_accounts", { primary: alice, secondary: aliceGoogle })).rejects.toThrow(
       "Tool link_accounts not found",
     );

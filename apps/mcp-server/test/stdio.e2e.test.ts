@@ -58,7 +58,7 @@ describe("idlink-mcp over stdio", () => {
     });
     server.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
     const list = (await request(server, 2, "tools/list", {})) as { result: { tools: { name: string }[] } };
-    expect(list.result.tools.map((t) => t.name)).toHaveLength(5);
+    expect(list.result.tools.map((t) => t.name)).toHaveLength(6);
     await request(server, 3, "tools/call", { name: "get_user_identities", arguments: { user_id: frank } });
     await request(server, 4, "tools/call", {
       name: "get_user_identities",
@@ -123,7 +123,12 @@ describe("idlink-mcp over stdio", () => {
     running.push(client);
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(["get_user_identities", "find_link_candidates", "preview_link"]);
+    expect(tools.map((t) => t.name)).toEqual([
+      "get_user_identities",
+      "find_link_candidates",
+      "find_duplicate_accounts",
+      "preview_link",
+    ]);
     await expect(
       client.callTool({ name: "unlink_identity", arguments: { primary: frank, secondary: alice } }),
     ).rejects.toThrow("Tool unlink_identity not found");

@@ -82,6 +82,11 @@ export {
   TokenLinkRequestSchema,
 } from "./rules.ts";
 export {
+  duplicateExportFields,
+  findTenantDuplicates,
+  type TenantDuplicatesOptions,
+} from "./tenant-duplicates.ts";
+export {
   type CallerToken,
   getManagementToken,
   type ManagementTokenOptions,

@@ -8,6 +8,7 @@ import {
   DuplicateFinder,
   type DuplicateReport,
   downloadExport,
+  duplicateExportFields,
   ExportError,
   type MalformedLine,
   type PrimaryCriterion,
@@ -31,17 +32,6 @@ export interface DuplicatesFlags extends CommandFlags {
   maxGroup: string;
   skipMalformed?: boolean;
 }
-
-/** The fields asked of an export job: what grouping and the primary policy read, nothing more. */
-export const exportFields = [
-  "user_id",
-  "email",
-  "email_verified",
-  "created_at",
-  "last_login",
-  "logins_count",
-  "identities",
-].map((name) => ({ name }));
 
 const sampleSize = 20;
 // 256 KiB reads and gunzip output: zlib's 16 KiB default means four times the chunks, each an async step.
@@ -91,7 +81,7 @@ export async function duplicates(
       client,
       {
         format,
-        fields: exportFields,
+        fields: duplicateExportFields,
         ...(flags.connectionId === undefined ? {} : { connection_id: flags.connectionId }),
       },
       {
