@@ -8,16 +8,8 @@ import { generatedTenant, writeExportFile } from "@idlink/emulator";
 import { bins } from "./processes.ts";
 import { median, type Section } from "./stats.ts";
 
-/** The fields `idlink duplicates` asks of an export job: the generated file looks like what Auth0 would send. */
-const fields = [
-  "user_id",
-  "email",
-  "email_verified",
-  "created_at",
-  "last_login",
-  "logins_count",
-  "identities",
-].map((name) => ({ name }));
+// The fields `idlink duplicates` asks of an export job: the generated file looks like what Auth0 would send.
+const fields = duplicateExportFields;
 const baselineScript = fileURLToPath(new URL("../scripts/duplicates-baseline.mjs", import.meta.url));
 const gnuTime = "/usr/bin/time";
 const jq = "/usr/bin/jq";
