@@ -17,7 +17,13 @@ const log = (s: Section) => {
   console.log(markdown(s));
 };
 
-const runDuplicates = () => duplicates({ users: [100_000, 1_000_000], runs: 3, profile: true });
+const runsFlag = process.argv.indexOf("--runs");
+const runDuplicates = () =>
+  duplicates({
+    users: [100_000, 1_000_000],
+    runs: runsFlag === -1 ? 3 : Number(process.argv[runsFlag + 1]),
+    profile: true,
+  });
 const results = new URL("./RESULTS.md", import.meta.url);
 if (process.argv.slice(2).includes("duplicates")) {
   const section = await runDuplicates();
