@@ -1,5 +1,5 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
-// `pnpm bench -- duplicates` runs that section alone and replaces it in RESULTS.md (it takes minutes at 1M users).
+// `pnpm --filter @idlink/bench run bench duplicates [--runs N]` runs that section alone and replaces it in RESULTS.md (it takes minutes at 1M users).
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { bulk } from "./src/bulk.ts";
