@@ -225,11 +225,6 @@ describe("idlink link errors", () => {
     },
     { name: "a self-link", args: [alice], fields: ["secondary"] },
     { name: "an unknown provider", args: ["gogle|123"], fields: ["secondary"] },
-    {
-      name: "a full id in --user-id",
-      args: ["--provider", "github", "--user-id", "github|5812345"],
-      fields: ["user_id"],
-    },
   ])("rejects $name with exit 2, naming the field, sending nothing", async ({ args, fields }) => {
     const empty = join(dir.path, "empty.txt");
     writeFileSync(empty, "");

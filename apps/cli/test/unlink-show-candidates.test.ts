@@ -124,7 +124,7 @@ describe("idlink show", () => {
     const result = await idlink(["show", "auth0|nobody", "--json"], { env: tenant.env });
     expect(result.code).toBe(1);
     expect(json(result)).toMatchObject({ ok: false, error: { status: 404, code: "inexistent_user" } });
-    expect(result.stderr).toContain("User not found.");
+    expect(result.stderr).toContain("The user does not exist.");
   });
 
   test("a percent-encoded id is refused before sending", async () => {

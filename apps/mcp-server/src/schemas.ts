@@ -21,7 +21,7 @@ export const secondaryFields = {
   user_id: z
     .union([z.string(), z.number()])
     .optional()
-    .describe("The secondary's id after the first | (not the full id). With provider."),
+    .describe("The secondary's id after the first | (a full id is accepted and sent bare). With provider."),
 };
 
 export const IdentitySummarySchema = z.object({

@@ -18,7 +18,9 @@ export function contentSecurityPolicy(tenantOrigin: string | undefined): string 
 export const baseHeaders: Readonly<Record<string, string>> = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "cross-origin-opener-policy": "same-origin",
+  // Not `same-origin`: the secondary's sign-in popup must keep its opener to post the answer back (the SDK's
+  // loginWithPopup, response_mode=web_message); cross-origin pages that open this one still get no handle on it.
+  "cross-origin-opener-policy": "same-origin-allow-popups",
   "cross-origin-resource-policy": "same-origin",
 };
 

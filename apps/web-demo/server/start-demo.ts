@@ -1,5 +1,5 @@
 import { createManagementClient, tenantOrigin } from "@idlink/core";
-import { createEmulator, defaultSeed, type Emulator, type Seed } from "@idlink/emulator";
+import { createEmulator, defaultSeed, type Emulator, type Seed, withSpaOrigins } from "@idlink/emulator";
 import type { TenantSetup } from "./api.ts";
 import { type DemoServer, startDemoServer } from "./demo-server.ts";
 import type { DemoConfig } from "./env.ts";
@@ -29,7 +29,8 @@ export async function startDemo(config: DemoConfig, clientDir: string, seed?: Se
         }),
       });
     } else {
-      const tenantSeed = seed ?? defaultSeed();
+      // The page signs in to the seed's SPA client: its callback, logout URL and web origin are this server's.
+      const tenantSeed = withSpaOrigins(seed ?? defaultSeed(), server.origins);
       emulator = await createEmulator({ seed: tenantSeed, corsOrigins: server.origins });
       server.attach(emulatorSetup(emulator, tenantSeed));
     }

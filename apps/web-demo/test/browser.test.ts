@@ -1,9 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { seedSecrets } from "@idlink/emulator";
+import { createManagementClient } from "@idlink/core";
+import { createEmulator, defaultSeed, seedSecrets, withSpaOrigins } from "@idlink/emulator";
 import { launchChromium, recordOutput, recordSecrets } from "@idlink/test-kit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { startDemoServer } from "../server/demo-server.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
 import { appDir, type BuiltDemo, buildDemo } from "./helpers/build.ts";
 
@@ -11,6 +13,8 @@ const shots = join(appDir, "test-results", "screenshots");
 const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
 const aliceGoogle = "google-oauth2|108234567890123456789";
 const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
+const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
+const carolGoogle = "google-oauth2|117700000000000000042";
 const jwtPattern = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./;
 
 let built: BuiltDemo;
@@ -21,6 +25,7 @@ let page: Page;
 const requestedOrigins = new Set<string>();
 const demoResponses: string[] = [];
 const consoleErrors: string[] = [];
+let navigations: string[] = [];
 
 function tenant(): string {
   if (!demo.emulator) throw new Error("the browser tests run against the emulator");
@@ -65,12 +70,18 @@ beforeEach(async () => {
     // data: URLs (the inline favicon) are not requests to any origin.
     if (url.protocol !== "data:") requestedOrigins.add(url.origin);
   });
+  // The tokens the tenant hands the page (from the page itself or the SDK's worker) are secrets the scan looks
+  // for in everything else.
+  context.on("response", async (response) => {
+    if (!response.url().endsWith("/oauth/token")) return;
+    const tokens = (await response.json().catch(() => ({}))) as Record<string, string | undefined>;
+    recordSecrets(tokens.id_token, tokens.access_token, tokens.refresh_token);
+  });
+  navigations = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
   page.on("response", async (response) => {
-    // The tokens the tenant's dev login hands the page are secrets the scan looks for in everything else.
-    if (response.url().endsWith("/emulator/login")) {
-      const tokens = (await response.json().catch(() => ({}))) as Record<string, string | undefined>;
-      recordSecrets(tokens.id_token, tokens.access_token);
-    }
     if (!response.url().startsWith(demo.server.origin)) return;
     demoResponses.push(await response.text().catch(() => ""));
   });
@@ -88,17 +99,66 @@ async function cspViolations(): Promise<string[]> {
 const userFlow = () => page.getByRole("region", { name: "Link as the signed-in user" });
 const adminFlow = () => page.getByRole("region", { name: "Link as an administrator" });
 
+/** The emulator's login page: the button of one seeded user (its name holds the user id). */
+const loginButton = (on: Page, userId: string) => on.getByRole("button", { name: userId });
+
+/** "Sign in as primary": the redirect to the emulator's Universal Login, a user picked, the redirect back. */
+async function signInPrimary(userId: string) {
+  await userFlow().getByRole("button", { name: "Sign in as primary" }).click();
+  await page.waitForURL(`${tenant()}/u/login?**`);
+  await loginButton(page, userId).click();
+  await page.waitForURL(demo.url);
+  await userFlow().getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/** "Link another account": a fresh login in a popup; the page (and the primary's session) stays. */
+async function signInSecondary(userId: string) {
+  const [popup] = await Promise.all([
+    page.waitForEvent("popup"),
+    userFlow().getByRole("button", { name: "Link another account: sign in" }).click(),
+  ]);
+  await popup.waitForURL(`${tenant()}/u/login?**`);
+  const closed = popup.waitForEvent("close");
+  await loginButton(popup, userId).click();
+  await closed;
+  await userFlow().getByRole("button", { name: "Use another account" }).waitFor();
+}
+
+/** The /authorize URL the SDK sent the browser to last (from the emulator's request log). */
+function lastAuthorizeUrl(): URL {
+  const request = demo.emulator?.state.requests.filter((r) => r.path === "/authorize").at(-1);
+  if (!request) throw new Error("no /authorize request");
+  return new URL(`${tenant()}/authorize?${request.query}`);
+}
+
+/** Every URL of the tab's history, from Chromium itself. */
+async function historyUrls(): Promise<string[]> {
+  const cdp = await context.newCDPSession(page);
+  const { entries } = (await cdp.send("Page.getNavigationHistory")) as { entries: { url: string }[] };
+  await cdp.detach();
+  return entries.map((e) => e.url);
+}
+
 describe("link as the signed-in user", () => {
-  test("signs in twice, links with link_with, shows the identities and unlinks", async () => {
+  test("signs in on Universal Login, then a fresh login for the secondary, links, unlinks and signs out", async () => {
     const flow = userFlow();
-    await flow.getByLabel("Primary account: a seeded user").selectOption(alice);
-    await flow.getByRole("button", { name: "Sign in as primary" }).click();
+    await signInPrimary(alice);
     const identities = flow.getByRole("list", { name: `Identities of ${alice}` });
     await expect.poll(() => identities.getByRole("listitem").count()).toBe(1);
     await expect.poll(() => flow.getByText("email verified").count()).toBe(1);
+    const primaryAuthorize = lastAuthorizeUrl().searchParams;
+    expect(primaryAuthorize.get("response_type")).toBe("code");
+    expect(primaryAuthorize.get("code_challenge_method")).toBe("S256");
+    expect(primaryAuthorize.get("audience")).toBe(`${tenant()}/api/v2/`);
+    expect(primaryAuthorize.get("scope")?.split(" ")).toContain("offline_access");
+    expect(primaryAuthorize.get("prompt")).toBe("login");
 
-    await flow.getByLabel("Account to link: a seeded user").selectOption(aliceGoogle);
-    await flow.getByRole("button", { name: "Link another account: sign in" }).click();
+    await signInSecondary(aliceGoogle);
+    const secondaryAuthorize = lastAuthorizeUrl().searchParams;
+    expect(secondaryAuthorize.get("prompt")).toBe("login");
+    expect(secondaryAuthorize.get("response_mode")).toBe("web_message");
+    // The primary is still the primary: the secondary's login did not replace it.
+    expect(await flow.getByText(alice).count()).toBeGreaterThan(0);
     const after = flow.getByRole("list", { name: "Identities after linking" });
     await expect
       .poll(() => after.getByRole("listitem").allTextContents())
@@ -126,17 +186,72 @@ describe("link as the signed-in user", () => {
     expect(demo.emulator?.state.getUser(aliceGoogle)).toBeDefined();
     await shot("user-flow-3-unlinked");
     expect(await cspViolations()).toEqual([]);
+
+    await flow.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(demo.url);
+    await flow.getByRole("button", { name: "Sign in as primary" }).waitFor();
+    // The tenant's session ended too (/v2/logout answered the redirect back to an allowed logout URL).
+    const logout = demo.emulator?.state.requests.filter((r) => r.path === "/v2/logout").at(-1);
+    expect(logout?.status).toBe(302);
+    expect(new URLSearchParams(logout?.query).get("returnTo")).toBe(demo.url);
+  });
+
+  test("leaves no code or token in the address bar or the tab's history", async () => {
+    await signInPrimary(alice);
+    expect(page.url()).toBe(demo.url);
+    const history = await historyUrls();
+    expect(history.some((url) => url.startsWith(`${tenant()}/u/login`))).toBe(true);
+    // The code passes through the address bar once (that is the protocol) and is gone from the history after.
+    expect(navigations.some((url) => url.startsWith(`${demo.url}?code=`))).toBe(true);
+    for (const url of history.filter((u) => u.startsWith(demo.server.origin))) {
+      expect(url).not.toMatch(/[?&#](code|state)=/);
+    }
+    for (const url of [...history, ...navigations]) {
+      expect(url).not.toMatch(jwtPattern);
+      expect(url).not.toMatch(/[?&#](id_token|access_token|refresh_token)=/);
+    }
+    expect(history.at(-1)).toBe(demo.url);
+  });
+
+  test.each([
+    ["state", "Invalid state"],
+    ["nonce", "Nonce (nonce) claim mismatch in the ID token"],
+  ])("refuses a sign-in answer whose %s is not the one it asked for", async (param, message) => {
+    const flow = userFlow();
+    await flow.getByRole("button", { name: "Sign in as primary" }).click();
+    await page.waitForURL(`${tenant()}/u/login?**`);
+    // An attacker's authorization request: the page's own, with another state or nonce.
+    const forged = lastAuthorizeUrl();
+    forged.searchParams.set(param, "forged-by-someone-else");
+    await page.goto(forged.toString());
+    await loginButton(page, alice).click();
+    await page.waitForURL(demo.url);
+    const alert = flow.getByRole("alert").filter({ hasText: "Sign-in did not complete" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(message);
+    expect(await flow.getByRole("button", { name: "Sign in as primary" }).isEnabled()).toBe(true);
+    expect(page.url()).toBe(demo.url);
+  });
+
+  test("a callback URL that is not allowed is refused by the tenant, which redirects nowhere", async () => {
+    await userFlow().getByRole("button", { name: "Sign in as primary" }).click();
+    await page.waitForURL(`${tenant()}/u/login?**`);
+    const forged = lastAuthorizeUrl();
+    forged.searchParams.set("redirect_uri", "https://attacker.example/");
+    const response = await page.goto(forged.toString());
+    expect(response?.status()).toBe(400);
+    expect(await page.getByRole("alert").textContent()).toContain(
+      "Callback URL mismatch. https://attacker.example/ is not in the list of allowed callback URLs.",
+    );
+    expect(page.url()).toBe(forged.toString());
+    await shot("callback-url-refused");
   });
 
   test("refuses to link an account whose email is not verified, with Auth0's reasoning", async () => {
     const flow = userFlow();
-    await flow.getByLabel("Primary account: a seeded user").selectOption("auth0|65b7c8d9e0f1a2b3c4d5e6f7");
-    await flow.getByRole("button", { name: "Sign in as primary" }).click();
+    await signInPrimary(carol);
     await flow.locator(".badge-warn").waitFor();
-    await flow
-      .getByLabel("Account to link: a seeded user")
-      .selectOption("google-oauth2|117700000000000000042");
-    await flow.getByRole("button", { name: "Link another account: sign in" }).click();
+    await signInSecondary(carolGoogle);
     const refusal = flow.getByRole("alert").filter({ hasText: "Linking refused" });
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain("link only accounts whose emails are verified");
@@ -145,13 +260,14 @@ describe("link as the signed-in user", () => {
   });
 
   test("works with the keyboard alone", async () => {
-    const select = userFlow().getByLabel("Primary account: a seeded user");
-    await select.focus();
-    await page.keyboard.press("ArrowDown"); // the second seeded user
-    await page.keyboard.press("Tab");
+    await userFlow().getByRole("button", { name: "Sign in as primary" }).focus();
     await page.keyboard.press("Enter");
+    await page.waitForURL(`${tenant()}/u/login?**`);
+    await page.keyboard.press("Tab"); // the first seeded user
+    await page.keyboard.press("Enter");
+    await page.waitForURL(demo.url);
     await userFlow().getByRole("button", { name: "Sign out" }).waitFor();
-    expect(await userFlow().getByText(aliceGoogle).count()).toBeGreaterThan(0);
+    expect(await userFlow().getByText(alice).count()).toBeGreaterThan(0);
   });
 });
 
@@ -199,9 +315,10 @@ describe("link as an administrator", () => {
 
     await flow.getByLabel("provider", { exact: true }).fill("google-oauth2");
     await flow.getByLabel("user_id", { exact: true }).fill(aliceGoogle);
-    expect(await flow.locator('[data-field="admin-user_id"]').textContent()).toContain("not the full id");
+    // Auth0 accepts the full id in user_id (recorded); core sends its bare part, so the form is valid.
+    expect(await flow.locator('[data-field="admin-user_id"]').count()).toBe(0);
     expect(await providerError.count()).toBe(0);
-    expect(await submit.isDisabled()).toBe(true);
+    expect(await submit.isEnabled()).toBe(true);
 
     await flow.getByLabel("user_id", { exact: true }).fill("108234567890123456789");
     await flow.getByLabel(/connection_id/).fill("con_123");
@@ -238,7 +355,7 @@ describe("link as an administrator", () => {
     const alert = flow.getByRole("alert").filter({ hasText: "Not found" });
     await alert.waitFor();
     expect(await alert.locator(".status").textContent()).toContain("404");
-    expect(await alert.textContent()).toContain("User not found.");
+    expect(await alert.textContent()).toContain("The user does not exist.");
     expect(await alert.textContent()).toContain("Check the user id");
     await shot("admin-api-error");
   });
@@ -275,5 +392,59 @@ describe("the page", () => {
     }
     expect(demoResponses.length).toBeGreaterThan(5);
     expect(consoleErrors.filter((e) => /Content Security Policy|unsafe-eval/i.test(e))).toEqual([]);
+  });
+});
+
+// Last: it talks to a tenant of its own, which the origin check above must not see.
+describe("refresh tokens", () => {
+  test("the SDK renews the primary's short-lived access token with rotating refresh tokens, and links", async () => {
+    // A tenant whose access tokens live 30 s: under the SDK's 60 s margin, so every token it needs is renewed.
+    const server = await startDemoServer({ clientDir: built.clientDir });
+    const emulator = await createEmulator({
+      seed: withSpaOrigins(defaultSeed(), server.origins),
+      corsOrigins: server.origins,
+      tokenTtlSeconds: 30,
+    });
+    server.attach({
+      mode: "emulator",
+      tenant: emulator.url,
+      spaClientId: "idlink-spa",
+      client: createManagementClient({
+        domain: emulator.url,
+        clientCredentials: { clientId: "idlink-admin", clientSecret: "emulator-only-secret-admin" },
+      }),
+    });
+    const grants: string[] = [];
+    context.on("request", (request) => {
+      if (request.url() === `${emulator.url}/oauth/token`) {
+        grants.push(new URLSearchParams(request.postData() ?? "").get("grant_type") ?? "");
+      }
+    });
+    try {
+      await page.goto(`${server.origin}/`);
+      await userFlow().getByRole("button", { name: "Sign in as primary" }).click();
+      await page.waitForURL(`${emulator.url}/u/login?**`);
+      await loginButton(page, alice).click();
+      await page.waitForURL(`${server.origin}/`);
+      const identities = userFlow().getByRole("list", { name: `Identities of ${alice}` });
+      // Each call renews a token first, so this page is slower than the others: a longer wait.
+      await expect.poll(() => identities.getByRole("listitem").count(), { timeout: 20_000 }).toBe(1);
+      const [popup] = await Promise.all([
+        page.waitForEvent("popup"),
+        userFlow().getByRole("button", { name: "Link another account: sign in" }).click(),
+      ]);
+      await loginButton(popup, aliceGoogle).click();
+      await userFlow().getByRole("button", { name: "Link accounts" }).click();
+      await expect.poll(() => identities.getByRole("listitem").count(), { timeout: 20_000 }).toBe(2);
+      expect(grants[0]).toBe("authorization_code");
+      expect(grants.filter((g) => g === "refresh_token").length).toBeGreaterThanOrEqual(2);
+      // Every refresh succeeded: each rotated token was used once, so no reuse was detected.
+      const refused = emulator.state.requests.filter(
+        (r) => r.method === "POST" && r.path === "/oauth/token" && r.status !== 200,
+      );
+      expect(refused).toEqual([]);
+    } finally {
+      await Promise.allSettled([server.stop(), emulator.stop()]);
+    }
   });
 });

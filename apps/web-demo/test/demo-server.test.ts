@@ -59,6 +59,8 @@ describe("the page", () => {
     expect(csp).not.toContain("unsafe-eval");
     expect(csp).not.toContain("unsafe-inline");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    // The sign-in popup keeps its opener (to post its answer back); nothing else may open this page and reach it.
+    expect(response.headers.get("cross-origin-opener-policy")).toBe("same-origin-allow-popups");
   });
 
   test("serves hashed assets and nothing outside the page's folder", async () => {
@@ -137,7 +139,7 @@ describe("the admin API", () => {
     const { error } = body as ErrorResponse;
     expect(status).toBe(404);
     expect(error).toMatchObject({ title: "Not found", status: 404 });
-    expect(error.message).toContain("User not found.");
+    expect(error.message).toContain("The user does not exist.");
   });
 
   test("answers 409 for an identity that is already linked", async () => {

@@ -3,7 +3,7 @@ import { tenantOrigin } from "./domain.ts";
 import { type Issue, ManagementApiError, type RateLimitState, ValidationError } from "./errors.ts";
 import type { components, paths } from "./generated/management-api.ts";
 import { redactText } from "./redact.ts";
-import { type LinkRequest, parseLinkRequest } from "./rules.ts";
+import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
 import { getManagementToken } from "./tokens.ts";
 import {
   type CallContext,
@@ -144,7 +144,12 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       try {
         const issues = checkUserId(primaryId, "primary");
         if (issues.length > 0) throw new ValidationError(issues, "unlink request");
-        const { provider, user_id } = typeof secondary === "string" ? parseUserId(secondary) : secondary;
+        const named = typeof secondary === "string" ? parseUserId(secondary) : secondary;
+        // Unlink with the full id as user_id is a 200 that removes nothing (observed): send the bare part instead.
+        const { provider, user_id } =
+          typeof named.user_id === "string"
+            ? normaliseIdentity({ provider: named.provider, user_id: named.user_id }).body
+            : named;
         const secondaryIssues = checkUserId(String(user_id), "user_id");
         if (`${provider}|${user_id}` === primaryId) {
           secondaryIssues.push({

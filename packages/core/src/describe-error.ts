@@ -68,6 +68,9 @@ function hintFor(error: ManagementApiError): string | undefined {
   const m = error.apiMessage;
   switch (error.status) {
     case 400:
+      // Auth0 answers 400 (not 401) when the Authorization header is not "Bearer <JWT>".
+      if (m.includes("Bad HTTP authentication header format"))
+        return "Send the Management API access token (a JWT, three dot-separated parts) as `Authorization: Bearer <token>` — not a client id, secret or opaque token.";
       if (m.includes("Main identity and the new one are the same")) return "Pick two different accounts.";
       if (m.includes("Main identity cannot be removed"))
         return "Name a linked secondary identity, not the user's own.";
@@ -77,7 +80,10 @@ function hintFor(error: ManagementApiError): string | undefined {
         return "Check the secondary's provider and user_id (the part after the first |).";
       return "Check the request against the messages above.";
     case 401:
-      return "Get a new token: it may have expired, or belong to another tenant.";
+      if (m.includes("Missing authentication"))
+        return "Send a Management API token as `Authorization: Bearer <token>`.";
+      if (m.includes("Expired token")) return "The token has expired: get a new one.";
+      return "Get a new token: this one is not a Management API token of this tenant (another tenant, API or key).";
     case 403:
       return m.includes("does not match subject")
         ? "A user's own token can only act on that user; use a Management API token to act on others."

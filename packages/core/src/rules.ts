@@ -54,22 +54,11 @@ const ConnectionIdSchema = z
   });
 
 /** The identity variant: the secondary's provider and user_id, and optionally its connection. */
-export const IdentityLinkRequestSchema = z
-  .strictObject({
-    provider: ProviderSchema,
-    user_id: UserIdSchema,
-    connection_id: ConnectionIdSchema.optional(),
-  })
-  .superRefine((body, ctx) => {
-    // A full id pasted into user_id ("google-oauth2|123") is the everyday slip; Auth0 would answer "not found".
-    if (typeof body.user_id === "string" && body.user_id.startsWith(`${body.provider}|`)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["user_id"],
-        message: `user_id must be the part after the first | (${truncate(body.user_id.slice(body.provider.length + 1))}), not the full id`,
-      });
-    }
-  });
+export const IdentityLinkRequestSchema = z.strictObject({
+  provider: ProviderSchema,
+  user_id: UserIdSchema,
+  connection_id: ConnectionIdSchema.optional(),
+});
 
 /** Either variant. Use `parseLinkRequest` for messages that name the field and the fix. */
 export const LinkRequestSchema = z.union([TokenLinkRequestSchema, IdentityLinkRequestSchema]);
@@ -80,8 +69,35 @@ export type LinkRequest = z.infer<typeof LinkRequestSchema>;
 
 export type ParseLinkRequestResult =
   | { ok: true; variant: "token"; body: TokenLinkRequest }
-  | { ok: true; variant: "identity"; body: IdentityLinkRequest }
+  | {
+      ok: true;
+      variant: "identity";
+      body: IdentityLinkRequest;
+      /** What was changed on the way (a full id in user_id sent as its bare part), for the face to show. */
+      notes?: Issue[];
+    }
   | { ok: false; issues: Issue[] };
+
+/**
+ * The full id in user_id (`"auth0|64f…"` with provider `auth0`): Auth0 accepts it (recorded in Auth0's go and ruby
+ * SDK test suites) and links the same account as the documented bare form, which idlink sends instead and says so.
+ * A remainder that still holds a `|` (`samlp|conn|id`) may be a bare enterprise id: it is sent as given.
+ */
+export function normaliseIdentity(body: IdentityLinkRequest): { body: IdentityLinkRequest; notes: Issue[] } {
+  const prefix = `${body.provider}|`;
+  if (typeof body.user_id !== "string" || !body.user_id.startsWith(prefix)) return { body, notes: [] };
+  const bare = body.user_id.slice(prefix.length);
+  if (bare === "" || bare.includes("|")) return { body, notes: [] };
+  return {
+    body: { ...body, user_id: bare },
+    notes: [
+      {
+        path: "user_id",
+        message: `user_id was the full id; sent "${truncate(bare)}", the part after "${prefix}" (Auth0 links the same account either way)`,
+      },
+    ],
+  };
+}
 
 /**
  * Validates a link body against Auth0's schema and the rules it states only in prose (one variant at a time, no
@@ -133,12 +149,18 @@ export function parseLinkRequest(input: unknown, options: { primary?: string } =
       }
     }
   }
-  if (!isToken && identity?.success && options.primary !== undefined) {
-    issues.push(...checkNotSelfLink(options.primary, identity.data));
+  const normalised = !isToken && identity?.success ? normaliseIdentity(identity.data) : undefined;
+  if (normalised && options.primary !== undefined) {
+    issues.push(...checkNotSelfLink(options.primary, normalised.body));
   }
   if (issues.length > 0) return { ok: false, issues };
   if (token?.success) return { ok: true, variant: "token", body: token.data };
-  if (identity?.success) return { ok: true, variant: "identity", body: identity.data };
+  if (normalised) {
+    const { body, notes } = normalised;
+    return notes.length > 0
+      ? { ok: true, variant: "identity", body, notes }
+      : { ok: true, variant: "identity", body };
+  }
   return fail("body", "the body matches neither variant — send link_with, or provider and user_id");
 }
 

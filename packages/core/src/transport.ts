@@ -162,7 +162,10 @@ export function readRateLimit(headers: Headers): RateLimitState | undefined {
 
 const minResetWaitMs = 250;
 
-/** How long a 429 asks to wait, in ms: Retry-After (seconds or a date), else up to x-ratelimit-reset. */
+/**
+ * How long a 429 asks to wait, in ms: Retry-After (seconds or a date), else one refill of the bucket read from
+ * x-ratelimit-reset.
+ */
 export function retryDelay(headers: Headers, nowMs: number): number | undefined {
   const retryAfter = headers.get("retry-after");
   if (retryAfter !== null) {
@@ -171,11 +174,17 @@ export function retryDelay(headers: Headers, nowMs: number): number | undefined 
     const date = Date.parse(retryAfter);
     if (Number.isFinite(date)) return Math.max(0, date - nowMs);
   }
-  // x-ratelimit-reset is when the bucket is full again, rounded up to a whole second. Waking a second earlier never
-  // finds it full, so no refill is wasted (at worst one more 429); sustained rate then stays at the refill rate.
+  // Auth0's x-ratelimit-reset is the Unix second at which the bucket is full again, not when the next request may
+  // go: recorded answers show reset − Date = (limit − remaining) × the refill interval (fidelity corpus of
+  // @idlink/emulator). A 429 needs one refill, so the wait is that span shared by the missing requests.
   const reset = Number(headers.get("x-ratelimit-reset") ?? Number.NaN);
-  if (Number.isFinite(reset) && reset > 0) return Math.max(minResetWaitMs, reset * 1000 - 1000 - nowMs);
-  return undefined;
+  if (!Number.isFinite(reset) || reset <= 0) return undefined;
+  const untilFull = reset * 1000 - nowMs;
+  const missing =
+    Number(headers.get("x-ratelimit-limit") ?? Number.NaN) -
+    Number(headers.get("x-ratelimit-remaining") ?? 0);
+  const oneRefill = Number.isFinite(missing) && missing >= 1 ? untilFull / missing : untilFull;
+  return Math.max(minResetWaitMs, oneRefill);
 }
 
 function describeNetworkError(error: unknown): string {

@@ -157,14 +157,14 @@ describe("rate limits", () => {
     expect(client.rateLimit).toEqual({ limit: 50, remaining: 49, reset: 1700000003 });
   });
 
-  test("waits until x-ratelimit-reset when there is no Retry-After", async () => {
+  test("waits one refill, read from x-ratelimit-reset, when there is no Retry-After", async () => {
     const reset = Math.ceil(Date.now() / 1000) + 5;
     const { client, sleeps } = setup([
       json(
         429,
         { statusCode: 429, error: "Too Many Requests", message: "x" },
         {
-          "x-ratelimit-limit": "50",
+          "x-ratelimit-limit": "10",
           "x-ratelimit-remaining": "0",
           "x-ratelimit-reset": String(reset),
         },
@@ -172,9 +172,9 @@ describe("rate limits", () => {
       json(200, { user_id: "auth0|1" }),
     ]);
     await client.getUser("auth0|1");
-    // reset is 5–6 s away in whole seconds; the wait ends a second before it, jitter ≤ 250 ms.
-    expect(sleeps[0]).toBeGreaterThan(3900);
-    expect(sleeps[0]).toBeLessThanOrEqual(5000 + 250);
+    // The bucket of 10 is full in 5–6 s (whole seconds): one refill is a tenth of that, jitter ≤ 55 ms.
+    expect(sleeps[0]).toBeGreaterThan(490);
+    expect(sleeps[0]).toBeLessThanOrEqual(600 + 55);
   });
 
   test("gives up with a ManagementApiError carrying retryAfter past the wait cap", async () => {

@@ -61,7 +61,6 @@ describe("parseLinkRequest", () => {
     [{ provider: "github", user_id: "" }, "user_id", "user_id must not be empty"],
     [{ provider: "github", user_id: 1.5 }, "user_id", "whole number"],
     [{ provider: "github", user_id: true }, "user_id", "user_id must be a string or an integer"],
-    [{ provider: "github", user_id: "github|42" }, "user_id", "not the full id"],
     [
       { provider: "auth0", user_id: "1", connection_id: "con_short" },
       "connection_id",

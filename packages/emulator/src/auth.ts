@@ -10,28 +10,42 @@ export interface Caller {
   payload: JWTPayload;
 }
 
-const invalidToken = () => new ApiError(401, "Invalid token.");
+// Observed answers (packages/emulator/fidelity/corpus.json): no header is a 401 without errorCode; a header that
+// is not "Bearer <JWT>" is a 400 whose errorCode is the scheme; a JWT the API refuses is a 401 with `attributes`.
+const missingAuthentication = () => new ApiError(401, "Missing authentication");
+const badHeaderFormat = () => new ApiError(400, "Bad HTTP authentication header format", "Bearer");
+// The `attributes` field is observed on "Invalid token"; on the other two messages it is modelled the same way.
+const tokenRefused = (message: string) =>
+  new ApiError(
+    401,
+    message,
+    undefined,
+    { attributes: { error: message } },
+    {
+      "www-authenticate": `Token error="${message}"`,
+    },
+  );
 
-/** Checks `Authorization: Bearer <jwt>` the way the Management API does; throws Auth0's 401 answers. */
+/** Checks `Authorization: Bearer <jwt>` the way the Management API does; throws Auth0's 400/401 answers. */
 export async function authenticate(ctx: TokenContext, authorization: string | undefined): Promise<Caller> {
-  // Auth0's observed wording for a missing or non-Bearer header (not listed in the spec).
-  if (!authorization) throw new ApiError(401, "Missing authentication");
-  const match = /^Bearer +(\S+)\s*$/i.exec(authorization);
-  const token = match?.[1];
-  if (!token) throw new ApiError(401, "Bad HTTP authentication header format");
+  // hapi's bearer scheme, in its order: missing → 401; not two words → 400; another scheme → 401; not a JWT → 400.
+  if (!authorization) throw missingAuthentication();
+  const parts = authorization.split(/\s+/);
+  if (parts.length !== 2) throw badHeaderFormat();
+  const [scheme = "", token = ""] = parts;
+  if (scheme.toLowerCase() !== "bearer") throw missingAuthentication();
+  if (token.split(".").length !== 3) throw badHeaderFormat();
   const result = await verifyToken(ctx, token, { issuer: true, audience: ctx.managementAudience });
   if (!result.ok) {
     if (result.failure === "signature") {
-      throw new ApiError(401, "Invalid signature received for JSON Web Token validation.");
+      throw tokenRefused("Invalid signature received for JSON Web Token validation.");
     }
-    // Auth0's observed wording for an expired token; other failures answer the spec's "Invalid token.".
-    if (result.failure === "expired") {
-      throw new ApiError(401, "Expired token received for JSON Web Token validation.");
-    }
-    throw invalidToken();
+    if (result.failure === "expired")
+      throw tokenRefused("Expired token received for JSON Web Token validation");
+    throw tokenRefused("Invalid token");
   }
   const { payload } = result;
-  if (typeof payload.sub !== "string" || payload.sub === "") throw invalidToken();
+  if (typeof payload.sub !== "string" || payload.sub === "") throw tokenRefused("Invalid token");
   const scope = typeof payload.scope === "string" ? payload.scope : "";
   return {
     sub: payload.sub,
@@ -41,8 +55,9 @@ export async function authenticate(ctx: TokenContext, authorization: string | un
   };
 }
 
-export const insufficientScope = (message: string): ApiError =>
-  new ApiError(403, message, "insufficient_scope");
+/** Auth0's 403 for a token without any of `scopes` ("Insufficient scope, expected any of: a, b"). */
+export const insufficientScope = (scopes: readonly string[]): ApiError =>
+  new ApiError(403, `Insufficient scope, expected any of: ${scopes.join(", ")}`, "insufficient_scope");
 
 export const subjectMismatch = (): ApiError =>
   new ApiError(403, "User to be acted on does not match subject in bearer token.");
@@ -54,12 +69,12 @@ export const subjectMismatch = (): ApiError =>
 export function authorize(
   caller: Caller,
   targetUserId: string,
-  rule: { fullScopes: string[]; selfScope?: string; message: string },
+  rule: { fullScopes: string[]; selfScope?: string },
 ): "full" | "self" {
   if (rule.fullScopes.some((scope) => caller.scopes.has(scope))) return "full";
   if (rule.selfScope && caller.scopes.has(rule.selfScope)) {
     if (caller.sub !== targetUserId) throw subjectMismatch();
     return "self";
   }
-  throw insufficientScope(rule.message);
+  throw insufficientScope(rule.selfScope ? [...rule.fullScopes, rule.selfScope] : rule.fullScopes);
 }

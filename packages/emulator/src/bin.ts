@@ -92,6 +92,7 @@ const emulator = await createEmulator({
 
 const admin =
   (seed ?? defaultSeed()).clients.find((c) => c.app_type === "non_interactive")?.client_id ?? "(none)";
+const spa = (seed ?? defaultSeed()).clients.find((c) => c.app_type === "spa");
 process.stdout.write(
   [
     `idlink emulator listening on ${emulator.url}`,
@@ -105,6 +106,12 @@ process.stdout.write(
     `  admin client id:     ${admin} (its emulator-only secret is in the seed file)`,
     `  get a token:         curl -s ${emulator.url}/oauth/token -H 'content-type: application/json' \\`,
     `                         -d '{"grant_type":"client_credentials","client_id":"${admin}","client_secret":"<from seed.json>","audience":"${emulator.managementAudience}"}'`,
+    ...(spa
+      ? [
+          `  universal login:     ${emulator.url}/authorize (Authorization Code + PKCE, SPA client ${spa.client_id},`,
+          `                       callbacks: ${(spa.callbacks ?? []).join(" ") || "(none in the seed)"})`,
+        ]
+      : []),
     `  dev login:           curl -s ${emulator.url}/emulator/login -H 'content-type: application/json' -d '{"user_id":"auth0|…"}'`,
     "",
   ].join("\n"),

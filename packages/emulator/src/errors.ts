@@ -22,13 +22,19 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly errorCode?: string,
+    /** Fields Auth0 adds after `errorCode` (the 401s of token validation carry `attributes`). */
+    readonly extra: Record<string, unknown> = {},
+    /** Response headers of this answer (e.g. `www-authenticate`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 
   toBody(): { statusCode: number; error: string; message: string; errorCode?: string } {
     const body = { statusCode: this.status, error: reasonPhrase(this.status), message: this.message };
-    return this.errorCode === undefined ? body : { ...body, errorCode: this.errorCode };
+    return this.errorCode === undefined
+      ? { ...body, ...this.extra }
+      : { ...body, errorCode: this.errorCode, ...this.extra };
   }
 }
 

@@ -11,7 +11,15 @@ export { type GeneratedTenantOptions, generatedTenant, type UserSource } from ".
 export { defaultRateLimit, type RateLimit } from "./rate-limit.ts";
 export { userTokenScopes } from "./routes/authentication.ts";
 export type { ExportJobOptions } from "./routes/jobs.ts";
-export { defaultSeed, type Identity, parseSeed, type Seed, seedSecrets, type User } from "./seed.ts";
+export {
+  defaultSeed,
+  type Identity,
+  parseSeed,
+  type Seed,
+  seedSecrets,
+  type User,
+  withSpaOrigins,
+} from "./seed.ts";
 export {
   createEmulator,
   type Emulator,

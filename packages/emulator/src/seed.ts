@@ -31,6 +31,12 @@ export const ClientSchema = z.object({
   app_type: z.enum(["non_interactive", "spa"]),
   client_secret: z.string().min(1).optional(),
   grants: z.array(z.string()).default([]),
+  /** Allowed Callback URLs: `/authorize` redirects only to one of these, matched exactly. */
+  callbacks: z.array(z.string()).optional(),
+  /** Allowed Logout URLs: `/v2/logout` sends the browser back only to one of these. */
+  allowed_logout_urls: z.array(z.string()).optional(),
+  /** Allowed Web Origins: origins that may receive a `response_mode=web_message` answer (popup, iframe). */
+  web_origins: z.array(z.string()).optional(),
 });
 
 export const ConnectionSchema = z.object({
@@ -78,6 +84,28 @@ export function parseSeed(value: unknown): ParsedSeed {
 /** The bundled default seed (also exported as `@idlink/emulator/seed.json`). */
 export function defaultSeed(): Seed {
   return structuredClone(defaultSeedJson) as Seed;
+}
+
+/**
+ * The seed with a browser app's origins (e.g. `http://127.0.0.1:41237`) allowed on every SPA client: `origin/` as a
+ * callback and logout URL, and the origin as a web origin, as one would set them in Auth0's dashboard.
+ */
+export function withSpaOrigins(seed: Seed, origins: string[]): Seed {
+  const copy = structuredClone(seed);
+  const add = (list: string[] | undefined, values: string[]) => [...new Set([...(list ?? []), ...values])];
+  for (const client of copy.clients) {
+    if (client.app_type !== "spa") continue;
+    client.callbacks = add(
+      client.callbacks,
+      origins.map((o) => `${o}/`),
+    );
+    client.allowed_logout_urls = add(
+      client.allowed_logout_urls,
+      origins.map((o) => `${o}/`),
+    );
+    client.web_origins = add(client.web_origins, origins);
+  }
+  return copy;
 }
 
 /** Every secret-ish value a seed holds (client secrets, IdP tokens), so a test can assert none is ever printed. */

@@ -6,11 +6,13 @@ import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
 import type { GeneratedTenantOptions } from "./generate.ts";
 import { generatedTenant } from "./generate.ts";
 import { createSigningKeys } from "./keys.ts";
+import { LoginState } from "./login-state.ts";
 import { defaultRateLimit, type RateLimit, TokenBucket } from "./rate-limit.ts";
 import { type Reply, type RequestContext, Router, splitPath } from "./router.ts";
 import { type AuthenticationDeps, loginAs, registerAuthenticationRoutes } from "./routes/authentication.ts";
 import { type ExportJobOptions, registerJobRoutes } from "./routes/jobs.ts";
 import { registerManagementRoutes } from "./routes/management.ts";
+import { registerUniversalLoginRoutes } from "./routes/universal-login.ts";
 import { defaultSeed, type Seed, type User } from "./seed.ts";
 import { Store } from "./store.ts";
 import { signToken, type TokenContext } from "./tokens.ts";
@@ -48,7 +50,7 @@ export interface RequestRecord {
 export interface EmulatorState {
   getUser(id: string): User | undefined;
   listUsers(): User[];
-  /** Restores the tenant to `seed` (default: the seed it started with) and forgets recorded requests. */
+  /** Restores the tenant to `seed` (default: the seed it started with); forgets recorded requests and sign-ins. */
   reset(seed?: Seed): void;
   requests: RequestRecord[];
 }
@@ -100,7 +102,8 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 function errorReply(error: unknown): Reply {
-  if (error instanceof ApiError) return { status: error.status, body: error.toBody() };
+  if (error instanceof ApiError)
+    return { status: error.status, body: error.toBody(), headers: error.headers };
   if (error instanceof OAuthError) {
     return { status: error.status, body: { error: error.error, error_description: error.description } };
   }
@@ -121,9 +124,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     managementAudience: "",
     ttlSeconds: options.tokenTtlSeconds ?? 86_400,
   };
-  const deps: AuthenticationDeps = { store, tokens };
+  const logins = new LoginState();
+  const deps: AuthenticationDeps = { store, tokens, logins };
   const router = new Router();
   registerAuthenticationRoutes(router, deps);
+  registerUniversalLoginRoutes(router, deps);
   registerManagementRoutes(router, deps);
   const jobs = registerJobRoutes(router, {
     store,
@@ -152,10 +157,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       req.socket.destroy();
     };
     const headers: Record<string, string> = {};
+    // Auth0 sends x-ratelimit-* on successes and on 429, not on other errors (observed in ruby-auth0's recordings).
+    let rateHeaders: Record<string, string> = {};
     const send = (reply: Reply, fault?: FaultAfter) => {
       if (fault === "drop") return drop();
       if (reply.raw) return sendRaw(reply, reply.raw);
-      const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
+      if (reply.status < 400 || reply.status === 429) Object.assign(headers, rateHeaders);
+      const text = reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
       const body = fault === "malformed" ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
       const contentType =
         reply.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" };
@@ -197,7 +205,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     if (isManagement) {
       if (bucket) {
         const decision = bucket.take();
-        Object.assign(headers, decision.headers);
+        rateHeaders = decision.headers;
         if (!decision.allowed) return send(tooManyRequests(bucket, decision.retryAfterSeconds));
       }
       const latency = faults.latencyMs(method);
@@ -276,6 +284,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       reset(seed) {
         if (seed) initialSeed = seed;
         store.reset(initialSeed);
+        logins.reset();
         requests.length = 0;
       },
       requests,

@@ -18,6 +18,20 @@ const profileKeys = [
 
 const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as const;
 
+/** What PATCH changes: root attributes (already checked) and metadata. */
+export interface UserPatch {
+  attributes: Record<string, unknown>;
+  user_metadata?: Record<string, unknown>;
+  app_metadata?: Record<string, unknown>;
+}
+
+/** A user's attributes as Auth0 keeps them under an identity's `profileData`. */
+export function profileOf(user: User): Record<string, unknown> {
+  const profileData: Record<string, unknown> = {};
+  for (const key of profileKeys) if (user[key] !== undefined) profileData[key] = user[key];
+  return profileData;
+}
+
 export const fullId = (identity: Pick<Identity, "provider" | "user_id">): string =>
   `${identity.provider}|${String(identity.user_id)}`;
 
@@ -116,9 +130,7 @@ export class Store {
     if (!primary || !secondary) throw new Error(`link: unknown user ${primary ? secondaryId : primaryId}`);
     const [main, ...others] = secondary.identities;
     if (!main) throw new Error(`link: ${secondaryId} has no identity`);
-    const profileData: Record<string, unknown> = {};
-    for (const key of profileKeys) if (secondary[key] !== undefined) profileData[key] = secondary[key];
-    primary.identities.push({ ...main, profileData }, ...others);
+    primary.identities.push({ ...main, profileData: profileOf(secondary) }, ...others);
     primary.updated_at = new Date().toISOString();
     this.users.delete(secondaryId);
     if (this.generated?.get(secondaryId)) this.removed.add(secondaryId);
@@ -150,22 +162,24 @@ export class Store {
     return structuredClone(primary.identities);
   }
 
-  /** Merges top-level metadata keys; a key set to null is removed. */
-  patchMetadata(
-    id: string,
-    patch: Partial<Record<"user_metadata" | "app_metadata", Record<string, unknown>>>,
-  ): User {
+  /**
+   * Applies a PATCH as Auth0 does (observed): root attributes replace theirs; metadata keys merge, a key set to
+   * null is removed, and an empty object clears the metadata (an empty app_metadata disappears from the user).
+   */
+  patchUser(id: string, patch: UserPatch): User {
     const user = this.mutable(id);
     if (!user) throw new Error(`patch: unknown user ${id}`);
+    Object.assign(user, patch.attributes);
     for (const field of ["user_metadata", "app_metadata"] as const) {
       const changes = patch[field];
       if (!changes) continue;
-      const merged: Record<string, unknown> = { ...user[field] };
+      const merged: Record<string, unknown> = Object.keys(changes).length === 0 ? {} : { ...user[field] };
       for (const [key, value] of Object.entries(changes)) {
         if (value === null) delete merged[key];
         else merged[key] = value;
       }
-      user[field] = merged;
+      if (field === "app_metadata" && Object.keys(merged).length === 0) delete user.app_metadata;
+      else user[field] = merged;
     }
     user.updated_at = new Date().toISOString();
     return structuredClone(user);

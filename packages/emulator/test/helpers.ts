@@ -11,6 +11,7 @@ export const jane = "auth0|65a0b1c2d3e4f5061728394a";
 export const frank = "auth0|6600aa11bb22cc33dd44ee55";
 export const frankGithub = "github|7700123";
 export const grace = "google-oauth2|100000000000000000777";
+export const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
 export const databaseConnectionId = "con_Kq3vX8mT2pL9wR4z";
 
 export const enc = encodeURIComponent;

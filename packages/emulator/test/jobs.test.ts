@@ -93,16 +93,22 @@ describe("user export job", () => {
   });
 
   test.each([
-    [{ format: "xml" }, "Payload validation error: 'No enum match for: \"xml\"' on property format."],
-    [{ limit: 0 }, "Payload validation error: 'Value 0 is less than minimum 1' on property limit."],
+    [
+      { format: "xml" },
+      "Payload validation error: 'No enum match for: \"xml\"' on property format (Format of the file. Must be `json` or `csv`).",
+    ],
+    [
+      { limit: 0 },
+      "Payload validation error: 'Value 0 is less than minimum 1' on property limit (Limit the number of records).",
+    ],
     [
       { limit: "5" },
-      "Payload validation error: 'Expected type integer but found type string' on property limit.",
+      "Payload validation error: 'Expected type integer but found type string' on property limit (Limit the number of records).",
     ],
     [{ nope: 1 }, "Payload validation error: 'Additional properties not allowed: nope'."],
     [
       { connection_id: "con_short" },
-      "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: con_short' on property connection_id.",
+      "Payload validation error: 'String does not match pattern ^con_[A-Za-z0-9]{16}$: con_short' on property connection_id (connection_id of the connection from which users will be exported).",
     ],
     [{ fields: [{}] }, "Payload validation error: 'Missing required property: name' on property fields[0]."],
     [
@@ -132,11 +138,13 @@ describe("user export job", () => {
     const weak = await em.mintToken({ scopes: ["update:users"] });
     const post = await call(em, "POST", exportsPath, { token: weak, body: {} });
     expect(post.status).toBe(403);
-    expect(post.body).toMatchObject({ message: "Insufficient scope; expected any of: read:users." });
+    expect(post.body).toMatchObject({ message: "Insufficient scope, expected any of: read:users" });
     const { created } = await runExport(em, {});
     const get = await call(em, "GET", `/api/v2/jobs/${(created.body as { id: string }).id}`, { token: weak });
     expect(get.status).toBe(403);
-    expect(get.body).toMatchObject({ message: "Insufficient scope; expected any of: create:users." });
+    expect(get.body).toMatchObject({
+      message: "Insufficient scope, expected any of: create:users, read:users",
+    });
     const anonymous = await call(em, "POST", exportsPath, { body: {} });
     expect(anonymous.status).toBe(401);
   });

@@ -187,8 +187,18 @@ describe("link errors", () => {
       error: "Conflict",
       message: "Specified identity already exists.",
     });
+  });
+
+  test("moves the owner of an identity linked elsewhere, as Auth0 does", async () => {
+    const em = emulator();
     const elsewhere = await link(em, bob, { provider: "github", user_id: 7700123 });
-    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.status).toBe(201);
+    expect(em.state.getUser(frank)).toBeUndefined();
+    expect(em.state.getUser(bob)?.identities.map((i) => `${i.provider}|${i.user_id}`)).toEqual([
+      bob,
+      frank,
+      "github|7700123",
+    ]);
   });
 
   test("answers 400 for a connection_id that is not the provider's", async () => {
@@ -357,7 +367,7 @@ describe("path ids", () => {
     const em = emulator();
     const res = await call(em, "GET", `/api/v2/users/${enc("auth0|a/b")}`, { token: await adminToken(em) });
     expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({ message: "User not found." });
+    expect(res.body).toMatchObject({ message: "The user does not exist." });
   });
 
   test("decodes every segment of an unlink path", async () => {

@@ -12,7 +12,8 @@ describe("rate limit", () => {
   test("defaults to a paid tenant's bucket", async () => {
     expect(defaultRateLimit).toEqual({ burst: 50, perSecond: 16.7 });
     em = await createEmulator();
-    const res = await fetch(`${em.url}/api/v2/users/${enc(alice)}`);
+    const token = await em.mintToken({ scopes: ["read:users"] });
+    const res = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token });
     expect(res.headers.get("x-ratelimit-limit")).toBe("50");
     expect(res.headers.get("x-ratelimit-remaining")).toBe("49");
   });

@@ -98,7 +98,7 @@ describe("Auth0's Node SDK", () => {
     ],
     [
       "an identity already linked",
-      (c: ManagementClient) => c.users.identities.link(bob, { provider: "github", user_id: "7700123" }),
+      (c: ManagementClient) => c.users.identities.link(frank, { provider: "github", user_id: "7700123" }),
       409,
     ],
     [

@@ -15,7 +15,7 @@ describe("get user", () => {
     expect(JSON.stringify(full.body)).toContain("emulator-only-idp-access-token-google-alice");
   });
 
-  test("answers 404 User not found.", async () => {
+  test("answers 404 The user does not exist.", async () => {
     const em = emulator();
     const res = await call(em, "GET", `/api/v2/users/${enc("auth0|nobody")}`, {
       token: await adminToken(em),
@@ -24,7 +24,7 @@ describe("get user", () => {
     expect(res.body).toEqual({
       statusCode: 404,
       error: "Not Found",
-      message: "User not found.",
+      message: "The user does not exist.",
       errorCode: "inexistent_user",
     });
   });
@@ -91,11 +91,11 @@ describe("patch user metadata", () => {
     expect(em.state.getUser(alice)?.user_metadata).toEqual({ locale: "en-GB", newsletter: true });
   });
 
-  test("refuses other fields", async () => {
+  test("refuses fields that are not a user's", async () => {
     const em = emulator();
     const res = await call(em, "PATCH", `/api/v2/users/${enc(alice)}`, {
       token: await adminToken(em),
-      body: { email: "x@example.com" },
+      body: { favourite_colour: "teal" },
     });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ errorCode: "invalid_body" });

@@ -50,6 +50,8 @@ export async function link(
   if (!parsed.ok) issues.push(...parsed.issues);
   if (issues.length > 0 || !parsed.ok) throw new ValidationError(issues, "link request");
   const body = parsed.body;
+  // Core sends a full id given as user_id as its bare part (Auth0 accepts both) and says so.
+  if (parsed.variant === "identity") for (const note of parsed.notes ?? []) output.note(note.message);
 
   if (flags.printCurl) {
     const { origin } = resolveOrigin(flags, io);

@@ -2,14 +2,15 @@ import type { ErrorDescription } from "@idlink/core";
 import { useCallback, useEffect, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
-import { completeRedirect } from "../lib/sign-in.ts";
+import { createSignIn, type SignIn, takeCallbackUrl } from "../lib/sign-in.ts";
 import { AdminFlow } from "./admin-flow.tsx";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { UserFlow } from "./user-flow.tsx";
 
-// A Universal Login answer in the URL fragment is read once, before the first render.
-const redirectProblem = typeof window === "undefined" ? undefined : completeRedirect();
+// A Universal Login answer (`?code=…&state=…`) leaves the address bar before the first render.
+const callbackUrl =
+  typeof window === "undefined" ? undefined : takeCallbackUrl(window.location, window.history);
 
 /** The demo page: the two ways to link accounts, against the tenant the demo server names. */
 export function App() {
@@ -20,6 +21,21 @@ export function App() {
     demoApi.config().then(setConfig, (e: unknown) => setError(toDescription(e)));
   }, []);
   useEffect(() => refresh(), [refresh]);
+  // One SDK set-up per tenant: the same code for the emulator and a real tenant, only domain and client id differ.
+  const tenant = config?.tenant;
+  const spaClientId = config?.spaClientId;
+  const [signIn, setSignIn] = useState<SignIn | undefined>();
+  useEffect(() => {
+    if (!tenant || !spaClientId) return;
+    let current = true;
+    createSignIn({ tenant, spaClientId }, window.location.origin).then(
+      (created) => current && setSignIn(created),
+      (e: unknown) => current && setError(toDescription(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [tenant, spaClientId]);
 
   return (
     <>
@@ -42,9 +58,6 @@ export function App() {
         </div>
       </header>
       <main className="wrap">
-        {redirectProblem && (
-          <ErrorNotice error={{ title: "Sign-in did not complete", message: redirectProblem }} />
-        )}
         {error && <ErrorNotice error={error} />}
         {!config && !error && <p className="muted">Loading…</p>}
         {config && (
@@ -60,7 +73,16 @@ export function App() {
                 Auth0's client-side flow: sign in to both accounts, then this page calls the tenant with the
                 primary's own access token and the secondary's ID token (<code>link_with</code>).
               </p>
-              <UserFlow config={config} onTenantChanged={refresh} />
+              {signIn ? (
+                <UserFlow
+                  config={config}
+                  signIn={signIn}
+                  callbackUrl={callbackUrl}
+                  onTenantChanged={refresh}
+                />
+              ) : (
+                <p className="muted">Loading Auth0's sign-in…</p>
+              )}
             </section>
             <section className="card" aria-labelledby="admin-flow-heading">
               <h2 id="admin-flow-heading">

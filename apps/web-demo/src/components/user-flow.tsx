@@ -8,16 +8,9 @@ import {
   preflightLink,
   summarizeIdentity,
 } from "@idlink/core";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
-import {
-  devLogin,
-  forgetSession,
-  type Role,
-  redirectToLogin,
-  type Session,
-  storedSession,
-} from "../lib/sign-in.ts";
+import { type Session, type SignIn, signInProblem } from "../lib/sign-in.ts";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { IdentityList } from "./identity-list.tsx";
@@ -36,23 +29,55 @@ function accountOf(session: Session | undefined) {
   return { userId: claims.sub, name: claims.name, email: claims.email, verified: claims.email_verified };
 }
 
+type PrimarySession = Session & { accessToken: string };
+
+const signInFailed = (e: unknown) => ({ title: "Sign-in did not complete", message: signInProblem(e) });
+
 /**
  * Auth0's client-side linking (the token variant): the primary signs in, the secondary signs in, and the page
  * calls link with `link_with` using the primary's own access token, straight to the tenant.
  */
-export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTenantChanged: () => void }) {
-  const [primary, setPrimary] = useState<Session | undefined>(() => storedSession("primary"));
-  const [secondary, setSecondary] = useState<Session | undefined>(() => storedSession("secondary"));
+export function UserFlow({
+  config,
+  signIn,
+  callbackUrl,
+  onTenantChanged,
+}: {
+  config: PageConfig;
+  signIn: SignIn;
+  /** The Universal Login answer this page was loaded with, if any. */
+  callbackUrl: string | undefined;
+  onTenantChanged: () => void;
+}) {
+  const [primary, setPrimary] = useState<PrimarySession | undefined>();
+  const [secondary, setSecondary] = useState<Session | undefined>();
   const [identities, setIdentities] = useState<IdentitySummary[] | undefined>();
   const [plan, setPlan] = useState<LinkPlan | undefined>();
   const { error, setError, status, setStatus, busy, run } = useAction();
+  const completing = useRef<Promise<PrimarySession> | undefined>(undefined);
+
+  // The callback is completed once (a code is single use), even if React runs this effect twice.
+  useEffect(() => {
+    if (!callbackUrl) return;
+    completing.current ??= signIn
+      .completeRedirect(callbackUrl)
+      .then(async (session) => ({ ...session, accessToken: await signIn.primaryToken() }));
+    let current = true;
+    completing.current.then(
+      (session) => current && setPrimary(session),
+      (e: unknown) => current && setError(signInFailed(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [signIn, callbackUrl, setError]);
 
   const client = useMemo(
     () =>
-      primary?.accessToken
-        ? createManagementClient({ domain: config.tenant, token: primary.accessToken })
+      primary
+        ? createManagementClient({ domain: config.tenant, getToken: () => signIn.primaryToken() })
         : undefined,
-    [config.tenant, primary],
+    [config.tenant, signIn, primary],
   );
   const primaryId = primary?.claims.sub;
 
@@ -82,29 +107,45 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
     };
   }, [client, primaryId, secondary]);
 
-  function signIn(role: Role, userId: string | undefined) {
-    if (config.mode === "tenant" || userId === undefined) return redirectToLogin(config, role);
+  function signInPrimary() {
     return run(async () => {
-      const session = await devLogin(config.tenant, userId);
-      (role === "primary" ? setPrimary : setSecondary)(session);
+      try {
+        await signIn.signInPrimary();
+      } catch (e) {
+        setError(signInFailed(e));
+      }
     });
   }
 
-  function signOut(role: Role) {
-    forgetSession(role);
-    if (role === "primary") {
-      setPrimary(undefined);
-      forgetSession("secondary");
+  function signInSecondary() {
+    return run(async () => {
+      try {
+        setSecondary(await signIn.signInSecondary());
+      } catch (e) {
+        setError(signInFailed(e));
+      }
+    });
+  }
+
+  function signOutPrimary() {
+    return run(async () => {
       setSecondary(undefined);
-    } else setSecondary(undefined);
+      setPrimary(undefined);
+      await signIn.signOut();
+    });
+  }
+
+  function forgetSecondary() {
+    setSecondary(undefined);
     setError(undefined);
     setStatus("");
+    void signIn.forgetSecondary();
   }
 
   // Before the second sign-in the preview still names the token that will go there.
   const body = { link_with: secondary?.idToken ?? "pending" };
   const preflight =
-    primary?.accessToken && primaryId && secondary
+    primary && primaryId && secondary
       ? preflightLink({
           token: primary.accessToken,
           primary: primaryId,
@@ -123,8 +164,8 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
     return run(async () => {
       const after = await client.link(primaryId, { link_with: secondary.idToken });
       setIdentities(after.map(summarizeIdentity));
-      forgetSession("secondary");
       setSecondary(undefined);
+      await signIn.forgetSecondary();
       setStatus(`Linked: ${secondaryId} is now an identity of ${primaryId}.`);
       onTenantChanged();
     });
@@ -140,36 +181,32 @@ export function UserFlow({ config, onTenantChanged }: { config: PageConfig; onTe
     });
   }
 
-  const choices = config.devUsers.filter((u) => u.user_id !== primaryId);
-
   return (
     <div className="flow">
       <ol className="steps">
         <li className="step">
           <h3>Sign in as the primary account</h3>
           <SignInStep
-            config={config}
             title="Primary account"
             account={accountOf(primary)}
-            choices={config.devUsers}
             buttonLabel="Sign in as primary"
             busy={busy}
-            onSignIn={(id) => signIn("primary", id)}
-            onSignOut={() => signOut("primary")}
+            onSignIn={signInPrimary}
+            signOutLabel="Sign out"
+            onSignOut={signOutPrimary}
           />
         </li>
         <li className="step">
           <h3>Sign in to the account to link</h3>
           <SignInStep
-            config={config}
             title="Account to link"
             account={accountOf(secondary)}
-            choices={choices}
             buttonLabel="Link another account: sign in"
             disabled={!primary}
             busy={busy}
-            onSignIn={(id) => signIn("secondary", id)}
-            onSignOut={() => signOut("secondary")}
+            onSignIn={signInSecondary}
+            signOutLabel="Use another account"
+            onSignOut={forgetSecondary}
           />
           {!primary && <p className="muted small">Sign in as the primary first.</p>}
         </li>

@@ -1,10 +1,25 @@
+import type { Auth0Client } from "@auth0/auth0-spa-js";
+// The SDK keeps refresh tokens in a Web Worker; served from the page's own origin, so the CSP needs no blob:.
+import workerUrl from "@auth0/auth0-spa-js/dist/auth0-spa-js.worker.production.js?url";
 import type { PageConfig } from "./api-types.ts";
 
-/** What the page keeps of a sign-in: the tokens stay in memory (or sessionStorage across a redirect). */
+// The SDK is a chunk of its own (about 60 kB gzipped), fetched from the start, beside the page's configuration,
+// rather than parsed before the page can render.
+const sdk = typeof window === "undefined" ? undefined : import("@auth0/auth0-spa-js");
+
+/** The page's sign-in, once the SDK has loaded. */
+export async function createSignIn(
+  config: Pick<PageConfig, "tenant" | "spaClientId">,
+  origin: string,
+): Promise<SignIn> {
+  if (!sdk) throw new Error("sign-in runs in a browser only");
+  const { Auth0Client } = await sdk;
+  return new SignIn(config, origin, Auth0Client);
+}
+
+/** A signed-in account as the page shows it; tokens stay in memory (the SDK's cache and React state). */
 export interface Session {
   idToken: string;
-  /** Only the primary's sign-in needs one (update:current_user_identities). */
-  accessToken: string | undefined;
   claims: IdClaims;
 }
 
@@ -15,100 +30,134 @@ export interface IdClaims {
   email_verified: boolean | undefined;
 }
 
-export type Role = "primary" | "secondary";
-
-/** Scopes the primary's access token needs to read itself and link with link_with. */
+/** Scopes the primary's access token needs to read itself and link with link_with; offline_access is added by
+ *  the SDK (refresh tokens). */
 export const userScopes = "openid profile email read:current_user update:current_user_identities";
 
-/** Reads an ID token's claims for display. Not a verification: Auth0 verifies link_with itself. */
-export function readClaims(idToken: string): IdClaims {
-  const payload = idToken.split(".")[1];
-  if (!payload) throw new Error("the ID token is not a JWT");
-  const base64 = payload.replaceAll("-", "+").replaceAll("_", "/");
-  const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-  const claims: unknown = JSON.parse(json);
-  if (typeof claims !== "object" || claims === null) throw new Error("the ID token has no claims");
-  const record = claims as Record<string, unknown>;
-  if (typeof record.sub !== "string") throw new Error("the ID token has no sub claim");
-  return {
-    sub: record.sub,
-    name: typeof record.name === "string" ? record.name : undefined,
-    email: typeof record.email === "string" ? record.email : undefined,
-    email_verified: typeof record.email_verified === "boolean" ? record.email_verified : undefined,
-  };
-}
-
 /**
- * The emulator's dev login, the local stand-in for Universal Login: it signs a seeded user in to the SPA client
- * and answers their ID token and access token.
+ * Sign-in through Auth0's SPA SDK (Authorization Code + PKCE), the same code for the emulator and a tenant.
+ *
+ * - Both sign-ins ask for a fresh login (`prompt=login`): the tenant's single sign-on session may belong to
+ *   either account (after the secondary's login it is the secondary's), and linking needs both owners to sign in.
+ * - The primary signs in with a redirect to Universal Login; its access token (Management API audience,
+ *   current-user scopes) is renewed with rotating refresh tokens, never with a silent `prompt=none` iframe:
+ *   after the secondary's fresh login the tenant's session belongs to the secondary, and a silent renewal would
+ *   hand the primary's place to the secondary's tokens.
+ * - The secondary signs in in a popup with `prompt=login` (a fresh authentication even when a session exists),
+ *   through a second client with its own in-memory cache, so the page (and the primary's tokens in memory) stays
+ *   loaded and the primary is never replaced.
  */
-export async function devLogin(tenant: string, userId: string): Promise<Session> {
-  const response = await fetch(`${tenant}/emulator/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ user_id: userId }),
-  });
-  const data: unknown = await response.json().catch(() => undefined);
-  const fields = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
-  if (!response.ok || typeof fields.id_token !== "string") {
-    const message = typeof fields.message === "string" ? fields.message : `status ${response.status}`;
-    throw new Error(`The dev login refused ${userId}: ${message}`);
+export class SignIn {
+  private readonly primary: Auth0Client;
+  private readonly secondary: Auth0Client;
+  private readonly origin: string;
+
+  constructor(
+    config: Pick<PageConfig, "tenant" | "spaClientId">,
+    origin: string,
+    Client: typeof Auth0Client,
+  ) {
+    this.origin = origin;
+    const common = {
+      // The SDK keeps an explicit scheme (the emulator's http://127.0.0.1:PORT); a bare host gets https://.
+      domain: config.tenant,
+      clientId: config.spaClientId,
+      cacheLocation: "memory" as const,
+    };
+    this.primary = new Client({
+      ...common,
+      authorizationParams: {
+        redirect_uri: `${origin}/`,
+        audience: `${config.tenant}/api/v2/`,
+        scope: userScopes,
+        prompt: "login",
+      },
+      useRefreshTokens: true,
+      useRefreshTokensFallback: false,
+      workerUrl,
+    });
+    this.secondary = new Client({
+      ...common,
+      authorizationParams: { redirect_uri: `${origin}/`, scope: "openid profile email", prompt: "login" },
+    });
   }
-  const accessToken = typeof fields.access_token === "string" ? fields.access_token : undefined;
-  return { idToken: fields.id_token, accessToken, claims: readClaims(fields.id_token) };
+
+  /** Sends the browser to Universal Login; it comes back to this page with `?code=…&state=…`. */
+  signInPrimary(): Promise<void> {
+    return this.primary.loginWithRedirect();
+  }
+
+  /**
+   * Completes the primary's sign-in from the callback URL (taken off the address bar before this runs): the SDK
+   * checks `state`, exchanges the code with its PKCE verifier and checks the ID token's `nonce`.
+   */
+  async completeRedirect(callbackUrl: string): Promise<Session> {
+    await this.primary.handleRedirectCallback(callbackUrl);
+    return sessionOf(this.primary);
+  }
+
+  /** The primary's access token, renewed by the SDK with its refresh token when it expires. */
+  async primaryToken(): Promise<string> {
+    const token = await this.primary.getTokenSilently();
+    if (!token) throw new Error("The primary is not signed in (no access token); sign in again.");
+    return token;
+  }
+
+  /** A second, fresh authentication in a popup; must run from a click (popup blockers). */
+  async signInSecondary(): Promise<Session> {
+    await this.secondary.loginWithPopup();
+    return sessionOf(this.secondary);
+  }
+
+  /** Forgets the secondary's tokens in this page only: the primary stays signed in. */
+  forgetSecondary(): Promise<void> {
+    return this.secondary.logout({ openUrl: false });
+  }
+
+  /** Signs out everywhere: the SDK forgets the tokens, then the tenant ends its session and sends the browser back. */
+  async signOut(): Promise<void> {
+    await this.secondary.logout({ openUrl: false });
+    await this.primary.logout({ logoutParams: { returnTo: `${this.origin}/` } });
+  }
 }
 
-const storageKey = (role: Role) => `idlink.session.${role}`;
-const pendingKey = "idlink.pending";
+async function sessionOf(client: Auth0Client): Promise<Session> {
+  const claims = await client.getIdTokenClaims();
+  if (!claims?.__raw) throw new Error("The sign-in answered no ID token.");
+  return {
+    idToken: claims.__raw,
+    claims: {
+      sub: claims.sub,
+      name: claims.name,
+      email: claims.email,
+      email_verified: claims.email_verified,
+    },
+  };
+}
 
 /**
- * With a real tenant: sends the browser to Universal Login (implicit grant, `id_token token` for the primary,
- * `id_token` with a fresh login for the secondary). The answer comes back in the URL fragment.
+ * Takes a Universal Login answer (`code`/`error` with `state`) off the address bar at once, so neither the code
+ * nor anything else of it stays in the URL or the history; answers the URL to complete the sign-in with.
  */
-export function redirectToLogin(config: PageConfig, role: Role): void {
-  const state = crypto.randomUUID();
-  const nonce = crypto.randomUUID();
-  sessionStorage.setItem(pendingKey, JSON.stringify({ role, state, nonce }));
-  const params = new URLSearchParams({
-    client_id: config.spaClientId,
-    redirect_uri: `${window.location.origin}/`,
-    response_type: role === "primary" ? "id_token token" : "id_token",
-    scope: role === "primary" ? userScopes : "openid profile email",
-    state,
-    nonce,
-  });
-  if (role === "primary") params.set("audience", `${config.tenant}/api/v2/`);
-  else params.set("prompt", "login");
-  window.location.assign(`${config.tenant}/authorize?${params}`);
+export function takeCallbackUrl(location: Location, history: History): string | undefined {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("state") || !(params.has("code") || params.has("error"))) return undefined;
+  const url = location.href;
+  history.replaceState(null, "", location.pathname);
+  return url;
 }
 
-/** Picks up a Universal Login answer from the URL fragment (then removes it) and keeps it for this tab. */
-export function completeRedirect(): string | undefined {
-  const hash = new URLSearchParams(window.location.hash.slice(1));
-  const pending = sessionStorage.getItem(pendingKey);
-  if (!pending || (!hash.has("id_token") && !hash.has("error"))) return undefined;
-  sessionStorage.removeItem(pendingKey);
-  window.history.replaceState(null, "", window.location.pathname);
-  const { role, state } = JSON.parse(pending) as { role: Role; state: string };
-  if (hash.get("state") !== state) return "The sign-in answer did not match the request (state); try again.";
-  const error = hash.get("error_description") ?? hash.get("error");
-  if (error) return `Auth0 refused the sign-in: ${error}`;
-  const idToken = hash.get("id_token");
-  if (!idToken) return "Auth0 answered without an ID token.";
-  const session: Session = {
-    idToken,
-    accessToken: hash.get("access_token") ?? undefined,
-    claims: readClaims(idToken),
-  };
-  sessionStorage.setItem(storageKey(role), JSON.stringify(session));
-  return undefined;
-}
-
-export function storedSession(role: Role): Session | undefined {
-  const text = sessionStorage.getItem(storageKey(role));
-  return text ? (JSON.parse(text) as Session) : undefined;
-}
-
-export function forgetSession(role: Role): void {
-  sessionStorage.removeItem(storageKey(role));
+/** A sign-in failure in plain words (the SDK's errors carry Auth0's `error_description`). */
+export function signInProblem(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const record = error as { error?: unknown; error_description?: unknown; message?: unknown };
+    if (record.error === "cancelled") return "The sign-in window was closed before signing in.";
+    if (typeof record.error_description === "string") {
+      return typeof record.error === "string" && record.error !== record.error_description
+        ? `${record.error_description} (${record.error})`
+        : record.error_description;
+    }
+    if (typeof record.message === "string") return record.message;
+  }
+  return String(error);
 }

@@ -13,8 +13,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Get a Management API token (client credentials) */
+        /** Get tokens (client credentials, authorization code + PKCE, refresh token) */
         post: operations["post_oauth_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's claims, for an access token whose audience includes /userinfo */
+        get: operations["get_userinfo"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -25,6 +42,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        TokenRequest: components["schemas"]["ClientCredentialsRequest"] | components["schemas"]["AuthorizationCodeRequest"] | components["schemas"]["RefreshTokenRequest"];
+        AuthorizationCodeRequest: {
+            /** @constant */
+            grant_type: "authorization_code";
+            client_id: string;
+            code: string;
+            code_verifier: string;
+            /** @description The redirect_uri of the /authorize request, exactly */
+            redirect_uri: string;
+        };
+        RefreshTokenRequest: {
+            /** @constant */
+            grant_type: "refresh_token";
+            client_id: string;
+            refresh_token: string;
+        };
+        UserInfo: {
+            sub: string;
+            name?: string;
+            nickname?: string;
+            picture?: string;
+            email?: string;
+            email_verified?: boolean;
+            updated_at?: string;
+        };
         ClientCredentialsRequest: {
             /** @constant */
             grant_type: "client_credentials";
@@ -41,7 +83,12 @@ export interface components {
             /** @description Lifetime in seconds. */
             expires_in: number;
             scope?: string;
+            /** @description With the openid scope (authorization code, refresh token) */
+            id_token?: string;
+            /** @description With offline_access; a new one at every refresh (rotation) */
+            refresh_token?: string;
         };
+        /** @description x-observed (token-error-fields, token-client-without-grant): error and error_description only, no error_uri. */
         OAuthError: {
             error: string;
             error_description?: string;
@@ -64,8 +111,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ClientCredentialsRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ClientCredentialsRequest"];
+                "application/json": components["schemas"]["TokenRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
             };
         };
         responses: {
@@ -78,6 +125,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description A required parameter is missing (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
             /** @description Unknown client or wrong secret (`access_denied` / `invalid_client`). */
             401: {
                 headers: {
@@ -87,7 +143,12 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description The client has no grant for the audience (`access_denied`). */
+            /**
+             * @description The client has no grant for the audience: `access_denied`, "Client is not authorized to access
+             *     "<audience>". You need to create a "client-grant" associated to this API. See: …"; a grant type the
+             *     client may not use: "Grant type '<grant>' not allowed for the client."; a code, verifier or refresh
+             *     token that is unknown, used, expired or bound elsewhere: `invalid_grant`.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -103,6 +164,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    get_userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The claims the token's scopes release. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
                 };
             };
         };

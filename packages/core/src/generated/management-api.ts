@@ -69,9 +69,11 @@ export interface paths {
         head?: never;
         /**
          * Update a user's metadata
-         * @description x-idlink-addition: not in the linking reference; Auth0's PATCH /users/{id}, reduced to the metadata that
-         *     idlink merges before a link (Auth0 discards the secondary's metadata). Top-level metadata keys are merged
-         *     into the stored object; a key set to null is removed. Needs `update:users`.
+         * @description x-idlink-addition: not in the linking reference; Auth0's PATCH /users/{id}, reduced to what idlink uses
+         *     (metadata merged before a link, since Auth0 discards the secondary's) and the root attributes real answers
+         *     show accepted beside it. Top-level metadata keys are merged into the stored object; a key set to null is
+         *     removed; an empty object clears the metadata (an empty app_metadata is then absent from the user).
+         *     Needs `update:users`.
          */
         patch: operations["patch_users_by_id"];
         trace?: never;
@@ -150,6 +152,11 @@ export interface components {
             provider?: components["schemas"]["UserIdentityProviderEnum"];
             /** @description The secondary's connection, when more than one `auth0` database connection exists. */
             connection_id?: string;
+            /**
+             * @description The part after the first `|` of the secondary's id. Auth0 also accepts the full id (`auth0|…` with
+             *     provider `auth0`) and answers with bare ids (x-observed: link-full-user-id-with-connection,
+             *     link-full-user-id-without-connection).
+             */
             user_id?: components["schemas"]["UserId"];
             /** @description The secondary account's ID token (JWT, RS256). */
             link_with?: string;
@@ -244,9 +251,30 @@ export interface components {
         Metadata: {
             [key: string]: unknown;
         };
+        /**
+         * @description The metadata idlink merges, and the root attributes of Auth0's UpdateUserRequestContent that may be sent
+         *     beside it (x-observed: name, given_name, family_name, picture, username, email_verified, connection and
+         *     password are accepted alongside metadata; the password is never echoed).
+         */
         UpdateUserMetadataRequestContent: {
             user_metadata?: components["schemas"]["Metadata"];
             app_metadata?: components["schemas"]["Metadata"];
+            name?: string;
+            given_name?: string;
+            family_name?: string;
+            nickname?: string;
+            picture?: string;
+            username?: string;
+            email?: string;
+            email_verified?: boolean;
+            phone_number?: string;
+            phone_verified?: boolean;
+            blocked?: boolean;
+            verify_email?: boolean;
+            verify_phone_number?: boolean;
+            connection?: string;
+            password?: string;
+            client_id?: string;
         };
         /** @description x-idlink-addition: Auth0's error body, which the official document leaves unspecified. */
         Error: {
@@ -254,6 +282,10 @@ export interface components {
             error: string;
             message: string;
             errorCode?: string;
+            /** @description x-observed (invalid-token-get-user): the 401s of token validation repeat the message here. */
+            attributes?: {
+                error?: string;
+            };
         };
         /** @description x-idlink-addition: the 429 body of custom rate-limit policies. */
         RateLimitError: {
@@ -339,24 +371,13 @@ export interface components {
         };
     };
     responses: {
-        /** @description Invalid request URI, query string or body. The message varies with the cause. */
+        /**
+         * @description Invalid request URI, query string or body. The message varies with the cause. Also an Authorization header
+         *     that is not `Bearer <JWT>`: "Bad HTTP authentication header format" with errorCode "Bearer".
+         *     Errors other than 429 carry no x-ratelimit-* headers.
+         */
         BadRequest: {
             headers: {
-                "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
-                "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
-                "x-ratelimit-reset": components["headers"]["RateLimitReset"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"];
-            };
-        };
-        /** @description Invalid token. Also: "Invalid signature received for JSON Web Token validation.", "Client is not global." */
-        Unauthorized: {
-            headers: {
-                "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
-                "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
-                "x-ratelimit-reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -364,26 +385,34 @@ export interface components {
             };
         };
         /**
-         * @description Insufficient scope; expected: update:users, update:current_user_identities. Also: "User to be acted on
-         *     does not match subject in bearer token." (the message names the scopes each operation expects).
+         * @description "Invalid token", with `attributes: {error}` and a WWW-Authenticate header; "Expired token received for JSON
+         *     Web Token validation"; no Authorization header: "Missing authentication" (no errorCode). The official
+         *     document also lists "Invalid signature received for JSON Web Token validation." and "Client is not global.".
          */
-        Forbidden: {
+        Unauthorized: {
             headers: {
-                "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
-                "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
-                "x-ratelimit-reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description User not found. (Link answers "The user does not exist." with errorCode inexistent_user.) */
+        /**
+         * @description "Insufficient scope, expected any of: update:users, update:current_user_identities" (errorCode
+         *     insufficient_scope; the message names the scopes each operation accepts; the official document words it
+         *     "Insufficient scope; expected: …"). Also: "User to be acted on does not match subject in bearer token.".
+         */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The user does not exist. (errorCode inexistent_user; the official document says "User not found.") */
         NotFound: {
             headers: {
-                "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
-                "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
-                "x-ratelimit-reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -421,7 +450,7 @@ export interface components {
         RateLimitLimit: number;
         /** @description Requests left in the bucket. */
         RateLimitRemaining: number;
-        /** @description Unix time (seconds) at which the bucket is full again. */
+        /** @description Unix time (seconds, rounded up) at which the bucket is full again — not when the next request is allowed. */
         RateLimitReset: number;
         /** @description Seconds to wait; sent with custom rate-limit policies. */
         RetryAfter: number;
@@ -462,12 +491,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Specified identity already exists. */
+            /**
+             * @description Specified identity already exists (the secondary is already linked to this primary). An identity linked
+             *     to another user is not a conflict: Auth0 moves that user into this primary (x-observed:
+             *     link-identity-already-linked-elsewhere).
+             */
             409: {
                 headers: {
-                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
-                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
-                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -486,7 +516,10 @@ export interface operations {
                 id: components["parameters"]["PrimaryUserId"];
                 /** @description Identity provider of the secondary linked account (e.g. `google-oauth2`). */
                 provider: components["schemas"]["UserIdentityProviderEnum"];
-                /** @description The secondary's id after the first `|` (`123` in `google-oauth2|123`). */
+                /**
+                 * @description The secondary's id after the first `|` (`123` in `google-oauth2|123`). The full id matches no identity:
+                 *     Auth0 answers 200 and removes nothing (x-observed: unlink-full-id-in-path-removes-nothing).
+                 */
                 user_id: string;
             };
             cookie?: never;
@@ -508,6 +541,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

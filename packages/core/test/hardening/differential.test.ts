@@ -25,12 +25,8 @@ function oracle(body: unknown): boolean {
     // prose: "If sending this parameter, provider, user_id, and connection_id must not be sent."
     return !has("provider") && !has("user_id") && !has("connection_id") && b.link_with !== "";
   }
-  // prose: "you need to send provider and user_id"; core: a full id is not a user_id.
-  return (
-    has("provider") &&
-    has("user_id") &&
-    !(typeof b.user_id === "string" && b.user_id.startsWith(`${b.provider}|`))
-  );
+  // prose: "you need to send provider and user_id" (a full id as user_id is accepted, as recorded Auth0 answers show).
+  return has("provider") && has("user_id");
 }
 
 const connectionId = fc.stringMatching(/^con_[A-Za-z0-9]{16}$/);

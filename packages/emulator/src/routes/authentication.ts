@@ -1,13 +1,10 @@
 import { ApiError, OAuthError } from "../errors.ts";
 import type { RequestContext, Router } from "../router.ts";
 import type { Client } from "../seed.ts";
-import type { Store } from "../store.ts";
-import { signToken, type TokenContext } from "../tokens.ts";
+import { signToken } from "../tokens.ts";
+import { issueUserGrantToken, isUserGrant, type UserGrantDeps } from "../user-grants.ts";
 
-export interface AuthenticationDeps {
-  store: Store;
-  tokens: TokenContext;
-}
+export type AuthenticationDeps = UserGrantDeps;
 
 /** Scopes of the dev login's access token: what the client-side (token variant) linking flow needs. */
 export const userTokenScopes = "openid profile email read:current_user update:current_user_identities";
@@ -48,6 +45,14 @@ export async function issueClientCredentialsToken(
   }
   if (audience !== tokens.managementAudience) {
     throw new OAuthError(403, "access_denied", `Service not enabled within domain: ${String(audience)}`);
+  }
+  // A client with no grant for the API (observed, ruby-auth0 issue 610, 2024; the 2018 wording said "might probably").
+  if (client.grants.length === 0) {
+    throw new OAuthError(
+      403,
+      "access_denied",
+      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+    );
   }
   const granted = grantedScopes(client, scope);
   const accessToken = await signToken(tokens, {
@@ -97,11 +102,16 @@ export async function loginAs(
 export function registerAuthenticationRoutes(router: Router, deps: AuthenticationDeps): void {
   const { tokens } = deps;
 
-  router.add("POST", "/oauth/token", async (req) => ({
-    status: 200,
-    body: await issueClientCredentialsToken(deps, readParams(req)),
-    headers: { "cache-control": "no-store", pragma: "no-cache" },
-  }));
+  router.add("POST", "/oauth/token", async (req) => {
+    const params = readParams(req);
+    return {
+      status: 200,
+      body: isUserGrant(params.grant_type)
+        ? await issueUserGrantToken(deps, params)
+        : await issueClientCredentialsToken(deps, params),
+      headers: { "cache-control": "no-store", pragma: "no-cache" },
+    };
+  });
 
   router.add("GET", "/.well-known/jwks.json", async () => ({ status: 200, body: tokens.keys.jwks }));
 
@@ -109,15 +119,32 @@ export function registerAuthenticationRoutes(router: Router, deps: Authenticatio
     status: 200,
     body: {
       issuer: tokens.issuer,
+      authorization_endpoint: `${tokens.issuer}authorize`,
       token_endpoint: `${tokens.issuer}oauth/token`,
       jwks_uri: `${tokens.issuer}.well-known/jwks.json`,
       userinfo_endpoint: `${tokens.issuer}userinfo`,
-      grant_types_supported: ["client_credentials"],
-      response_types_supported: ["token id_token"],
+      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+      response_types_supported: ["code"],
+      response_modes_supported: ["query", "web_message"],
+      code_challenge_methods_supported: ["S256"],
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post"],
-      scopes_supported: ["openid", "profile", "email"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "none"],
+      scopes_supported: ["openid", "profile", "email", "offline_access"],
+      claims_supported: [
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "name",
+        "nickname",
+        "picture",
+        "email",
+        "email_verified",
+      ],
     },
   }));
 

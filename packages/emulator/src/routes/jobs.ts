@@ -9,7 +9,7 @@ import { defaultExportFields, type ExportField, type ExportSpec, writeExportFile
 import type { Router } from "../router.ts";
 import type { Store } from "../store.ts";
 import type { TokenContext } from "../tokens.ts";
-import { asObject, invalidBody, parseJsonBody, typeName } from "./management.ts";
+import { asObject, parseJsonBody, typeName } from "./management.ts";
 
 export interface ExportJobOptions {
   /**
@@ -40,6 +40,21 @@ interface Job {
   written: number;
   error?: string;
 }
+
+// Auth0's validator names the property and adds its schema description (the official document's, without the
+// final period), as it does for the link body.
+const exportDescriptions: Record<string, string> = {
+  connection_id: "connection_id of the connection from which users will be exported",
+  format: "Format of the file. Must be `json` or `csv`",
+  limit: "Limit the number of records",
+  fields: "List of fields to be included in the CSV. Defaults to a predefined set of fields",
+};
+const invalidBody = (detail: string, property?: string) => {
+  const description = property === undefined ? undefined : exportDescriptions[property];
+  const on =
+    property === undefined ? "" : ` on property ${property}${description ? ` (${description})` : ""}`;
+  return badRequest(`Payload validation error: '${detail}'${on}.`, "invalid_body");
+};
 
 const jobIdPattern = /^job_[A-Za-z0-9]{16}$/;
 const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
@@ -147,8 +162,7 @@ export function registerJobRoutes(router: Router, deps: JobsDeps): { close(): Pr
 
   router.add("POST", "/api/v2/jobs/users-exports", async (req) => {
     const who = await authenticate(tokens, req.headers.authorization);
-    if (!who.scopes.has("read:users"))
-      throw insufficientScope("Insufficient scope; expected any of: read:users.");
+    if (!who.scopes.has("read:users")) throw insufficientScope(["read:users"]);
     const raw = parseJsonBody(req.body);
     const body = raw === undefined ? {} : asObject(raw);
     const unknownKeys = Object.keys(body).filter((key) => !requestKeys.has(key));
@@ -201,7 +215,7 @@ export function registerJobRoutes(router: Router, deps: JobsDeps): { close(): Pr
   router.add("GET", "/api/v2/jobs/:id", async (req, { id = "" }) => {
     const who = await authenticate(tokens, req.headers.authorization);
     if (!who.scopes.has("create:users") && !who.scopes.has("read:users")) {
-      throw insufficientScope("Insufficient scope; expected any of: create:users.");
+      throw insufficientScope(["create:users", "read:users"]);
     }
     if (!jobIdPattern.test(id)) {
       throw badRequest(

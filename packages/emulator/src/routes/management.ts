@@ -2,8 +2,8 @@ import { userIdentityProviderEnumValues } from "@idlink/core";
 import { authenticate, authorize, type Caller, insufficientScope } from "../auth.ts";
 import { ApiError, badRequest } from "../errors.ts";
 import type { Router } from "../router.ts";
-import type { User } from "../seed.ts";
-import { presentIdentities, presentUser, type Store } from "../store.ts";
+import type { Identity, User } from "../seed.ts";
+import { presentIdentities, presentUser, profileOf, type Store, type UserPatch } from "../store.ts";
 import { type TokenContext, verifyToken } from "../tokens.ts";
 
 export interface ManagementDeps {
@@ -14,14 +14,51 @@ export interface ManagementDeps {
 const providers: ReadonlySet<string> = new Set(userIdentityProviderEnumValues);
 const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
 const linkKeys = new Set(["provider", "user_id", "connection_id", "link_with"]);
-const patchKeys = new Set(["user_metadata", "app_metadata"]);
+// PATCH accepts the user's root attributes beside the metadata (observed: name, given_name, family_name, picture,
+// username, email_verified, connection, password). Profile attributes are stored; the rest is accepted and ignored.
+const patchStrings = [
+  "email",
+  "phone_number",
+  "given_name",
+  "family_name",
+  "name",
+  "nickname",
+  "picture",
+  "username",
+];
+const patchBooleans = ["blocked", "email_verified", "phone_verified", "verify_email", "verify_phone_number"];
+const patchIgnored = ["password", "connection", "client_id"];
+const patchKeys = new Set([
+  "user_metadata",
+  "app_metadata",
+  ...patchStrings,
+  ...patchBooleans,
+  ...patchIgnored,
+]);
+const storedAttributes = new Set([...patchStrings, "blocked", "email_verified", "phone_verified"]);
 
-const onProperty = (property?: string) => (property ? ` on property ${property}` : "");
-export const invalidBody = (detail: string, property?: string) =>
+// Auth0 names the property and adds its description from the schema, without the final period (observed:
+// "… on property settings (Specific provider setting)."). Descriptions of the link body, from the official document.
+const propertyDescriptions: Record<string, string> = {
+  provider: "Identity provider of the secondary user account being linked",
+  connection_id:
+    "connection_id of the secondary user account being linked when more than one `auth0` database provider exists",
+  user_id: "user_id of the secondary user account being linked",
+  link_with:
+    "JWT for the secondary account being linked. If sending this parameter, `provider`, `user_id`, and `connection_id` must not be sent",
+};
+const onProperty = (property?: string) => {
+  if (!property) return "";
+  const description = propertyDescriptions[property];
+  return description ? ` on property ${property} (${description})` : ` on property ${property}`;
+};
+const invalidBody = (detail: string, property?: string) =>
   badRequest(`Payload validation error: '${detail}'${onProperty(property)}.`, "invalid_body");
 const invalidQuery = (detail: string, property?: string) =>
   badRequest(`Query validation error: '${detail}'${onProperty(property)}.`, "invalid_query_string");
 const userDoesNotExist = () => new ApiError(404, "The user does not exist.", "inexistent_user");
+const connectionNotConfigured = () =>
+  badRequest("The provider/connection is not configured.", "inexistent_connection");
 
 export const typeName = (value: unknown): string =>
   value === null
@@ -73,7 +110,8 @@ function parseLinkBody(raw: unknown): LinkBody {
     }
     return { link_with };
   }
-  if (provider === undefined) throw invalidBody("Missing required property: provider");
+  // Observed (node-auth0 issue 554): user_id/connection_id without provider is not a payload error.
+  if (provider === undefined) throw connectionNotConfigured();
   if (typeof provider !== "string" || !providers.has(provider)) {
     throw invalidBody(`No enum match for: ${JSON.stringify(provider)}`, "provider");
   }
@@ -103,11 +141,10 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
     authorize(who, id, {
       fullScopes: ["read:users", "read:user_idp_tokens"],
       selfScope: "read:current_user",
-      message: "Insufficient scope; expected any of: read:users, read:user_idp_tokens, read:current_user.",
     });
     const fields = readFieldsQuery(req.query);
     const user = store.getUser(id);
-    if (!user) throw new ApiError(404, "User not found.", "inexistent_user");
+    if (!user) throw userDoesNotExist();
     return {
       status: 200,
       body: pickFields(presentUser(user, who.scopes.has("read:user_idp_tokens")), fields),
@@ -116,8 +153,7 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
 
   router.add("GET", "/api/v2/users-by-email", async (req) => {
     const who = await caller(req.headers.authorization);
-    if (!who.scopes.has("read:users"))
-      throw insufficientScope("Insufficient scope; expected any of: read:users.");
+    if (!who.scopes.has("read:users")) throw insufficientScope(["read:users"]);
     const fields = readFieldsQuery(req.query);
     const email = req.query.get("email");
     if (email === null) throw invalidQuery("Missing required property: email");
@@ -130,11 +166,10 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
 
   router.add("PATCH", "/api/v2/users/:id", async (req, { id = "" }) => {
     const who = await caller(req.headers.authorization);
-    if (!who.scopes.has("update:users"))
-      throw insufficientScope("Insufficient scope; expected any of: update:users.");
+    if (!who.scopes.has("update:users")) throw insufficientScope(["update:users"]);
     const body = asObject(parseJsonBody(req.body));
     rejectUnknownKeys(body, patchKeys);
-    const patch: Partial<Record<"user_metadata" | "app_metadata", Record<string, unknown>>> = {};
+    const patch: UserPatch = { attributes: {} };
     for (const field of ["user_metadata", "app_metadata"] as const) {
       const value = body[field];
       if (value === undefined) continue;
@@ -143,8 +178,19 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
       }
       patch[field] = value as Record<string, unknown>;
     }
+    for (const [field, value] of Object.entries(body)) {
+      const expected = patchStrings.includes(field)
+        ? "string"
+        : patchBooleans.includes(field)
+          ? "boolean"
+          : undefined;
+      if (expected && typeof value !== expected) {
+        throw invalidBody(`Expected type ${expected} but found type ${typeName(value)}`, field);
+      }
+      if (storedAttributes.has(field)) patch.attributes[field] = value;
+    }
     if (!store.getUser(id)) throw userDoesNotExist();
-    const user = store.patchMetadata(id, patch);
+    const user = store.patchUser(id, patch);
     return { status: 200, body: presentUser(user, who.scopes.has("read:user_idp_tokens")) };
   });
 
@@ -153,36 +199,33 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
     const access = authorize(who, id, {
       fullScopes: ["update:users"],
       selfScope: "update:current_user_identities",
-      message: "Insufficient scope; expected: update:users, update:current_user_identities.",
     });
     const body = parseLinkBody(parseJsonBody(req.body));
     // A user's own token may only link with the secondary's ID token (Auth0's observed answer is a 403).
-    if (access === "self" && !("link_with" in body)) {
-      throw insufficientScope("Insufficient scope; expected: update:users.");
-    }
+    if (access === "self" && !("link_with" in body)) throw insufficientScope(["update:users"]);
     const primary = store.getUser(id);
     if (!primary) throw userDoesNotExist();
-    const secondaryId =
+    let secondaryId =
       "link_with" in body
         ? await secondaryFromIdToken(tokens, who, body.link_with)
         : fromIdentity(store, body);
     if (secondaryId === id) throw badRequest("Main identity and the new one are the same.");
     if (!store.getUser(secondaryId)) {
-      if (store.linkedOwner(secondaryId)) throw new ApiError(409, "Specified identity already exists.");
-      throw badRequest("Provided secondary account not found.");
+      const owner = store.linkedOwner(secondaryId);
+      if (!owner) throw badRequest("Provided secondary account not found.");
+      // Already linked here: modelled. Linked into another user: Auth0 moves that user, with all its identities,
+      // into this primary and answers 201 (observed, Auth0 community answer 132916).
+      if (owner.user_id === id) throw new ApiError(409, "Specified identity already exists.");
+      secondaryId = owner.user_id;
     }
-    const identities = store.link(id, secondaryId);
-    return { status: 201, body: presentIdentities(identities, who.scopes.has("read:user_idp_tokens")) };
+    store.link(id, secondaryId);
+    return { status: 201, body: answerIdentities(store, id, who) };
   });
 
   router.add("DELETE", "/api/v2/users/:id/identities/:provider/:user_id", async (req, params) => {
     const { id = "", provider = "", user_id = "" } = params;
     const who = await caller(req.headers.authorization);
-    authorize(who, id, {
-      fullScopes: ["update:users"],
-      selfScope: "update:current_user_identities",
-      message: "Insufficient scope; expected: update:users, update:current_user_identities.",
-    });
+    authorize(who, id, { fullScopes: ["update:users"], selfScope: "update:current_user_identities" });
     if (!providers.has(provider)) {
       throw badRequest(
         `Path validation error: 'No enum match for: "${provider}"' on property provider.`,
@@ -190,20 +233,37 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
       );
     }
     if (`${provider}|${user_id}` === id) throw badRequest("Main identity cannot be removed.");
-    const identities = store.unlink(id, provider, user_id);
-    return { status: 200, body: presentIdentities(identities, who.scopes.has("read:user_idp_tokens")) };
+    // A missing primary: modelled on the other operations' observed 404 (no observation of unlink's own).
+    if (!store.getUser(id)) throw userDoesNotExist();
+    // An identity the primary does not hold (the full id as user_id, say) is a 200 that removes nothing (observed).
+    store.unlink(id, provider, user_id);
+    return { status: 200, body: answerIdentities(store, id, who) };
   });
+}
+
+// Link and unlink answer the primary's identities with profileData on every one, its main identity included
+// (observed in every recorded link and unlink answer); a read of the user shows none on the main identity.
+function answerIdentities(store: Store, id: string, who: Caller): Identity[] {
+  const user = store.getUser(id);
+  if (!user) throw userDoesNotExist();
+  const [main, ...others] = presentIdentities(user.identities, who.scopes.has("read:user_idp_tokens"));
+  return main ? [{ ...main, profileData: profileOf(user) }, ...others] : others;
 }
 
 function fromIdentity(
   store: Store,
   body: { provider: string; user_id: string; connection_id?: string },
 ): string {
-  const secondaryId = `${body.provider}|${body.user_id}`;
+  // The documented form is the part after the first "|"; Auth0 also accepts the full id (observed in recordings of
+  // go-auth0 and ruby-auth0: provider "auth0", user_id "auth0|…"), so a bare id that matches no one falls back to it.
+  const bare = `${body.provider}|${body.user_id}`;
+  const full = body.user_id.startsWith(`${body.provider}|`) ? body.user_id : undefined;
+  const known = (candidate: string) => store.getUser(candidate) ?? store.linkedOwner(candidate);
+  const secondaryId = full !== undefined && !known(bare) && known(full) ? full : bare;
   if (body.connection_id !== undefined) {
     const connection = store.connections.find((c) => c.id === body.connection_id);
     if (!connection || connection.strategy !== body.provider) {
-      throw badRequest("The provider/connection is not configured.");
+      throw connectionNotConfigured();
     }
     const secondary = store.getUser(secondaryId);
     if (secondary && secondary.identities[0]?.connection !== connection.name) {

@@ -128,7 +128,7 @@ describe("core's client against the emulator", () => {
   test.each([
     ["a missing primary", "auth0|000000000000000000000000", bobGithub, 404, "The user does not exist."],
     ["a missing secondary", alice, "github|1", 400, "Provided secondary account not found."],
-    ["an identity already linked", alice, frankGithub, 409, "Specified identity already exists."],
+    ["an identity already linked", frank, frankGithub, 409, "Specified identity already exists."],
   ])("surfaces %s as Auth0's error", async (_name, primary, secondary, status, message) => {
     const em = emulator();
     const [provider, ...rest] = secondary.split("|");

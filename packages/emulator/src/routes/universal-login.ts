@@ -1,0 +1,311 @@
+import type { IncomingHttpHeaders } from "node:http";
+import {
+  errorPage,
+  loginPage,
+  loginStyles,
+  messagePage,
+  webMessagePage,
+  webMessageScript,
+} from "../login-page.ts";
+import type { AuthorizeRequest } from "../login-state.ts";
+import type { Reply, RequestContext, Router } from "../router.ts";
+import type { Client } from "../seed.ts";
+import { verifyToken } from "../tokens.ts";
+import { grantScopes, profileClaims, type UserGrantDeps } from "../user-grants.ts";
+
+/** Auth0's login session cookie (first-party on the tenant's domain). */
+export const sessionCookie = "auth0";
+
+const pageSecurity = {
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+};
+
+function html(status: number, body: string, policy: string, extra: Record<string, string> = {}): Reply {
+  return {
+    status,
+    text: body,
+    headers: {
+      ...pageSecurity,
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": policy,
+      ...extra,
+    },
+  };
+}
+
+// The login page: its own stylesheet, forms to itself (and the redirect that follows them to the app's callback).
+const loginPolicy = (callbackOrigin?: string) =>
+  [
+    "default-src 'none'",
+    "style-src 'self'",
+    `form-action 'self'${callbackOrigin ? ` ${callbackOrigin}` : ""}`,
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+
+const showError = (status: number, error: string, description: string) =>
+  html(status, errorPage(error, description), loginPolicy());
+
+function readCookie(headers: IncomingHttpHeaders, name: string): string | undefined {
+  for (const part of (headers.cookie ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at !== -1 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+const originOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Answers an /authorize request to the app: a redirect with the query, or a page posting a web message. */
+function respond(
+  request: Pick<AuthorizeRequest, "redirectUri" | "responseMode">,
+  fields: Record<string, string>,
+) {
+  const origin = originOf(request.redirectUri) ?? "null";
+  if (request.responseMode === "web_message") {
+    const policy = `default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors ${origin}`;
+    return html(200, webMessagePage(origin, fields), policy);
+  }
+  const target = new URL(request.redirectUri);
+  for (const [key, value] of Object.entries(fields)) target.searchParams.set(key, value);
+  return { status: 302, headers: { ...pageSecurity, location: target.toString() } };
+}
+
+const withState = (state: string | undefined, fields: Record<string, string>) =>
+  state === undefined ? fields : { ...fields, state };
+
+/**
+ * Auth0's Universal Login, as far as Authorization Code + PKCE from a single-page app needs it: `/authorize`
+ * (query and web_message answers, `prompt=none|login`), a login page of seeded users, the `auth0` session cookie,
+ * `/v2/logout` and `/userinfo`. Tokens come from `/oauth/token` (see user-grants.ts).
+ */
+export function registerUniversalLoginRoutes(router: Router, deps: UserGrantDeps): void {
+  const { store, tokens, logins } = deps;
+
+  function issue(request: AuthorizeRequest, session: { userId: string; authTime: number }): Reply {
+    const code = logins.issueCode(
+      {
+        clientId: request.clientId,
+        userId: session.userId,
+        scope: grantScopes(request.scope, request.audience, tokens.managementAudience),
+        audience: request.audience,
+        nonce: request.nonce,
+        authTime: session.authTime,
+      },
+      { redirectUri: request.redirectUri, codeChallenge: request.codeChallenge },
+    );
+    return respond(request, withState(request.state, { code }));
+  }
+
+  function liveSession(req: RequestContext) {
+    const session = logins.session(readCookie(req.headers, sessionCookie));
+    // A session whose user has since been linked away (or removed) no longer signs anyone in.
+    return session && store.getUser(session.userId) ? session : undefined;
+  }
+
+  router.add("GET", "/authorize", async (req) => {
+    const q = req.query;
+    const clientId = q.get("client_id");
+    if (!clientId) return showError(400, "invalid_request", "Missing required parameter: client_id");
+    const client = store.clients.find((c) => c.client_id === clientId);
+    if (!client) return showError(400, "invalid_request", `Unknown client: ${clientId}`);
+    const redirectUri = q.get("redirect_uri");
+    if (!redirectUri) return showError(400, "invalid_request", "Missing required parameter: redirect_uri");
+    // Exact string match, as Auth0 does; its error page says so rather than redirecting to an unknown URL.
+    if (!(client.callbacks ?? []).includes(redirectUri)) {
+      return showError(
+        400,
+        "invalid_request",
+        `Callback URL mismatch. ${redirectUri} is not in the list of allowed callback URLs.`,
+      );
+    }
+    const responseMode = q.get("response_mode") ?? "query";
+    if (responseMode !== "query" && responseMode !== "web_message") {
+      return showError(
+        400,
+        "invalid_request",
+        `Unsupported response_mode: ${responseMode} (the emulator answers query and web_message)`,
+      );
+    }
+    if (responseMode === "web_message" && !webOriginAllowed(client, redirectUri)) {
+      return showError(
+        400,
+        "invalid_request",
+        `The origin of ${redirectUri} is not in the list of allowed web origins (web_origins).`,
+      );
+    }
+    const state = q.get("state") ?? undefined;
+    const fail = (error: string, description: string) =>
+      respond({ redirectUri, responseMode }, withState(state, { error, error_description: description }));
+
+    const responseType = q.get("response_type");
+    if (!responseType) return fail("invalid_request", "Missing required parameter: response_type");
+    if (responseType !== "code")
+      return fail("unsupported_response_type", `Unsupported response type: ${responseType}`);
+    if (client.app_type !== "spa") {
+      return fail("unauthorized_client", "Grant type 'authorization_code' not allowed for the client.");
+    }
+    const codeChallenge = q.get("code_challenge");
+    if (!codeChallenge) {
+      return fail(
+        "invalid_request",
+        "Missing required parameter: code_challenge (PKCE is required for this client)",
+      );
+    }
+    const method = q.get("code_challenge_method");
+    // Auth0 supports S256 only: the spec's `plain` method is discouraged.
+    if (method !== "S256") {
+      return fail("invalid_request", `Unsupported code_challenge_method: ${method ?? "(none)"}; use S256`);
+    }
+    if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) {
+      return fail(
+        "invalid_request",
+        "code_challenge must be BASE64URL(SHA256(code_verifier)), 43 characters",
+      );
+    }
+    const audience = q.get("audience") || undefined;
+    if (audience !== undefined && audience !== tokens.managementAudience) {
+      return fail("access_denied", `Service not found: ${audience}`);
+    }
+    const prompt = q.get("prompt") ?? undefined;
+    const request: AuthorizeRequest = {
+      clientId,
+      redirectUri,
+      responseMode,
+      state,
+      nonce: q.get("nonce") ?? undefined,
+      scope: (q.get("scope") ?? "openid").split(" ").filter(Boolean),
+      audience,
+      codeChallenge,
+      loginHint: q.get("login_hint") ?? undefined,
+    };
+    const session = liveSession(req);
+    if (prompt === "none")
+      return session ? issue(request, session) : fail("login_required", "Login required");
+    if (session && prompt !== "login") return issue(request, session);
+    const transaction = logins.holdRequest(request);
+    return { status: 302, headers: { ...pageSecurity, location: `/u/login?state=${transaction}` } };
+  });
+
+  function transactionOf(req: RequestContext) {
+    const transaction = req.query.get("state") ?? "";
+    const request = logins.pendingRequest(transaction);
+    const client = request && store.clients.find((c) => c.client_id === request.clientId);
+    return request && client ? { transaction, request, client } : undefined;
+  }
+
+  const expired = () =>
+    showError(
+      400,
+      "invalid_request",
+      "This login is unknown or has expired; start again from the application.",
+    );
+
+  const renderLogin = (t: NonNullable<ReturnType<typeof transactionOf>>, status = 200, problem?: string) =>
+    html(
+      status,
+      loginPage({
+        clientName: t.client.name,
+        transaction: t.transaction,
+        users: store.listUsers(),
+        loginHint: t.request.loginHint,
+        ...(problem ? { problem } : {}),
+      }),
+      loginPolicy(originOf(t.request.redirectUri)),
+    );
+
+  router.add("GET", "/u/login", async (req) => {
+    const t = transactionOf(req);
+    return t ? renderLogin(t) : expired();
+  });
+
+  router.add("POST", "/u/login", async (req) => {
+    const t = transactionOf(req);
+    if (!t) return expired();
+    const userId = new URLSearchParams(req.body).get("user_id") ?? "";
+    // Signing in with an identity that is already linked signs in its primary, as Auth0 does.
+    const user = store.getUser(userId) ?? store.linkedOwner(userId);
+    if (!user) return renderLogin(t, 400, `No seeded user has the id "${userId}".`);
+    logins.endSession(readCookie(req.headers, sessionCookie));
+    const id = logins.startSession(user.user_id);
+    const session = logins.session(id);
+    logins.finishRequest(t.transaction);
+    if (!session) return expired();
+    const reply = issue(t.request, session);
+    return {
+      ...reply,
+      headers: { ...reply.headers, "set-cookie": `${sessionCookie}=${id}; Path=/; HttpOnly; SameSite=Lax` },
+    };
+  });
+
+  router.add("GET", "/u/login.css", async () => ({
+    status: 200,
+    text: loginStyles,
+    headers: { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" },
+  }));
+
+  router.add("GET", "/u/web-message.js", async () => ({
+    status: 200,
+    text: webMessageScript,
+    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" },
+  }));
+
+  router.add("GET", "/v2/logout", async (req) => {
+    const returnTo = req.query.get("returnTo") ?? undefined;
+    const clientId = req.query.get("client_id") ?? undefined;
+    if (returnTo !== undefined) {
+      const client = store.clients.find((c) => c.client_id === clientId);
+      // Auth0's wording; without client_id it checks the tenant's list, which the emulator does not have.
+      if (!client || !(client.allowed_logout_urls ?? []).includes(returnTo)) {
+        return showError(
+          400,
+          "invalid_request",
+          `The "returnTo" querystring parameter "${returnTo}" is not defined as a valid URL in "Allowed Logout URLs".`,
+        );
+      }
+    }
+    logins.endSession(readCookie(req.headers, sessionCookie));
+    const clear = { "set-cookie": `${sessionCookie}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` };
+    if (returnTo === undefined) {
+      return html(
+        200,
+        messagePage("Signed out", "You are signed out of the emulator."),
+        loginPolicy(),
+        clear,
+      );
+    }
+    return { status: 302, headers: { ...pageSecurity, ...clear, location: returnTo } };
+  });
+
+  router.add("GET", "/userinfo", async (req) => {
+    const unauthorized: Reply = {
+      status: 401,
+      text: "Unauthorized",
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        "www-authenticate": 'Bearer error="invalid_token"',
+      },
+    };
+    const token = /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
+    if (!token) return unauthorized;
+    const result = await verifyToken(tokens, token, { issuer: true, audience: `${tokens.issuer}userinfo` });
+    if (!result.ok || typeof result.payload.sub !== "string") return unauthorized;
+    const user = store.getUser(result.payload.sub);
+    if (!user) return unauthorized;
+    const scope = typeof result.payload.scope === "string" ? result.payload.scope.split(" ") : [];
+    return { status: 200, body: { sub: user.user_id, ...profileClaims(user, scope) } };
+  });
+}
+
+function webOriginAllowed(client: Client, redirectUri: string): boolean {
+  const origin = originOf(redirectUri);
+  return origin !== undefined && (client.web_origins ?? []).includes(origin);
+}
