@@ -1,3 +1,4 @@
+import { version } from "../package.json" with { type: "json" };
 import {
   type CommandSpec,
   helpOption,
@@ -19,8 +20,6 @@ export interface CommandContext {
 }
 
 export type CommandFlags = ConnectionFlags & { json?: boolean };
-
-const version = "0.1.0";
 
 const yes: OptionSpec = {
   type: "boolean",
