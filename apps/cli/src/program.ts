@@ -1,4 +1,4 @@
-import { version } from "../package.json" with { type: "json" };
+import pkg from "../package.json" with { type: "json" };
 import {
   type CommandSpec,
   helpOption,
@@ -20,6 +20,8 @@ export interface CommandContext {
 }
 
 export type CommandFlags = ConnectionFlags & { json?: boolean };
+
+const version = pkg.version;
 
 const yes: OptionSpec = {
   type: "boolean",

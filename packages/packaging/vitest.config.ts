@@ -1,0 +1,5 @@
+import { defineConfig, mergeConfig } from "vitest/config";
+import shared from "../../vitest.shared.ts";
+
+// Packing and `npm install` of the tarballs happen once, before the tests; a cold npm cache makes that the slow part.
+export default mergeConfig(shared, defineConfig({ test: { hookTimeout: 300_000, testTimeout: 60_000 } }));
