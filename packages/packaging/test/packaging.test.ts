@@ -78,7 +78,7 @@ test("every publishable package is packed, and none is private", () => {
   ]);
 });
 
-describe.concurrent.each(packages)("$name", ({ name }) => {
+describe.each(packages)("$name", ({ name }) => {
   test("publint finds nothing, suggestions included", async () => {
     const data = await readFile(tarball(name).file);
     const { messages, pkg } = await publint({
@@ -95,7 +95,7 @@ describe.concurrent.each(packages)("$name", ({ name }) => {
     const args = [attw, tarball(name).file, "--profile", "esm-only", "--format", "ascii", "--no-emoji"];
     const result = await run(process.execPath, args, {
       env: shell({ NO_COLOR: "1" }),
-      timeout: 60_000,
+      timeout: 150_000,
     }).catch((error: { stdout: string; code: number }) => error);
     const verdicts = result.stdout
       .split("\n")
@@ -170,7 +170,7 @@ console.log(JSON.stringify({ variant, issues: bad.issues.map((issue) => issue.pa
 
   // Node's own resolution with every declaration checked (ours and our dependencies'), and a bundler's as in Vite's
   // template (libraries' declarations trusted).
-  test.concurrent.each([
+  test.each([
     ["nodenext", { module: "nodenext", moduleResolution: "nodenext", skipLibCheck: false }],
     ["bundler", { module: "esnext", moduleResolution: "bundler", skipLibCheck: true }],
   ])(
@@ -194,7 +194,7 @@ console.log(JSON.stringify({ variant, issues: bad.issues.map((issue) => issue.pa
       await writeFile(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["index.ts"] }));
       // The workspace's TypeScript stands in for the user's: it resolves @idlink/core from the user's node_modules.
       const tsc = join(dirname(require.resolve("typescript/package.json")), "bin", "tsc");
-      await run(process.execPath, [tsc, "-p", dir], { timeout: 120_000 }).catch(
+      await run(process.execPath, [tsc, "-p", dir], { timeout: 150_000 }).catch(
         (error: { stdout: string }) => {
           throw new Error(`tsc (${mode}) failed:\n${error.stdout}`);
         },
