@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import ts from "typescript";
 
-const shared = { bundle: true, format: "esm", target: "node20", logLevel: "warning" };
+const common = { bundle: true, format: "esm", target: "node20", logLevel: "warning" };
 
 /**
  * Bundles an app. `entryPoints` maps output names to sources (`{ idlink: "src/main.ts" }` → `dist/idlink.js`);
@@ -26,7 +26,7 @@ export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, sp
   const at = (path) => resolve(dir, path);
   if (!outfile) await rm(at(outdir), { recursive: true, force: true });
   await build({
-    ...shared,
+    ...common,
     absWorkingDir: dir,
     entryPoints,
     ...(outfile ? { outfile: at(outfile) } : { outdir: at(outdir) }),
@@ -52,7 +52,7 @@ export async function bundleLibrary({ dir, entryPoints, platform = "node" }) {
   const at = (path) => resolve(dir, path);
   await rm(at("dist"), { recursive: true, force: true });
   await build({
-    ...shared,
+    ...common,
     absWorkingDir: dir,
     entryPoints,
     outdir: at("dist"),

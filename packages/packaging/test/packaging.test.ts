@@ -92,7 +92,8 @@ describe.each(packages)("$name", ({ name }) => {
   // columns describe older Node. A package with bins and no exports (the CLI, the MCP server) has no types to check.
   test("attw finds no problem in its types (esm-only profile)", async () => {
     const attw = join(dirname(require.resolve("@arethetypeswrong/cli/package.json")), "dist", "index.js");
-    const args = [attw, tarball(name).file, "--profile", "esm-only", "--format", "ascii", "--no-emoji"];
+    const options = ["--profile", "esm-only", "--format", "ascii", "--no-emoji", "--no-color"];
+    const args = [attw, tarball(name).file, ...options];
     const result = await run(process.execPath, args, {
       env: shell({ NO_COLOR: "1" }),
       timeout: 150_000,
