@@ -10,7 +10,6 @@ import { markdown, type Section } from "./src/stats.ts";
 import { validation } from "./src/validation.ts";
 import { web } from "./src/web.ts";
 
-const shared = process.env.IDLINK_SHARED ?? new URL("../../shared/", import.meta.url).pathname;
 const sections: Section[] = [];
 const log = (s: Section) => {
   sections.push(s);
@@ -37,9 +36,7 @@ if (process.argv.slice(2).includes("duplicates")) {
 log(await clientOverhead({ rounds: 10, callsPerRound: 100 }));
 log(await bulk({ pairs: 800, burst: 50, perSecond: 25 }));
 log(await startup({ runs: 15 }));
-log(
-  validation({ iterations: 20_000, rounds: 7 }, `${shared}/reference/auth0-management-api.linking.oas.json`),
-);
+log(validation({ iterations: 20_000, rounds: 7 }));
 log(await web({ loads: 7 }));
 log(await runDuplicates());
 

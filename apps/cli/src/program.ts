@@ -1,3 +1,4 @@
+import pkg from "../package.json" with { type: "json" };
 import {
   type CommandSpec,
   helpOption,
@@ -22,7 +23,7 @@ export interface CommandContext {
 
 export type CommandFlags = ConnectionFlags & { json?: boolean };
 
-const version = "0.1.0";
+const version = pkg.version;
 
 const yes: OptionSpec = {
   type: "boolean",
