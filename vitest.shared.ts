@@ -1,11 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-/** Shared vitest settings: workspace packages resolve to their TypeScript source, and each run writes a JSON report
- *  that .ci/run sums into its closing line. */
+/** Shared vitest settings: each run writes a JSON report that .ci/run sums into its closing line. */
 export default defineConfig({
-  resolve: { conditions: ["@idlink/source"] },
-  ssr: { resolve: { conditions: ["@idlink/source"] } },
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],

@@ -1,31 +1,48 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
-import { writeFileSync } from "node:fs";
+// `pnpm --filter @idlink/bench run bench duplicates [--runs N]` runs that section alone and replaces it in RESULTS.md (it takes minutes at 1M users).
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { bulk } from "./src/bulk.ts";
 import { clientOverhead } from "./src/client-overhead.ts";
+import { duplicates } from "./src/duplicates.ts";
 import { startup } from "./src/startup.ts";
 import { markdown, type Section } from "./src/stats.ts";
 import { validation } from "./src/validation.ts";
 import { web } from "./src/web.ts";
 
-const shared = process.env.IDLINK_SHARED ?? new URL("../../shared/", import.meta.url).pathname;
 const sections: Section[] = [];
 const log = (s: Section) => {
   sections.push(s);
   console.log(markdown(s));
 };
 
+const runsFlag = process.argv.indexOf("--runs");
+const runDuplicates = () =>
+  duplicates({
+    users: [100_000, 1_000_000],
+    runs: runsFlag === -1 ? 3 : Number(process.argv[runsFlag + 1]),
+    profile: true,
+  });
+const results = new URL("./RESULTS.md", import.meta.url);
+if (process.argv.slice(2).includes("duplicates")) {
+  const section = await runDuplicates();
+  console.log(markdown(section));
+  const text = readFileSync(results, "utf8");
+  const at = text.indexOf(`## ${section.title}`);
+  writeFileSync(results, `${at === -1 ? `${text.trimEnd()}\n\n` : text.slice(0, at)}${markdown(section)}`);
+  process.exit(0);
+}
+
 log(await clientOverhead({ rounds: 10, callsPerRound: 100 }));
 log(await bulk({ pairs: 800, burst: 50, perSecond: 25 }));
 log(await startup({ runs: 15 }));
-log(
-  validation({ iterations: 20_000, rounds: 7 }, `${shared}/reference/auth0-management-api.linking.oas.json`),
-);
+log(validation({ iterations: 20_000, rounds: 7 }));
 log(await web({ loads: 7 }));
+log(await runDuplicates());
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 writeFileSync(
-  new URL("./RESULTS.md", import.meta.url),
+  results,
   [
     "# Benchmark results",
     "",

@@ -1,25 +1,10 @@
-import { rm } from "node:fs/promises";
-import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import { bundleApp } from "../../scripts/bundle.mjs";
 
 // Commands and their heavy dependencies (zod, jose, openapi-fetch, the emulator) are split into chunks loaded on
-// first use, so `idlink --help` only parses commander and the command table.
-await rm(new URL("./dist", import.meta.url), { recursive: true, force: true });
-await build({
+// first use, so `idlink --help` only parses the command table.
+await bundleApp({
+  dir: fileURLToPath(new URL(".", import.meta.url)),
   entryPoints: { idlink: "src/main.ts" },
-  outdir: "dist",
-  bundle: true,
   splitting: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  conditions: ["@idlink/source"],
-  chunkNames: "chunks/[name]-[hash]",
-  banner: {
-    js: [
-      "#!/usr/bin/env node",
-      'import { createRequire as __idlinkCreateRequire } from "node:module";',
-      "const require = __idlinkCreateRequire(import.meta.url);",
-    ].join("\n"),
-  },
-  logLevel: "warning",
 });

@@ -1,18 +1,8 @@
-import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import { bundleApp } from "../../scripts/bundle.mjs";
 
 // One self-contained file: Node starts it without resolving node_modules, which keeps start-up short.
-await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/idlink-mcp.js",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  conditions: ["@idlink/source"],
-  // CommonJS dependencies bundled into ESM need a require (TOOLCHAIN.md #11).
-  banner: {
-    js: '#!/usr/bin/env node\nimport { createRequire as __idlinkCreateRequire } from "node:module";\nconst require = __idlinkCreateRequire(import.meta.url);',
-  },
-  legalComments: "none",
-  logLevel: "warning",
+await bundleApp({
+  dir: fileURLToPath(new URL(".", import.meta.url)),
+  entryPoints: { "idlink-mcp": "src/main.ts" },
 });

@@ -3,6 +3,12 @@ import { parseLinkRequest } from "@idlink/core";
 import Ajv2020 from "ajv/dist/2020.js";
 import { median, now, ratio, type Section } from "./stats.ts";
 
+/** Auth0's official definition, as committed in `openapi/reference/`. */
+const officialDefinition = new URL(
+  "../../openapi/reference/auth0-management-api.linking.oas.json",
+  import.meta.url,
+);
+
 const bodies = {
   "valid, identity variant": {
     provider: "google-oauth2",
@@ -29,8 +35,8 @@ function opsPerSecond(fn: () => unknown, iterations: number, rounds: number): nu
  * parseLinkRequest throughput on valid and invalid bodies, beside Ajv compiling Auth0's official JSON schema (which
  * checks less: no exclusivity, and gives no field-level advice).
  */
-export function validation(size: { iterations: number; rounds: number }, officialOasPath: string): Section {
-  const official = JSON.parse(readFileSync(officialOasPath, "utf8"));
+export function validation(size: { iterations: number; rounds: number }): Section {
+  const official = JSON.parse(readFileSync(officialDefinition, "utf8"));
   const ajv = new Ajv2020({ strict: false });
   ajv.addSchema({ $id: "oas", components: official.components });
   const ajvValidate = ajv.compile({ $ref: "oas#/components/schemas/LinkUserIdentityRequestContent" });

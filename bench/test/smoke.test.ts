@@ -1,11 +1,10 @@
 import { expect, test } from "vitest";
 import { bulk } from "../src/bulk.ts";
 import { clientOverhead } from "../src/client-overhead.ts";
+import { duplicates } from "../src/duplicates.ts";
 import { startup } from "../src/startup.ts";
 import { validation } from "../src/validation.ts";
 import { web } from "../src/web.ts";
-
-const shared = process.env.IDLINK_SHARED ?? new URL("../../../shared/", import.meta.url).pathname;
 
 // Tiny sizes: these prove the benchmarks still run and count correctly; speed is never asserted here.
 test("the client-overhead benchmark links each pair once with every client", async () => {
@@ -16,10 +15,7 @@ test("the client-overhead benchmark links each pair once with every client", asy
 });
 
 test("the validation benchmark measures every body", () => {
-  const section = validation(
-    { iterations: 50, rounds: 1 },
-    `${shared}/reference/auth0-management-api.linking.oas.json`,
-  );
+  const section = validation({ iterations: 50, rounds: 1 });
   expect(section.table).toHaveLength(5);
   for (const value of Object.values(section.figures)) expect(value).toBeGreaterThan(0);
 });
@@ -42,3 +38,10 @@ test("the web benchmark measures the bundle and a first view", async () => {
   expect(section.figures.gzipped).toBeGreaterThan(10_000);
   expect(section.figures.tti).toBeGreaterThan(0);
 });
+
+test("the duplicates benchmark runs every contender and they count the same shared emails", async () => {
+  const section = await duplicates({ users: [2000], runs: 1 });
+  expect(section.figures.sharedEmailsAgree2000).toBe(1);
+  expect(section.figures.sharedEmails2000).toBeGreaterThan(0);
+  expect(section.table.length).toBeGreaterThanOrEqual(3);
+}, 60_000);

@@ -1,3 +1,4 @@
+import pkg from "../package.json" with { type: "json" };
 import {
   type CommandSpec,
   type Handler,
@@ -14,12 +15,13 @@ import type { Io } from "./io.ts";
 import { createOutput } from "./output.ts";
 import { bulkSpec } from "./specs/bulk.ts";
 import { candidatesSpec } from "./specs/candidates.ts";
+import { duplicatesSpec } from "./specs/duplicates.ts";
 import { emulatorSpec } from "./specs/emulator.ts";
 import { linkSpec } from "./specs/link.ts";
 import { showSpec } from "./specs/show.ts";
 import { unlinkSpec } from "./specs/unlink.ts";
 
-const version = "0.1.0";
+const version = pkg.version;
 
 /** A command bound to its handler, which is imported on first use so that `--help` loads no core. */
 interface BoundCommand {
@@ -44,6 +46,7 @@ const commands: readonly BoundCommand[] = [
   bind(showSpec, () => import("./commands/show.ts")),
   bind(candidatesSpec, () => import("./commands/candidates.ts")),
   bind(bulkSpec, () => import("./commands/bulk.ts")),
+  bind(duplicatesSpec, () => import("./commands/duplicates.ts")),
   bind(emulatorSpec, () => import("./commands/emulator.ts")),
 ];
 

@@ -15,7 +15,9 @@ export interface Config {
   tools: ToolName[] | undefined;
   /** Streamable HTTP on 127.0.0.1 instead of stdio. */
   http: { port: number; token: string } | undefined;
+  /** `--help` / `--version`: print that and stop; nothing else is read. */
   help: boolean;
+  version: boolean;
 }
 
 /** A configuration the server cannot start with; the message says what to set. */
@@ -31,6 +33,7 @@ Options:
   --http             serve Streamable HTTP on 127.0.0.1 instead of stdio
   --port N           HTTP port (default 3917; 0 picks a free one)
   --help             this text
+  --version          the version
 
 Environment:
   AUTH0_DOMAIN                             your-tenant.eu.auth0.com (or the emulator's http://127.0.0.1:PORT)
@@ -51,13 +54,23 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     throw new ConfigError(`${error instanceof Error ? error.message : String(error)} — see --help`);
   }
   const help = values.help === true;
+  const version = values.version === true;
   const readOnly = values["read-only"] === true || flag(env.IDLINK_MCP_READ_ONLY, "IDLINK_MCP_READ_ONLY");
   const tools = values.tools === undefined ? undefined : toolList(values.tools, readOnly);
   const http = values.http === true ? httpConfig(values.port, env.IDLINK_MCP_HTTP_TOKEN) : undefined;
   if (values.http !== true && values.port !== undefined) throw new ConfigError("--port needs --http");
   const domain = nonEmpty(env.AUTH0_DOMAIN);
-  if (help)
-    return { domain: domain ?? "", credentials: { source: "", token: "" }, readOnly, tools, http, help };
+  if (help || version) {
+    return {
+      domain: domain ?? "",
+      credentials: { source: "", token: "" },
+      readOnly,
+      tools,
+      http,
+      help,
+      version,
+    };
+  }
   if (domain === undefined) {
     throw new ConfigError(
       "AUTH0_DOMAIN is not set — set it to your tenant's domain (your-tenant.eu.auth0.com) or the emulator's URL",
@@ -66,7 +79,15 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   const origin = parseTenantDomain(domain, "AUTH0_DOMAIN");
   if (!origin.ok) throw new ConfigError(origin.issues.map((i) => i.message).join("; "));
   try {
-    return { domain: origin.value, credentials: credentialsFromEnv(env), readOnly, tools, http, help };
+    return {
+      domain: origin.value,
+      credentials: credentialsFromEnv(env),
+      readOnly,
+      tools,
+      http,
+      help,
+      version,
+    };
   } catch (error) {
     if (error instanceof ValidationError)
       throw new ConfigError(error.issues.map((i) => i.message).join("; "));
@@ -85,6 +106,7 @@ function parse(argv: readonly string[]) {
       http: { type: "boolean" },
       port: { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
     },
   });
 }

@@ -1,17 +1,20 @@
 import { redactText } from "@idlink/core";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import pkg from "../package.json" with { type: "json" };
 import { createFactory } from "./app.ts";
 import { ConfigError, parseConfig, usage } from "./env.ts";
 import { serveHttp } from "./http.ts";
 
-// stdout belongs to the protocol: everything else goes to stderr.
+// While serving, stdout belongs to the protocol: logs go to stderr (only --help and --version print to stdout).
 const log = (message: string) => process.stderr.write(`idlink-mcp: ${redactText(message)}\n`);
 const onerror = (error: Error) => log(error.message);
 
 try {
   const config = parseConfig(process.env, process.argv.slice(2));
-  if (config.help) {
-    process.stderr.write(usage);
+  if (config.version) {
+    process.stdout.write(`${pkg.version}\n`);
+  } else if (config.help) {
+    process.stdout.write(usage);
   } else if (config.http) {
     const http = await serveHttp({ factory: createFactory(config), ...config.http, onerror });
     log(`listening on ${http.url}`);

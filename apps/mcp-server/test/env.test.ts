@@ -14,6 +14,7 @@ describe("parseConfig", () => {
       tools: undefined,
       http: undefined,
       help: false,
+      version: false,
     });
   });
 
@@ -76,7 +77,8 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ ...env, IDLINK_MCP_HTTP_TOKEN: "short" }, ["--http"])).toThrow("too short");
   });
 
-  test("--help needs no credentials", () => {
+  test("--help and --version need no credentials", () => {
     expect(parseConfig({}, ["--help"]).help).toBe(true);
+    expect(parseConfig({}, ["--version"]).version).toBe(true);
   });
 });

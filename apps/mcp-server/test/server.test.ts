@@ -82,6 +82,7 @@ describe("tool selection", () => {
     expect(tools.map((t) => t.name)).toEqual([
       "get_user_identities",
       "find_link_candidates",
+      "find_duplicate_accounts",
       "preview_link",
       "preview_unlink",
     ]);

@@ -100,7 +100,7 @@ describe("idlink-mcp over stdio", () => {
     });
     server.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
     const list = (await request(server, 2, "tools/list", {})) as { result: { tools: { name: string }[] } };
-    expect(list.result.tools.map((t) => t.name)).toHaveLength(6);
+    expect(list.result.tools.map((t) => t.name)).toHaveLength(7);
     await request(server, 3, "tools/call", { name: "get_user_identities", arguments: { user_id: frank } });
     await request(server, 4, "tools/call", {
       name: "get_user_identities",
@@ -168,6 +168,7 @@ describe("idlink-mcp over stdio", () => {
     expect(tools.map((t) => t.name)).toEqual([
       "get_user_identities",
       "find_link_candidates",
+      "find_duplicate_accounts",
       "preview_link",
       "preview_unlink",
     ]);

@@ -3,7 +3,8 @@
 // OAS document, and lists every difference: operations, status codes, parameters, request bodies and success
 // response schemas (enum values, patterns, types, required and added/removed fields). Differences the fragment
 // documents under `x-idlink-intentional-differences` are listed as documented; any other makes the exit code 1.
-// Usage: spec-check.mjs <official-oas.json> [--fragment <management-api.yaml>] [--json]
+// Usage: spec-check.mjs [official-oas.json] [--fragment <management-api.yaml>] [--json]
+// Without a document it checks the committed snapshot, openapi/reference/auth0-management-api.linking.oas.json.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
@@ -123,13 +124,9 @@ function main(argv) {
   const json = args.includes("--json");
   const fragmentAt = args.indexOf("--fragment");
   const base = process.env.INIT_CWD ?? process.cwd();
-  const officialPath = args.find((a, i) => !a.startsWith("--") && (fragmentAt < 0 || i !== fragmentAt + 1));
-  if (!officialPath) {
-    console.error(
-      "usage: pnpm spec:check <official-oas.json> [--fragment openapi/management-api.yaml] [--json]",
-    );
-    return 2;
-  }
+  const officialPath =
+    args.find((a, i) => !a.startsWith("--") && (fragmentAt < 0 || i !== fragmentAt + 1)) ??
+    new URL("../../../openapi/reference/auth0-management-api.linking.oas.json", import.meta.url).pathname;
   const fragmentPath =
     fragmentAt >= 0
       ? resolve(base, args[fragmentAt + 1])

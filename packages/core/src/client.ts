@@ -28,6 +28,9 @@ export type UserIdentity = components["schemas"]["UserIdentity"];
 /** An identity inside a user, as get user and users-by-email answer it. */
 export type UserIdentitySchema = components["schemas"]["UserIdentitySchema"];
 export type Metadata = components["schemas"]["Metadata"];
+export type ExportUsersRequest = components["schemas"]["CreateExportUsersRequestContent"];
+export type ExportUsersJob = components["schemas"]["CreateExportUsersResponseContent"];
+export type Job = components["schemas"]["GetJobResponseContent"];
 
 export interface ManagementClientOptions {
   /** `tenant.auth0.com`, `https://tenant.auth0.com`, or the emulator's `http://127.0.0.1:PORT`. */
@@ -60,6 +63,10 @@ export interface ManagementClient {
   updateMetadata(id: string, metadata: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<User>;
   /** The token this client sends (fetched with its client credentials when that is how it was made), for preflight checks. */
   token(): Promise<string>;
+  /** Starts a user export job (`read:users`); answers the job, `pending`. See `runUsersExport` to wait for it. */
+  exportUsers(body: ExportUsersRequest): Promise<ExportUsersJob>;
+  /** Reads a job: its status and, once `completed`, the file's `location`. */
+  getJob(id: string): Promise<Job>;
   /** The last x-ratelimit-* headers seen, if any. */
   readonly rateLimit: RateLimitState | undefined;
   /** The tenant origin this client talks to. */
@@ -70,6 +77,10 @@ const linkPath = "/users/{id}/identities";
 const unlinkPath = "/users/{id}/identities/{provider}/{user_id}";
 const userPath = "/users/{id}";
 const byEmailPath = "/users-by-email";
+const exportsPath = "/jobs/users-exports";
+const jobPath = "/jobs/{id}";
+const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
+const jobIdPattern = /^job_[A-Za-z0-9]+$/;
 
 /** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
@@ -199,6 +210,51 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       }
       return call({ operation: "Users by email", method: "GET", path: byEmailPath }, (fetch) =>
         api.GET(byEmailPath, { params: { query: { email } }, fetch }),
+      );
+    },
+
+    exportUsers(body) {
+      const issues: Issue[] = [];
+      if (body.connection_id !== undefined && !connectionIdPattern.test(body.connection_id)) {
+        issues.push({
+          path: "connection_id",
+          message: "connection_id must be con_ followed by 16 letters or digits",
+        });
+      }
+      if (body.format !== undefined && body.format !== "json" && body.format !== "csv") {
+        issues.push({ path: "format", message: "format must be json or csv" });
+      }
+      if (body.limit !== undefined && !(Number.isInteger(body.limit) && body.limit >= 1)) {
+        issues.push({
+          path: "limit",
+          message: "limit must be a whole number ≥ 1 (leave it out to export everyone)",
+        });
+      }
+      for (const [i, field] of (body.fields ?? []).entries()) {
+        if (typeof field.name !== "string" || field.name === "" || field.name.length > 100) {
+          issues.push({
+            path: `fields[${i}].name`,
+            message: "each field needs a name of 1 to 100 characters",
+          });
+        }
+      }
+      if (issues.length > 0) return Promise.reject(new ValidationError(issues, "export request"));
+      return call({ operation: "Export users", method: "POST", path: exportsPath }, (fetch) =>
+        api.POST(exportsPath, { body, fetch }),
+      );
+    },
+
+    getJob(id) {
+      if (typeof id !== "string" || !jobIdPattern.test(id)) {
+        return Promise.reject(
+          new ValidationError(
+            [{ path: "id", message: "a job id looks like job_ followed by letters and digits" }],
+            "job id",
+          ),
+        );
+      }
+      return call({ operation: "Get job", method: "GET", path: jobPath }, (fetch) =>
+        api.GET(jobPath, { params: { path: { id } }, fetch }),
       );
     },
 

@@ -9,6 +9,9 @@ export {
 export { findLinkCandidates, type LinkCandidates, UNVERIFIED_EMAIL_WARNING } from "./candidates.ts";
 export {
   createManagementClient,
+  type ExportUsersJob,
+  type ExportUsersRequest,
+  type Job,
   type ManagementClient,
   type ManagementClientOptions,
   type Metadata,
@@ -25,6 +28,22 @@ export {
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
 export {
+  choosePrimary,
+  DuplicateFinder,
+  type DuplicateGroup,
+  type DuplicateOptions,
+  type DuplicateReport,
+  defaultPrimaryPolicy,
+  type GroupAccount,
+  normalizeEmail,
+  type PrimaryCandidate,
+  type PrimaryCriterion,
+  pairsJsonl,
+  primaryCriteria,
+  type SkippedGroup,
+  type SkipReason,
+} from "./duplicates.ts";
+export {
   BlockedPlanError,
   IdlinkError,
   type Issue,
@@ -36,6 +55,15 @@ export {
   type Subject,
   ValidationError,
 } from "./errors.ts";
+export { ExportError } from "./export-errors.ts";
+export { downloadExport, type RunExportOptions, runUsersExport } from "./export-job.ts";
+export {
+  type ExportedUser,
+  gunzip,
+  type MalformedLine,
+  type ReadExportOptions,
+  readUserExport,
+} from "./export-reader.ts";
 export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
 export {
   type AccountSummary,
@@ -73,6 +101,11 @@ export {
   type TokenLinkRequest,
   TokenLinkRequestSchema,
 } from "./rules.ts";
+export {
+  duplicateExportFields,
+  findTenantDuplicates,
+  type TenantDuplicatesOptions,
+} from "./tenant-duplicates.ts";
 export {
   type CallerToken,
   getManagementToken,

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import type { components } from "../src/generated/management-api.ts";
 import {
@@ -8,19 +7,13 @@ import {
   providers,
   TokenLinkRequestSchema,
 } from "../src/index.ts";
-import { sharedFile } from "./shared.ts";
-
-/** The request body of the seed page's curl sample: all four fields, as empty strings. */
-function seedBody(): unknown {
-  const page = readFileSync(sharedFile("seeds/link-a-user-account.txt"), "utf8");
-  const match = /-d '([\s\S]*?)'/.exec(page);
-  if (!match?.[1]) throw new Error("the seed page has no curl body");
-  return JSON.parse(match[1]);
-}
+// The body of the curl sample on Auth0's "Link a user account" code-sample page, the seed of this project: all four
+// fields, as empty strings, mixing both variants.
+import seedPageBody from "./fixtures/seed-page-body.json" with { type: "json" };
 
 describe("parseLinkRequest", () => {
   test("gives one clear issue per field for the seed page's body", () => {
-    const result = parseLinkRequest(seedBody());
+    const result = parseLinkRequest(seedPageBody);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues).toEqual([

@@ -1,9 +1,22 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { adminClient, createEmulator, defaultSeed, type RateLimit, type Seed } from "./index.ts";
+import {
+  adminClient,
+  createEmulator,
+  defaultSeed,
+  type GeneratedTenantOptions,
+  type RateLimit,
+  type Seed,
+} from "./index.ts";
 
-const usage = "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]";
+const usage = [
+  "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]",
+  "                       [--users N [--duplicate-rate R] [--seed S]]",
+  "  --users N            add N generated users (database, social, enterprise; computed on demand)",
+  "  --duplicate-rate R   share (0..1) of generated users that duplicate another's email (default 0.1)",
+  "  --seed S             with --users, a whole number seeds the generator (default 1); otherwise a seed FILE",
+].join("\n");
 
 function fail(message: string): never {
   process.stderr.write(`idlink-emulator: ${message}\n${usage}\n`);
@@ -18,13 +31,22 @@ function parseRateLimit(value: string | undefined): RateLimit | false | undefine
   return { burst: Number(match[1]), perSecond: Number(match[2]) };
 }
 
-let values: { seed?: string; port?: string; "rate-limit"?: string; help?: boolean };
+let values: {
+  seed?: string;
+  port?: string;
+  "rate-limit"?: string;
+  users?: string;
+  "duplicate-rate"?: string;
+  help?: boolean;
+};
 try {
   ({ values } = parseArgs({
     options: {
       seed: { type: "string" },
       port: { type: "string" },
       "rate-limit": { type: "string" },
+      users: { type: "string" },
+      "duplicate-rate": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -38,6 +60,20 @@ if (values.help) {
 const port = values.port === undefined ? 0 : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535)
   fail(`--port must be 0..65535, not "${values.port}"`);
+let generate: GeneratedTenantOptions | undefined;
+if (values.users !== undefined) {
+  const users = Number(values.users);
+  if (!Number.isInteger(users) || users < 1)
+    fail(`--users must be a whole number ≥ 1, not "${values.users}"`);
+  const rate = values["duplicate-rate"] === undefined ? 0.1 : Number(values["duplicate-rate"]);
+  if (!(rate >= 0 && rate <= 1))
+    fail(`--duplicate-rate must be between 0 and 1, not "${values["duplicate-rate"]}"`);
+  generate = { users, duplicateRate: rate };
+  if (values.seed !== undefined && /^\d+$/.test(values.seed)) {
+    generate.seed = Number(values.seed);
+    values.seed = undefined;
+  }
+} else if (values["duplicate-rate"] !== undefined) fail("--duplicate-rate needs --users N");
 let seed: Seed | undefined;
 if (values.seed !== undefined) {
   try {
@@ -52,6 +88,7 @@ const emulator = await createEmulator({
   ...(seed ? { seed } : {}),
   port,
   ...(rateLimit === undefined ? {} : { rateLimit }),
+  ...(generate ? { generate } : {}),
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
 const admin = adminClient(seed ?? defaultSeed())?.clientId ?? "(none)";
@@ -60,6 +97,11 @@ process.stdout.write(
   [
     `idlink emulator listening on ${emulator.url}`,
     `  issuer:              ${emulator.issuer}`,
+    ...(generate
+      ? [
+          `  generated users:     ${generate.users} (duplicate rate ${generate.duplicateRate}, seed ${generate.seed ?? 1})`,
+        ]
+      : []),
     `  management audience: ${emulator.managementAudience}`,
     `  admin client id:     ${admin} (its emulator-only secret is in the seed file)`,
     `  get a token:         curl -s ${emulator.url}/oauth/token -H 'content-type: application/json' \\`,

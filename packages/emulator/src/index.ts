@@ -1,7 +1,16 @@
 export { ApiError, OAuthError, SeedError } from "./errors.ts";
+export {
+  defaultExportFields,
+  type ExportField,
+  type ExportSpec,
+  exportLines,
+  writeExportFile,
+} from "./export-file.ts";
 export type { Faults } from "./faults.ts";
+export { type GeneratedTenantOptions, generatedTenant, type UserSource } from "./generate.ts";
 export { defaultRateLimit, type RateLimit } from "./rate-limit.ts";
 export { userTokenScopes } from "./routes/authentication.ts";
+export type { ExportJobOptions } from "./routes/jobs.ts";
 export {
   adminClient,
   defaultSeed,

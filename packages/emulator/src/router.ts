@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
 
 export interface Reply {
   status: number;
@@ -6,6 +7,8 @@ export interface Reply {
   /** A body that is not JSON (an HTML page, a script), sent as is; its content-type goes in `headers`. */
   text?: string;
   headers?: Record<string, string>;
+  /** A body that is not JSON (an export file, a storage error page), streamed as it is. */
+  raw?: { contentType: string; body: string | Readable };
 }
 
 export interface RequestContext {

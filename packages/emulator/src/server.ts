@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { pipeline } from "node:stream/promises";
 import { ApiError, OAuthError, reasonPhrase } from "./errors.ts";
 import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
+import type { GeneratedTenantOptions } from "./generate.ts";
+import { generatedTenant } from "./generate.ts";
 import { createSigningKeys } from "./keys.ts";
 import { LoginState } from "./login-state.ts";
 import { defaultRateLimit, type RateLimit, TokenBucket } from "./rate-limit.ts";
 import { type Reply, type RequestContext, Router, splitPath } from "./router.ts";
 import { type AuthenticationDeps, loginAs, registerAuthenticationRoutes } from "./routes/authentication.ts";
+import { type ExportJobOptions, registerJobRoutes } from "./routes/jobs.ts";
 import { registerManagementRoutes } from "./routes/management.ts";
 import { registerUniversalLoginRoutes } from "./routes/universal-login.ts";
 import { defaultSeed, type Seed, type User } from "./seed.ts";
@@ -25,6 +29,10 @@ export interface EmulatorOptions {
   corsOrigins?: string[];
   /** Lifetime of every token the emulator mints; defaults to 86400 seconds, as Auth0's Management tokens. */
   tokenTtlSeconds?: number;
+  /** Adds generated users to the seed's (deterministic; computed on demand, so a million costs no memory). */
+  generate?: GeneratedTenantOptions;
+  /** User export jobs: expiry and start delay. */
+  exportJobs?: ExportJobOptions;
 }
 
 export interface RequestRecord {
@@ -108,7 +116,7 @@ function errorReply(error: unknown): Reply {
 /** Starts a local Auth0 tenant for the account-linking endpoints on 127.0.0.1. */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   let initialSeed = options.seed ?? defaultSeed();
-  const store = new Store(initialSeed);
+  const store = new Store(initialSeed, options.generate ? generatedTenant(options.generate) : undefined);
   const keys = await createSigningKeys();
   const tokens: TokenContext = {
     keys,
@@ -122,6 +130,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   registerAuthenticationRoutes(router, deps);
   registerUniversalLoginRoutes(router, deps);
   registerManagementRoutes(router, deps);
+  const jobs = registerJobRoutes(router, {
+    store,
+    tokens,
+    ...(options.exportJobs ? { options: options.exportJobs } : {}),
+  });
 
   let bucket: TokenBucket | undefined =
     options.rateLimit === false ? undefined : new TokenBucket(options.rateLimit ?? defaultRateLimit);
@@ -148,6 +161,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     let rateHeaders: Record<string, string> = {};
     const send = (reply: Reply, fault?: FaultAfter) => {
       if (fault === "drop") return drop();
+      if (reply.raw) return sendRaw(reply, reply.raw);
       if (reply.status < 400 || reply.status === 429) Object.assign(headers, rateHeaders);
       const text = reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
       const body = fault === "malformed" ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
@@ -155,6 +169,16 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         reply.body === undefined ? {} : { "content-type": "application/json; charset=utf-8" };
       res.writeHead(reply.status, { ...headers, ...contentType, ...reply.headers });
       res.end(body);
+      record(reply.status);
+    };
+
+    const sendRaw = (reply: Reply, raw: NonNullable<Reply["raw"]>) => {
+      res.writeHead(reply.status, { ...headers, "content-type": raw.contentType, ...reply.headers });
+      if (typeof raw.body === "string") res.end(raw.body);
+      else
+        pipeline(raw.body, res).catch(() => {
+          res.destroy();
+        });
       record(reply.status);
     };
 
@@ -279,12 +303,14 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       });
     },
     login: (userId) => loginAs(deps, userId),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         for (const socket of sockets) socket.destroy();
         server.closeAllConnections();
-      }),
+      });
+      await jobs.close();
+    },
   };
 }
 

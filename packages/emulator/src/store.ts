@@ -1,3 +1,4 @@
+import type { UserSource } from "./generate.ts";
 import { type Client, type Connection, type Identity, parseSeed, type Seed, type User } from "./seed.ts";
 
 // The attributes Auth0 keeps under `profileData` when a user becomes a linked identity.
@@ -34,39 +35,89 @@ export function profileOf(user: User): Record<string, unknown> {
 export const fullId = (identity: Pick<Identity, "provider" | "user_id">): string =>
   `${identity.provider}|${String(identity.user_id)}`;
 
-/** One inspectable tenant: connections, clients and users, with Auth0's link/unlink semantics. */
+/**
+ * One inspectable tenant: connections, clients and users, with Auth0's link/unlink semantics. Users come from the
+ * seed and, optionally, from a generated source; a generated user is copied into the store only when it changes.
+ */
 export class Store {
   private users = new Map<string, User>();
+  /** Generated users that no longer exist (linked into another user). */
+  private removed = new Set<string>();
   clients: Client[] = [];
   connections: Connection[] = [];
 
-  constructor(seed: Seed) {
+  constructor(
+    seed: Seed,
+    private readonly generated?: UserSource,
+  ) {
     this.reset(seed);
   }
 
   reset(seed: Seed): void {
     const parsed = parseSeed(structuredClone(seed));
     this.clients = parsed.clients;
-    this.connections = parsed.connections;
+    const known = new Set(parsed.connections.map((c) => c.id));
+    this.connections = [
+      ...parsed.connections,
+      ...(this.generated?.connections ?? []).filter((c) => !known.has(c.id)),
+    ];
     this.users = new Map(parsed.users.map((user) => [user.user_id, user]));
+    this.removed = new Set();
+  }
+
+  /** The live user (not a copy): stored, or generated and not removed. */
+  private find(id: string): User | undefined {
+    const stored = this.users.get(id);
+    if (stored || !this.generated || this.removed.has(id)) return stored;
+    return this.generated.get(id);
+  }
+
+  /** The live user, copied into the store first when it is generated, so a change sticks. */
+  private mutable(id: string): User | undefined {
+    const user = this.find(id);
+    if (user && !this.users.has(id)) this.users.set(id, user);
+    return user;
+  }
+
+  /** Number of users in the tenant. */
+  get size(): number {
+    let generated = 0;
+    if (this.generated) {
+      generated = this.generated.size - this.removed.size;
+      for (const id of this.users.keys()) if (this.generated.get(id)) generated--;
+    }
+    return this.users.size + generated;
+  }
+
+  /** Every user, live objects (callers must not change them): stored ones first, then generated ones. */
+  *iterate(): Generator<User> {
+    yield* this.users.values();
+    const source = this.generated;
+    if (!source) return;
+    for (let i = 0; i < source.size; i++) {
+      const user = source.at(i);
+      if (!this.users.has(user.user_id) && !this.removed.has(user.user_id)) yield user;
+    }
   }
 
   getUser(id: string): User | undefined {
-    const user = this.users.get(id);
+    const user = this.find(id);
     return user && structuredClone(user);
   }
 
   listUsers(): User[] {
-    return [...this.users.values()].map((user) => structuredClone(user));
+    return [...this.iterate()].map((user) => structuredClone(user));
   }
 
   usersByEmail(email: string): User[] {
-    return this.listUsers().filter((user) => user.email === email);
+    const found: User[] = [];
+    for (const user of this.iterate()) if (user.email === email) found.push(structuredClone(user));
+    return found;
   }
 
   /** The primary holding `id` as a linked (non-main) identity. */
   linkedOwner(id: string): User | undefined {
-    for (const user of this.users.values()) {
+    for (const user of this.iterate()) {
       if (user.identities.slice(1).some((identity) => fullId(identity) === id)) return structuredClone(user);
     }
     return undefined;
@@ -74,20 +125,21 @@ export class Store {
 
   /** Moves the secondary and every identity it holds into the primary; the secondary's metadata is discarded. */
   link(primaryId: string, secondaryId: string): Identity[] {
-    const primary = this.users.get(primaryId);
-    const secondary = this.users.get(secondaryId);
+    const primary = this.mutable(primaryId);
+    const secondary = this.find(secondaryId);
     if (!primary || !secondary) throw new Error(`link: unknown user ${primary ? secondaryId : primaryId}`);
     const [main, ...others] = secondary.identities;
     if (!main) throw new Error(`link: ${secondaryId} has no identity`);
     primary.identities.push({ ...main, profileData: profileOf(secondary) }, ...others);
     primary.updated_at = new Date().toISOString();
     this.users.delete(secondaryId);
+    if (this.generated?.get(secondaryId)) this.removed.add(secondaryId);
     return structuredClone(primary.identities);
   }
 
   /** Removes a linked identity and recreates it as a standalone user with no metadata. */
   unlink(primaryId: string, provider: string, userId: string): Identity[] {
-    const primary = this.users.get(primaryId);
+    const primary = this.mutable(primaryId);
     if (!primary) return [];
     const index = primary.identities.findIndex(
       (identity, i) => i > 0 && identity.provider === provider && String(identity.user_id) === userId,
@@ -106,6 +158,7 @@ export class Store {
       updated_at: now,
     };
     this.users.set(standalone.user_id, standalone);
+    this.removed.delete(standalone.user_id);
     return structuredClone(primary.identities);
   }
 
@@ -114,7 +167,7 @@ export class Store {
    * null is removed, and an empty object clears the metadata (an empty app_metadata disappears from the user).
    */
   patchUser(id: string, patch: UserPatch): User {
-    const user = this.users.get(id);
+    const user = this.mutable(id);
     if (!user) throw new Error(`patch: unknown user ${id}`);
     Object.assign(user, patch.attributes);
     for (const field of ["user_metadata", "app_metadata"] as const) {

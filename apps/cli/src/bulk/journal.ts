@@ -61,7 +61,7 @@ export function loadJournal(path: string): Map<string, PairState> {
  * An append-only journal with group commit: records appended in the same turn of the event loop are written
  * together and fsync'd once; each append resolves only when its record is on disk.
  */
-export class Journal {
+export class Journal<R extends { type: string } = JournalRecord> {
   private readonly fd: number;
   private queue: { line: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
@@ -71,7 +71,7 @@ export class Journal {
     this.fd = openSync(path, "a", 0o600);
   }
 
-  append(record: JournalRecord): Promise<void> {
+  append(record: R): Promise<void> {
     if (this.closed) return Promise.reject(new Error("journal is closed"));
     return new Promise((resolve, reject) => {
       this.queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });

@@ -16,6 +16,11 @@ const maxIssuesShown = 20;
 
 /** `idlink bulk`: validate every row, then link the pairs resumably under a journal and a lock. */
 export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx) => {
+  if (flags.undo !== undefined) {
+    if (file !== undefined) throw new UsageError("--undo takes a journal, not a pairs file: drop the file.");
+    return (await import("./bulk-undo.ts")).bulkUndo({ journalFile: flags.undo, flags }, ctx);
+  }
+  if (file === undefined) throw new UsageError("bulk needs a pairs file (or --undo JOURNAL).");
   const { io, output } = ctx;
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {

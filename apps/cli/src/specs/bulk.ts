@@ -6,8 +6,13 @@ export const bulkSpec = defineCommand({
   description:
     "Link many pairs from a CSV (primary,secondary[,connection_id]) or JSONL file, resumably, " +
     "under the tenant's rate limit, with a journal.",
-  args: [{ name: "file", required: true, description: "a .csv or .jsonl file of pairs" }],
+  args: [{ name: "file", required: false, description: "a .csv or .jsonl file of pairs (not with --undo)" }],
   options: {
+    undo: {
+      type: "string",
+      value: "journal",
+      description: "unlink what the run of this journal linked (its own journal: <journal>.undo.jsonl)",
+    },
     journal: { type: "string", value: "file", description: "journal path (default: <file>.journal.jsonl)" },
     concurrency: {
       type: "string",
@@ -33,5 +38,6 @@ export const bulkSpec = defineCommand({
     "idlink bulk pairs.csv --dry-run",
     "idlink bulk pairs.csv --yes --concurrency 8",
     "idlink bulk pairs.csv --yes   # again: resumes from pairs.csv.journal.jsonl",
+    "idlink bulk --undo pairs.csv.journal.jsonl --dry-run",
   ],
 });

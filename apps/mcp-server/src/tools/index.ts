@@ -1,3 +1,4 @@
+import { findDuplicateAccounts } from "./find-duplicate-accounts.ts";
 import { findLinkCandidatesTool } from "./find-link-candidates.ts";
 import { getUserIdentities } from "./get-user-identities.ts";
 import { linkAccounts } from "./link-accounts.ts";
@@ -9,6 +10,7 @@ import { unlinkIdentity } from "./unlink-identity.ts";
 export const tools = [
   getUserIdentities,
   findLinkCandidatesTool,
+  findDuplicateAccounts,
   previewLink,
   previewUnlink,
   linkAccounts,

@@ -98,6 +98,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/users-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create export users job
+         * @description Export all users (or one connection's) to a file via a long-running job. Needs `read:users`.
+         *     The job starts `pending`; poll Get a job until `completed`, then download the gzipped file at `location`
+         *     (`json`: one JSON object per line; `csv`: a header row, then one row per user). The URL expires.
+         */
+        post: operations["post_users-exports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a job
+         * @description Retrieves a job. Useful to check its status. Needs `create:users` or `read:users`.
+         */
+        get: operations["get_jobs_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -250,6 +292,82 @@ export interface components {
             /** @constant */
             error: "too_many_requests";
             error_description: string;
+        };
+        /**
+         * @description Format of the file. Must be `json` or `csv`.
+         * @enum {string}
+         */
+        JobFileFormatEnum: "json" | "csv";
+        CreateExportUsersFields: {
+            /** @description Name of the field in the profile. */
+            name: string;
+            /** @description Title of the column in the exported CSV. */
+            export_as?: string;
+        };
+        CreateExportUsersRequestContent: {
+            /** @description connection_id of the connection from which users will be exported. */
+            connection_id?: string;
+            format?: components["schemas"]["JobFileFormatEnum"];
+            /** @description Limit the number of records. */
+            limit?: number;
+            /** @description List of fields to be included in the CSV. Defaults to a predefined set of fields. */
+            fields?: components["schemas"]["CreateExportUsersFields"][];
+        };
+        CreateExportUsersResponseContent: {
+            /** @description Status of this job. */
+            status: string;
+            /** @description Type of job this is. */
+            type: string;
+            /** @description When this job was created. */
+            created_at?: string;
+            /** @description ID of this job. */
+            id: string;
+            /** @description connection_id of the connection from which users will be exported. */
+            connection_id?: string;
+            format?: components["schemas"]["JobFileFormatEnum"];
+            /** @description Limit the number of records. */
+            limit?: number;
+            /** @description List of fields to be included in the CSV. Defaults to a predefined set of fields. */
+            fields?: components["schemas"]["CreateExportUsersFields"][];
+        } & {
+            [key: string]: unknown;
+        };
+        GetJobResponseContent: {
+            /** @description Status of this job. */
+            status: string;
+            /** @description Type of job this is. */
+            type: string;
+            /** @description When this job was created. */
+            created_at?: string;
+            /** @description ID of this job. */
+            id: string;
+            /** @description connection_id of the connection this job uses. */
+            connection_id?: string;
+            /** @description URL to download the result of this job. */
+            location?: string;
+            /** @description Completion percentage of this job. */
+            percentage_done?: number;
+            /** @description Estimated time remaining before job completes. */
+            time_left_seconds?: number;
+            format?: components["schemas"]["JobFileFormatEnum"];
+            /** @description Status details. */
+            status_details?: string;
+            summary?: components["schemas"]["GetJobSummary"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Job execution summary. */
+        GetJobSummary: {
+            /** @description Number of failed operations. */
+            failed?: number;
+            /** @description Number of updated records. */
+            updated?: number;
+            /** @description Number of inserted records. */
+            inserted?: number;
+            /** @description Total number of operations. */
+            total?: number;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: {
@@ -532,6 +650,68 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    "post_users-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreateExportUsersRequestContent"];
+            };
+        };
+        responses: {
+            /** @description Job created successfully. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateExportUsersResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_jobs_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the job. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Job retrieved successfully. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetJobResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -542,3 +722,4 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const userIdentityProviderEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserIdentityProviderEnum"]> = ["ad", "adfs", "amazon", "apple", "dropbox", "bitbucket", "auth0-oidc", "auth0", "baidu", "bitly", "box", "custom", "daccount", "dwolla", "email", "evernote-sandbox", "evernote", "exact", "facebook", "fitbit", "github", "google-apps", "google-oauth2", "instagram", "ip", "line", "linkedin", "oauth1", "oauth2", "office365", "oidc", "okta", "paypal", "paypal-sandbox", "pingfederate", "planningcenter", "salesforce-community", "salesforce-sandbox", "salesforce", "samlp", "sharepoint", "shopify", "shop", "sms", "soundcloud", "thirtysevensignals", "twitter", "untappd", "vkontakte", "waad", "weibo", "windowslive", "wordpress", "yahoo", "yandex"];
+export const jobFileFormatEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobFileFormatEnum"]> = ["json", "csv"];

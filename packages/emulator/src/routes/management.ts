@@ -60,7 +60,7 @@ const userDoesNotExist = () => new ApiError(404, "The user does not exist.", "in
 const connectionNotConfigured = () =>
   badRequest("The provider/connection is not configured.", "inexistent_connection");
 
-const typeName = (value: unknown): string =>
+export const typeName = (value: unknown): string =>
   value === null
     ? "null"
     : Array.isArray(value)
@@ -70,7 +70,7 @@ const typeName = (value: unknown): string =>
         : typeof value;
 
 // Auth0 answers hapi's wording for a body that is not JSON.
-function parseJsonBody(body: string): unknown {
+export function parseJsonBody(body: string): unknown {
   if (body.trim() === "") return undefined;
   try {
     return JSON.parse(body);
@@ -79,7 +79,7 @@ function parseJsonBody(body: string): unknown {
   }
 }
 
-function asObject(value: unknown): Record<string, unknown> {
+export function asObject(value: unknown): Record<string, unknown> {
   if (value === undefined) throw invalidBody("Expected type object but found type undefined");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalidBody(`Expected type object but found type ${typeName(value)}`);

@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import { describeError, ManagementApiError, type ManagementClient, OutcomeUnknownError } from "@idlink/core";
+import type { Journal, JournalRecord } from "./journal.ts";
+import { pairKey } from "./rows.ts";
+
+/** A pair a bulk run linked, to unlink. */
+export interface UndoPair {
+  key: string;
+  primary: string;
+  secondary: string;
+}
+
+export type UndoStatus = "unlinked" | "not_linked" | "failed" | "unknown";
+
+/** One line of an undo journal (`<journal>.undo.jsonl`), appended and fsync'd, never rewritten. */
+export type UndoRecord =
+  | { type: "undo-run"; at: string; pid: number; journal: string; pairs: number }
+  | { type: "started"; at: string; key: string; primary: string; secondary: string }
+  | {
+      type: "outcome";
+      at: string;
+      key: string;
+      primary: string;
+      secondary: string;
+      status: UndoStatus;
+      via: "unlink" | "reconcile";
+      reason?: string;
+    }
+  | { type: "end"; at: string; interrupted: boolean; counts: Record<UndoStatus, number> };
+
+/**
+ * The pairs a bulk journal says its run linked: outcomes `linked`, and `already_linked` found by reading the
+ * primary after an outcome of its own link was unknown (that link went through). `already_linked` from a 409 was
+ * there before the run and is left alone. Order: as linked.
+ */
+export function pairsLinkedBy(journalText: string): UndoPair[] {
+  const linked = new Map<string, UndoPair>();
+  for (const line of journalText.split("\n")) {
+    if (line.trim() === "") continue;
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      continue;
+    }
+    if (record.type !== "outcome") continue;
+    const ours =
+      record.status === "linked" || (record.status === "already_linked" && record.via === "reconcile");
+    if (ours) {
+      linked.set(record.key, {
+        key: pairKey(record.primary, record.secondary),
+        primary: record.primary,
+        secondary: record.secondary,
+      });
+    }
+  }
+  return [...linked.values()];
+}
+
+/** What an undo journal says about each pair: done (unlinked or not linked), failed, or unknown. */
+export function loadUndoJournal(path: string): Map<string, "done" | "failed" | "unknown"> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT")
+      return new Map();
+    throw error;
+  }
+  const state = new Map<string, "done" | "failed" | "unknown">();
+  for (const line of text.split("\n")) {
+    let record: UndoRecord;
+    try {
+      record = JSON.parse(line) as UndoRecord;
+    } catch {
+      continue;
+    }
+    if (record.type === "started") state.set(record.key, "unknown");
+    if (record.type === "outcome") {
+      state.set(
+        record.key,
+        record.status === "unlinked" || record.status === "not_linked"
+          ? "done"
+          : record.status === "failed"
+            ? "failed"
+            : "unknown",
+      );
+    }
+  }
+  return state;
+}
+
+export interface UndoResult {
+  pair: UndoPair;
+  status: UndoStatus;
+  reason?: string;
+}
+
+const now = () => new Date().toISOString();
+const holds = (identities: { provider?: string; user_id?: string | number }[], secondary: string) =>
+  identities.slice(1).some((i) => `${i.provider}|${i.user_id}` === secondary);
+
+/**
+ * Unlinks each pair with bounded concurrency, journalled `started` before the call and its outcome after. An
+ * unknown outcome (5xx, dropped connection) is settled by reading the primary, so a resume never guesses.
+ */
+export async function undoPairs(options: {
+  client: ManagementClient;
+  journal: Journal<UndoRecord>;
+  pending: { pair: UndoPair; reconcile: boolean }[];
+  concurrency: number;
+  stop: AbortSignal;
+  onResult(result: UndoResult): void;
+  maxAttempts?: number;
+}): Promise<void> {
+  const queue = [...options.pending];
+  const worker = async () => {
+    while (!options.stop.aborted) {
+      const next = queue.shift();
+      if (!next) return;
+      options.onResult(await undoOne(next.pair, next.reconcile, options));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+}
+
+async function undoOne(
+  pair: UndoPair,
+  reconcileFirst: boolean,
+  options: { client: ManagementClient; journal: Journal<UndoRecord>; maxAttempts?: number },
+): Promise<UndoResult> {
+  const { client, journal } = options;
+  const base = { key: pair.key, primary: pair.primary, secondary: pair.secondary };
+  const finish = async (status: UndoStatus, via: "unlink" | "reconcile", reason?: string) => {
+    await journal.append({ type: "outcome", at: now(), ...base, status, via, ...(reason ? { reason } : {}) });
+    return { pair, status, ...(reason ? { reason } : {}) };
+  };
+  let reconcile = reconcileFirst;
+  let lastReason = "no attempt";
+  for (let attempt = 0; attempt < (options.maxAttempts ?? 6); attempt++) {
+    try {
+      if (reconcile) {
+        const user = await client.getUser(pair.primary);
+        if (!holds(user.identities ?? [], pair.secondary)) return finish("unlinked", "reconcile");
+        reconcile = false;
+      }
+      await journal.append({ type: "started", at: now(), ...base });
+      const remaining = await client.unlink(pair.primary, pair.secondary);
+      return finish(holds(remaining, pair.secondary) ? "failed" : "unlinked", "unlink");
+    } catch (error) {
+      lastReason = reasonOf(error);
+      if (error instanceof OutcomeUnknownError) {
+        reconcile = true;
+        continue;
+      }
+      if (error instanceof ManagementApiError && error.status === 404) {
+        return finish("not_linked", reconcile ? "reconcile" : "unlink", `${pair.primary} no longer exists`);
+      }
+      if (error instanceof ManagementApiError && (error.status === 429 || error.status >= 500)) {
+        await new Promise((resolve) => setTimeout(resolve, (error.retryAfter ?? 1) * 1000));
+        continue;
+      }
+      return finish("failed", reconcile ? "reconcile" : "unlink", lastReason);
+    }
+  }
+  return finish("unknown", "reconcile", `gave up: ${lastReason}`);
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof ManagementApiError) return `${error.status} ${error.apiMessage}`;
+  return describeError(error).message;
+}

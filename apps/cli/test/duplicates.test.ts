@@ -1,0 +1,175 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { generatedTenant } from "@idlink/emulator";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectNoSecrets, idlink, json, startTenant, type Tenant, tempDir } from "./helpers.ts";
+
+const generate = { users: 400, duplicateRate: 0.3, seed: 11 };
+const dir = tempDir();
+let tenant: Tenant;
+beforeAll(async () => {
+  tenant = await startTenant({ rateLimit: false, generate });
+});
+afterAll(async () => {
+  await tenant.stop();
+  dir.cleanup();
+});
+
+const ids = (identities: { provider: string; user_id: string | number }[] | undefined) =>
+  (identities ?? []).map((i) => `${i.provider}|${i.user_id}`);
+
+describe("export → duplicates → bulk → undo, against the emulator", () => {
+  test("links every proposed pair, then undo gives each secondary back as a user", async () => {
+    const cwd = dir.path;
+    const found = await idlink(["duplicates", "--out", "pairs.jsonl", "--json"], { env: tenant.env, cwd });
+    expect(found.code).toBe(0);
+    expect(found.stderr).toMatch(/export job_[A-Za-z0-9]{16}: (pending|processing|completed)/);
+    const summary = json(found);
+    expect(summary).toMatchObject({ ok: true, users: 12 + generate.users });
+    const pairs = readFileSync(join(cwd, "pairs.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { primary: string; secondary: string });
+    expect(pairs.length).toBe(summary.pairs);
+    expect(pairs.length).toBeGreaterThan(20);
+    const report = JSON.parse(readFileSync(join(cwd, "pairs.report.json"), "utf8"));
+    expect(report.groups.length).toBe(summary.groups);
+    // Every proposed account has a verified email equal to its primary's, case aside.
+    const before = new Map(tenant.emu.state.listUsers().map((u) => [u.user_id, u]));
+    for (const { primary, secondary } of pairs) {
+      const p = before.get(primary);
+      const s = before.get(secondary);
+      expect(p?.email_verified && s?.email_verified).toBe(true);
+      expect(p?.email?.toLowerCase()).toBe(s?.email?.toLowerCase());
+    }
+    expect(report.skippedCounts.unverified).toBeGreaterThan(0);
+    expectNoSecrets(found, tenant.secrets);
+
+    const linked = await idlink(["bulk", "pairs.jsonl", "--yes", "--json"], { env: tenant.env, cwd });
+    expect(linked.code).toBe(0);
+    expect(json(linked)).toMatchObject({ ok: true, linked: pairs.length });
+    for (const { primary, secondary } of pairs) {
+      expect(tenant.emu.state.getUser(secondary)).toBeUndefined();
+      expect(ids(tenant.emu.state.getUser(primary)?.identities)).toContain(secondary);
+    }
+
+    const plan = await idlink(["bulk", "--undo", "pairs.jsonl.journal.jsonl", "--dry-run"], {
+      env: tenant.env,
+      cwd,
+    });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(`${pairs.length} pairs the run linked`);
+    expect(plan.stdout).toContain("no user_metadata or app_metadata");
+
+    const undone = await idlink(["bulk", "--undo", "pairs.jsonl.journal.jsonl", "--yes", "--json"], {
+      env: tenant.env,
+      cwd,
+    });
+    expect(undone.code).toBe(0);
+    expect(json(undone)).toMatchObject({ ok: true, unlinked: pairs.length, failed: [] });
+    for (const { primary, secondary } of pairs) {
+      expect(ids(tenant.emu.state.getUser(primary)?.identities)).toEqual(
+        ids(before.get(primary)?.identities),
+      );
+      const back = tenant.emu.state.getUser(secondary);
+      expect(back?.user_id).toBe(secondary);
+      expect(back?.user_metadata).toBeUndefined();
+    }
+
+    // Again: the undo journal says everything is done; nothing is sent.
+    const sent = tenant.emu.state.requests.length;
+    const again = await idlink(["bulk", "--undo", "pairs.jsonl.journal.jsonl", "--yes", "--json"], {
+      env: tenant.env,
+      cwd,
+    });
+    expect(json(again)).toMatchObject({ ok: true, alreadyUndone: pairs.length, toUnlink: 0 });
+    expect(tenant.emu.state.requests.length).toBe(sent);
+    tenant.emu.state.reset();
+  }, 60_000);
+});
+
+describe("idlink duplicates --from FILE", () => {
+  const source = generatedTenant(generate);
+  const lines = Array.from({ length: source.size }, (_, i) => JSON.stringify(source.at(i)));
+
+  test("reads a gzipped JSON-lines export without a tenant", async () => {
+    const file = join(dir.path, "users.json.gz");
+    writeFileSync(file, gzipSync(`${lines.join("\n")}\n`));
+    const result = await idlink([
+      "duplicates",
+      "--from",
+      file,
+      "--out",
+      join(dir.path, "from.jsonl"),
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    expect(json(result)).toMatchObject({ ok: true, users: generate.users, malformedLines: 0 });
+  });
+
+  test("stops at a malformed line, naming it; --skip-malformed reports it and goes on", async () => {
+    const file = join(dir.path, "broken.json");
+    writeFileSync(file, [lines[0], "{not json", ...lines.slice(1)].join("\n"));
+    const stopped = await idlink(["duplicates", "--from", file, "--out", join(dir.path, "b.jsonl")]);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain("Line 2 of the export is malformed");
+    expect(stopped.stderr).toContain("--skip-malformed");
+    const skipped = await idlink([
+      "duplicates",
+      "--from",
+      file,
+      "--skip-malformed",
+      "--out",
+      join(dir.path, "b.jsonl"),
+      "--json",
+    ]);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain("line 2 skipped: not JSON");
+    expect(json(skipped)).toMatchObject({ users: generate.users, malformedLines: 1 });
+  });
+
+  test("reads a CSV export", async () => {
+    const file = join(dir.path, "users.csv");
+    const rows = [0, 1, 2].map((i) => source.at(i));
+    const extra = { ...rows[0], user_id: "facebook|10999", email: rows[0]?.email?.toUpperCase() };
+    writeFileSync(
+      file,
+      ["user_id,email,email_verified", ...[...rows, extra].map((u) => `${u.user_id},${u.email},true`)].join(
+        "\n",
+      ),
+    );
+    const result = await idlink([
+      "duplicates",
+      "--from",
+      file,
+      "--out",
+      join(dir.path, "csv.jsonl"),
+      "--json",
+    ]);
+    expect(json(result)).toMatchObject({ users: 4, groups: 1, pairs: 1 });
+  });
+
+  test.each([
+    [["--from", "nope.json.gz"], "Cannot read nope.json.gz."],
+    [
+      ["--from", "x.json", "--connection-id", "con_AAAAAAAAAAAAAAAA"],
+      "--connection-id selects what an export job reads",
+    ],
+    [["--from", "x.json", "--policy", "newest"], "--policy newest: unknown criterion newest."],
+    [["--from", "x.json", "--max-group", "1"], "--max-group 1: give a whole number ≥ 2."],
+  ])("refuses %j", async (args, message) => {
+    const result = await idlink(["duplicates", ...args], { cwd: dir.path });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  test("bulk --undo refuses a pairs file beside the journal, and a missing journal", async () => {
+    const both = await idlink(["bulk", "pairs.jsonl", "--undo", "j.jsonl"], { cwd: dir.path });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--undo takes a journal, not a pairs file");
+    const missing = await idlink(["bulk", "--undo", "missing.jsonl", "--dry-run"], { cwd: dir.path });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("Cannot read missing.jsonl.");
+  });
+});

@@ -1,0 +1,101 @@
+import { findTenantDuplicates } from "@idlink/core";
+import { z } from "zod";
+import { ok } from "../results.ts";
+import { defineTool } from "../tool.ts";
+
+const InputSchema = z.strictObject({
+  connection_id: z
+    .string()
+    .regex(/^con_[A-Za-z0-9]{16}$/, "connection_id is con_ followed by 16 letters or digits")
+    .optional()
+    .describe("Only this connection's users (con_ + 16 characters); the whole tenant when left out."),
+  sample_size: z
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(10)
+    .describe("How many groups and skipped groups to show (0-50); the counts always cover every user."),
+});
+
+const AccountSchema = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  provider: z.string(),
+  created_at: z.string().optional(),
+  logins_count: z.number().optional(),
+  linked: z.number().describe("Identities this account already holds besides its own."),
+});
+
+const OutputSchema = z.object({
+  job_id: z.string(),
+  users: z.number(),
+  users_without_email: z.number(),
+  distinct_emails: z.number(),
+  already_linked: z.number().describe("Accounts that already hold linked identities."),
+  groups: z.number().describe("Emails shared by verified accounts that can be linked into one primary."),
+  pairs: z.number().describe("Links those groups would take (one per secondary)."),
+  skipped: z
+    .object({ unverified: z.number(), conflicting_primaries: z.number(), too_many_accounts: z.number() })
+    .describe("Emails shared by accounts that must not be linked on this evidence, by reason."),
+  malformed_lines: z.number(),
+  policy: z.array(z.string()).describe("The primary-selection order, first criterion first."),
+  sample: z.object({
+    groups: z.array(
+      z.object({
+        email: z.string(),
+        primary: AccountSchema,
+        reason: z.string().describe("Why this account was chosen as primary."),
+        secondaries: z.array(AccountSchema),
+        unverified: z.array(AccountSchema).describe("Same email, unverified: never paired."),
+      }),
+    ),
+    skipped: z.array(
+      z.object({
+        email: z.string(),
+        reason: z.string(),
+        detail: z.string(),
+        accounts: z.array(AccountSchema),
+      }),
+    ),
+  }),
+});
+
+export const findDuplicateAccounts = defineTool({
+  name: "find_duplicate_accounts",
+  title: "Find duplicate accounts in the tenant",
+  description:
+    "Reports the tenant's duplicate accounts: runs an Auth0 user export job (read:users; minutes on a large tenant), groups every user by email (trimmed, lower-cased), and answers counts plus a bounded sample of groups, each with the primary idlink would keep and why. Only verified emails are grouped; unverified matches are reported, never proposed. Changes nothing. To link, confirm with the user that one person owns the accounts, then preview_link and link_accounts pair by pair (or the idlink CLI: `idlink duplicates` then `idlink bulk`).",
+  inputSchema: InputSchema,
+  outputSchema: OutputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ connection_id, sample_size }, { client }) {
+    {
+      const report = await findTenantDuplicates(client, {
+        ...(connection_id === undefined ? {} : { connectionId: connection_id }),
+      });
+      const structured = {
+        job_id: report.jobId,
+        users: report.users,
+        users_without_email: report.usersWithoutEmail,
+        distinct_emails: report.distinctEmails,
+        already_linked: report.alreadyLinked,
+        groups: report.groups.length,
+        pairs: report.pairs,
+        skipped: report.skippedCounts,
+        malformed_lines: report.malformedLines,
+        policy: [...report.policy],
+        sample: {
+          groups: report.groups.slice(0, sample_size).map(({ criterion: _, ...group }) => group),
+          skipped: report.skipped.slice(0, sample_size),
+        },
+      };
+      const skipped = Object.values(report.skippedCounts).reduce((a, b) => a + b, 0);
+      return ok(
+        structured,
+        `${report.users} users, ${report.groups.length} groups of verified duplicates (${report.pairs} links proposed), ${skipped} shared emails skipped (unverified ${report.skippedCounts.unverified}, conflicting primaries ${report.skippedCounts.conflicting_primaries}, too many accounts ${report.skippedCounts.too_many_accounts}).`,
+      );
+    }
+  },
+});

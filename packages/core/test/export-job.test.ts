@@ -1,0 +1,111 @@
+import { describe, expect, test } from "vitest";
+import {
+  createManagementClient,
+  downloadExport,
+  ExportError,
+  runUsersExport,
+  ValidationError,
+} from "../src/index.ts";
+
+type Answer = { status: number; body?: unknown };
+
+function fakeTenant(answers: Answer[]) {
+  const seen: Request[] = [];
+  const fetch = async (request: Request) => {
+    seen.push(request);
+    const next = answers.shift() ?? { status: 500 };
+    return new Response(next.body === undefined ? null : JSON.stringify(next.body), {
+      status: next.status,
+      headers: { "content-type": "application/json" },
+    });
+  };
+  const client = createManagementClient({
+    domain: "tenant.example.com",
+    token: "t0k3n-secret",
+    fetch,
+    retry: { maxRetries: 0 },
+  });
+  return { client, seen };
+}
+
+const job = (status: string, extra = {}) => ({
+  id: "job_AbCdEfGhIjKlMnOp",
+  type: "users_export",
+  status,
+  ...extra,
+});
+const noSleep = async () => {};
+
+describe("runUsersExport", () => {
+  test("starts the job, polls until completed and answers its location", async () => {
+    const { client, seen } = fakeTenant([
+      { status: 200, body: job("pending") },
+      { status: 200, body: job("processing", { percentage_done: 40 }) },
+      { status: 200, body: job("completed", { location: "https://files.example/x.json.gz" }) },
+    ]);
+    const statuses: string[] = [];
+    const done = await runUsersExport(
+      client,
+      { format: "json", fields: [{ name: "email" }] },
+      {
+        sleep: noSleep,
+        onProgress: (j) => statuses.push(j.status),
+      },
+    );
+    expect(done.location).toBe("https://files.example/x.json.gz");
+    expect(statuses).toEqual(["pending", "processing", "completed"]);
+    expect(seen.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      "POST /api/v2/jobs/users-exports",
+      "GET /api/v2/jobs/job_AbCdEfGhIjKlMnOp",
+      "GET /api/v2/jobs/job_AbCdEfGhIjKlMnOp",
+    ]);
+    expect(await seen[0]?.json()).toEqual({ format: "json", fields: [{ name: "email" }] });
+  });
+
+  test.each(["failed", "expired"])("a %s job is an ExportError", async (status) => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("pending") },
+      { status: 200, body: job(status, { status_details: "boom" }) },
+    ]);
+    await expect(runUsersExport(client, {}, { sleep: noSleep })).rejects.toThrow(ExportError);
+  });
+
+  test("validates the request before sending anything", async () => {
+    const { client, seen } = fakeTenant([]);
+    await expect(
+      client.exportUsers({
+        connection_id: "con_x",
+        limit: 0,
+        format: "xml" as never,
+        fields: [{ name: "" }],
+      }),
+    ).rejects.toThrow(ValidationError);
+    await expect(client.getJob("../users")).rejects.toThrow(ValidationError);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe("downloadExport", () => {
+  test("sends no Authorization header and streams the bytes", async () => {
+    const seen: Request[] = [];
+    const fetch = async (request: Request) => {
+      seen.push(request);
+      return new Response(new Uint8Array([1, 2, 3]), { status: 200 });
+    };
+    const bytes: number[] = [];
+    for await (const chunk of downloadExport("https://files.example/x.gz", { fetch })) bytes.push(...chunk);
+    expect(bytes).toEqual([1, 2, 3]);
+    expect(seen[0]?.headers.has("authorization")).toBe(false);
+  });
+
+  test("an expired link says to start a new export", async () => {
+    const fetch = async () => new Response("<Error/>", { status: 403 });
+    const read = (async () => {
+      for await (const _ of downloadExport("https://files.example/x.gz", { fetch })) {
+      }
+    })();
+    await expect(read).rejects.toThrow(
+      "The export's download link was refused (it expires): start a new export",
+    );
+  });
+});
