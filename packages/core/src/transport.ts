@@ -1,4 +1,5 @@
 import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
+import { createPacer, type Pacer } from "./pacer.ts";
 
 export type FetchLike = (input: Request) => Promise<Response>;
 
@@ -55,7 +56,8 @@ export interface Transport {
 const unsafeMethods = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
 /**
- * Sends requests with Auth0's rate limit in mind: one 429 pauses every call of this transport until the bucket
+ * Sends requests with Auth0's rate limit in mind: a pacer learnt from the rate-limit headers spaces them so the
+ * bucket is spent but not overdrawn, shared by every call of this transport; should a 429 still come, it pauses every call of this transport until the bucket
  * refills (Retry-After, else x-ratelimit-reset, plus jitter), within a total wait cap. Writes are never repeated
  * after a 5xx, a timeout or a dropped connection: they may have been applied.
  */
@@ -65,6 +67,8 @@ export function createTransport(options: {
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   now?: () => number;
+  /** Paces requests to the tenant's bucket (see `createPacer`); false sends as fast as the callers ask. */
+  pacer?: Pacer | false | undefined;
 }): Transport {
   const maxRetries = options.retry?.maxRetries ?? 4;
   const maxWaitMs = options.retry?.maxWaitMs ?? 60_000;
@@ -74,6 +78,8 @@ export function createTransport(options: {
   const now = options.now ?? Date.now;
   let rateLimit: RateLimitState | undefined;
   let pausedUntil = 0;
+  const pacer =
+    options.pacer === false ? undefined : (options.pacer ?? createPacer({ now, sleep: options.retry?.sleep }));
 
   // Without an injected fetch, the global one takes the URL and init directly: no Request object to build.
   const injected = options.fetch;
@@ -85,6 +91,7 @@ export function createTransport(options: {
     const unsafe = unsafeMethods.has(ctx.method);
     const { url, method, headers, body } = request;
     let waited = 0;
+    let after429 = false;
     for (let attempt = 0; ; attempt++) {
       const pause = pausedUntil - now();
       if (pause > 0) {
@@ -93,10 +100,14 @@ export function createTransport(options: {
       }
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const ticket = after429 ? pacer?.pass() : await pacer?.acquire(options.signal);
+      after429 = false;
       let response: Response;
       try {
         response = await deliver(url, { method, headers, body, signal });
+        if (ticket !== undefined) pacer?.settle(ticket, response);
       } catch (error) {
+        if (ticket !== undefined) pacer?.settle(ticket, undefined);
         if (options.signal?.aborted) throw options.signal.reason;
         const reason = timeout.aborted
           ? `no answer within ${timeoutMs / 1000} s`
@@ -116,6 +127,7 @@ export function createTransport(options: {
         const jittered = wait + Math.random() * Math.min(250, wait * 0.05 + 25);
         if (waited + jittered > maxWaitMs) return response;
         pausedUntil = Math.max(pausedUntil, now() + jittered);
+        after429 = true;
         await response.body?.cancel();
         continue;
       }

@@ -1,0 +1,142 @@
+import { readRateLimit } from "./transport.ts";
+
+/**
+ * Paces the requests of one client to the tenant's Management API bucket, learnt from the answers' headers:
+ *
+ * - `x-ratelimit-limit` is the burst (the bucket's size), `x-ratelimit-remaining` what is left in it now;
+ * - `x-ratelimit-reset` is the Unix second at which the bucket is FULL again, not the next free slot: Auth0's
+ *   recorded answers show reset − Date = (limit − remaining) × the refill interval (fidelity corpus of
+ *   @idlink/emulator). So the refill interval is (reset − now) / (limit − remaining); reset is rounded up to the
+ *   second, so each reading is off by up to a second, and the pacer keeps the ratio of the sums over all readings
+ *   (half a second taken off each), whose error shrinks as the readings add up.
+ *
+ * The pacer never assumes it owns the bucket: every answer replaces its estimate with what the tenant says is left,
+ * less the requests this client sent after the answered one and still awaits. Another client spending the same
+ * bucket thus shows up as a lower `remaining`, and this one waits. Until the first answer it sends one request
+ * at a time, to learn the bucket before spending it.
+ */
+export interface Pacer {
+  /** Waits until one request may go without tripping the bucket; returns its ticket for `settle`. */
+  acquire(signal?: AbortSignal): Promise<number>;
+  /** A ticket without waiting: for the retry of a 429, after the wait the 429 asked for (one refill at least). */
+  pass(): number;
+  /**
+   * Learns from the answer to the request of `ticket` (undefined when none came). Auth0 sends the rate-limit
+   * headers on successes and 429s only; a success without them means the API is not limited, and pacing stops.
+   */
+  settle(ticket: number, answer: { status: number; headers: Headers } | undefined): void;
+}
+
+export interface PacerOptions {
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Requests kept in the bucket as a margin against the estimate running ahead of the tenant. */
+const reserve = 1;
+/** Used only while no answer has told the refill interval (the bucket was never seen below full). */
+const fallbackIntervalMs = 1000;
+
+export function createPacer(options: PacerOptions = {}): Pacer {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  let limit: number | undefined;
+  let unlimited = false;
+  let available = 0;
+  let at = 0;
+  let spanSum = 0;
+  let missingSum = 0;
+  let nextTicket = 0;
+  let syncedTicket = -1;
+  const inFlight = new Set<number>();
+  let wake: (() => void) | undefined;
+  let answered = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+
+  const interval = () => (missingSum > 0 ? Math.max(1, spanSum / missingSum) : fallbackIntervalMs);
+
+  function tokens(t: number): number {
+    if (limit === undefined) return 0;
+    return Math.min(limit - inFlight.size, available + (t - at) / interval());
+  }
+
+  async function acquire(signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (limit === undefined) {
+        if (unlimited || inFlight.size === 0) return take();
+        await answered;
+        continue;
+      }
+      const t = now();
+      const have = tokens(t);
+      if (have >= 1 + reserve) {
+        available = have - 1;
+        at = t;
+        return take();
+      }
+      await Promise.race([sleep((1 + reserve - have) * interval(), signal), answered]);
+    }
+  }
+
+  function pass(): number {
+    const t = now();
+    if (limit !== undefined) {
+      available = Math.max(0, tokens(t)) - 1;
+      at = t;
+    }
+    return take();
+  }
+
+  function take(): number {
+    const ticket = nextTicket++;
+    inFlight.add(ticket);
+    return ticket;
+  }
+
+  function settle(ticket: number, answer: { status: number; headers: Headers } | undefined): void {
+    inFlight.delete(ticket);
+    const state = answer ? readRateLimit(answer.headers) : undefined;
+    if (answer && !state && answer.status < 300) unlimited = limit === undefined;
+    const t = now();
+    if (state) {
+      const missing = state.limit - state.remaining;
+      if (missing >= 1 && state.reset > 0) {
+        spanSum += Math.max(0, state.reset * 1000 - 500 - t);
+        missingSum += missing;
+      }
+      // An older answer than the one last read says less about now: keep the newer reading.
+      if (ticket > syncedTicket) {
+        syncedTicket = ticket;
+        limit = state.limit;
+        let sentAfter = 0;
+        for (const other of inFlight) if (other > ticket) sentAfter++;
+        available = state.remaining - sentAfter;
+        at = t;
+      }
+    }
+    const resolve = wake;
+    answered = new Promise<void>((r) => {
+      wake = r;
+    });
+    resolve?.();
+  }
+
+  return { acquire, pass, settle };
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
