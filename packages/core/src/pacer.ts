@@ -76,7 +76,8 @@ export function createPacer(options: PacerOptions = {}): Pacer {
         at = t;
         return take();
       }
-      await Promise.race([sleep((1 + reserve - have) * interval(), signal), answered]);
+      // At least a millisecond: a shorter wait is below the clock's resolution and would spin.
+      await Promise.race([sleep(Math.max(1, (1 + reserve - have) * interval()), signal), answered]);
     }
   }
 

@@ -1,0 +1,139 @@
+import { describe, expect, test } from "vitest";
+import { createPacer } from "../src/pacer.ts";
+
+/** A clock that only moves when the pacer sleeps: each sleep advances it, so nothing here waits for real. */
+function clock(start = 1_700_000_000_000) {
+  let t = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    advance: (ms: number) => {
+      t += ms;
+    },
+    sleeps,
+  };
+}
+
+/** The answer of a tenant whose bucket has `remaining` left of `limit`, refilled one request per `intervalMs`. */
+function answer(nowMs: number, limit: number, remaining: number, intervalMs: number, status = 200) {
+  const reset = Math.ceil((nowMs + (limit - remaining) * intervalMs) / 1000);
+  return {
+    status,
+    headers: new Headers({
+      "x-ratelimit-limit": String(limit),
+      "x-ratelimit-remaining": String(remaining),
+      "x-ratelimit-reset": String(reset),
+    }),
+  };
+}
+
+describe("pacer", () => {
+  test("sends one request to learn the bucket, then spends the burst without waiting", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    const first = await pacer.acquire();
+    let secondGranted = false;
+    const second = pacer.acquire().then((ticket) => {
+      secondGranted = true;
+      return ticket;
+    });
+    await Promise.resolve();
+    expect(secondGranted).toBe(false);
+    pacer.settle(first, answer(c.now(), 50, 49, 60));
+    pacer.settle(await second, answer(c.now(), 50, 48, 60));
+    for (let i = 0; i < 46; i++) pacer.settle(await pacer.acquire(), answer(c.now(), 50, 47 - i, 60));
+    expect(c.sleeps).toEqual([]);
+  });
+
+  test("once the bucket is spent, sends at the refill rate read from x-ratelimit-reset", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    // A simulated tenant: bucket of 10, one request back every 100 ms.
+    let tokens = 10;
+    let at = c.now();
+    const sent: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const ticket = await pacer.acquire();
+      tokens = Math.min(10, tokens + (c.now() - at) / 100);
+      at = c.now();
+      expect(tokens).toBeGreaterThanOrEqual(1);
+      tokens -= 1;
+      sent.push(c.now());
+      pacer.settle(ticket, answer(c.now(), 10, Math.floor(tokens), 100));
+    }
+    const steady = sent.slice(50);
+    const perRequest = (steady[steady.length - 1] - steady[0]) / (steady.length - 1);
+    expect(perRequest).toBeGreaterThan(98);
+    expect(perRequest).toBeLessThan(102);
+  });
+
+  test("yields when another client spends the same bucket", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    const t0 = await pacer.acquire();
+    pacer.settle(t0, answer(c.now(), 50, 40, 100));
+    // Another client spent the rest: the tenant says 0 are left, so this one waits for refills, not its own estimate.
+    const t1 = await pacer.acquire();
+    pacer.settle(t1, answer(c.now(), 50, 0, 100));
+    const before = c.now();
+    await pacer.acquire();
+    expect(c.now() - before).toBeGreaterThanOrEqual(100);
+  });
+
+  test("counts requests still in flight that were sent after the answered one", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    const t0 = await pacer.acquire();
+    pacer.settle(t0, answer(c.now(), 10, 5, 100));
+    const a = await pacer.acquire();
+    const b = await pacer.acquire();
+    const d = await pacer.acquire();
+    // The answer to `a` says 4 left; b and d were sent after it and are not counted there: 2 left, one kept spare.
+    pacer.settle(a, answer(c.now(), 10, 4, 100));
+    await pacer.acquire();
+    expect(c.sleeps).toEqual([]);
+    const before = c.now();
+    await pacer.acquire();
+    expect(c.now()).toBeGreaterThan(before);
+    pacer.settle(b, undefined);
+    pacer.settle(d, undefined);
+  });
+
+  test("does not pace an API that sends no rate-limit headers on success", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    pacer.settle(await pacer.acquire(), { status: 200, headers: new Headers() });
+    const tickets = await Promise.all(Array.from({ length: 20 }, () => pacer.acquire()));
+    expect(new Set(tickets).size).toBe(20);
+    expect(c.sleeps).toEqual([]);
+  });
+
+  test("an error answer without headers does not turn pacing off", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    pacer.settle(await pacer.acquire(), { status: 404, headers: new Headers() });
+    const first = await pacer.acquire();
+    let granted = false;
+    const next = pacer.acquire().then(() => {
+      granted = true;
+    });
+    await Promise.resolve();
+    expect(granted).toBe(false);
+    pacer.settle(first, answer(c.now(), 50, 49, 60));
+    await next;
+    expect(granted).toBe(true);
+  });
+
+  test("stops waiting when the signal aborts", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    pacer.settle(await pacer.acquire(), answer(c.now(), 10, 0, 100));
+    const controller = new AbortController();
+    controller.abort(new Error("stopped"));
+    await expect(pacer.acquire(controller.signal)).rejects.toThrow("stopped");
+  });
+});
