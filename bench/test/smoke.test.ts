@@ -26,6 +26,15 @@ test("the bulk benchmark links every pair exactly once with idlink and with the 
   expect(section.figures.idlinkDuplicated).toBe(0);
   expect(section.figures.idlinkFailed).toBe(0);
   expect(section.figures.sdkDuplicated).toBe(0);
+  // 30 links from 8 workers through a bucket of 10: without the pacer some would be answered 429.
+  expect(section.figures.idlinkTooMany).toBe(0);
+});
+
+test("the bulk benchmark yields to a competing client on the same bucket, with no 429 to idlink", async () => {
+  const section = await bulk({ pairs: 30, burst: 10, perSecond: 100, competitorPerSecond: 20 });
+  expect(section.figures.idlinkLinkedOnce).toBe(30);
+  expect(section.figures.idlinkTooMany).toBe(0);
+  expect(section.figures.idlinkDuplicated).toBe(0);
 });
 
 test("the start-up benchmark times every command", async () => {
