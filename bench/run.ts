@@ -34,10 +34,19 @@ if (process.argv.slice(2).includes("duplicates")) {
 }
 
 log(await clientOverhead({ rounds: 10, callsPerRound: 100 }));
-log(await bulk({ pairs: 450, burst: 50, perSecond: 16.7, title: "2. Bulk linking under a paid tenant's bucket" }));
+log(
+  await bulk({
+    pairs: 450,
+    burst: 50,
+    perSecond: 16.7,
+    title: "2. Bulk linking under a paid tenant's bucket",
+  }),
+);
 // A free tenant's Management API: 2 requests per second with bursts of up to 10 (Auth0's rate-limit policy,
 // https://auth0.com/docs/troubleshoot/customer-support/operational-policies/rate-limit-policy).
-log(await bulk({ pairs: 50, burst: 10, perSecond: 2, title: "2b. Bulk linking under a free tenant's bucket" }));
+log(
+  await bulk({ pairs: 50, burst: 10, perSecond: 2, title: "2b. Bulk linking under a free tenant's bucket" }),
+);
 log(
   await bulk({
     pairs: 350,

@@ -79,7 +79,9 @@ export function createTransport(options: {
   let rateLimit: RateLimitState | undefined;
   let pausedUntil = 0;
   const pacer =
-    options.pacer === false ? undefined : (options.pacer ?? createPacer({ now, sleep: options.retry?.sleep }));
+    options.pacer === false
+      ? undefined
+      : (options.pacer ?? createPacer({ now, sleep: options.retry?.sleep }));
 
   // Without an injected fetch, the global one takes the URL and init directly: no Request object to build.
   const injected = options.fetch;

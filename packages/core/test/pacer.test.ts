@@ -66,7 +66,7 @@ describe("pacer", () => {
       pacer.settle(ticket, answer(c.now(), 10, Math.floor(tokens), 100));
     }
     const steady = sent.slice(50);
-    const perRequest = (steady[steady.length - 1] - steady[0]) / (steady.length - 1);
+    const perRequest = ((steady.at(-1) ?? 0) - (steady[0] ?? 0)) / (steady.length - 1);
     expect(perRequest).toBeGreaterThan(98);
     expect(perRequest).toBeLessThan(102);
   });
