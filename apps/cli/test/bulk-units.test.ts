@@ -148,5 +148,5 @@ describe("lock under contention", () => {
     expect(results.filter((r) => r === "locked")).toHaveLength(7);
     const owner = JSON.parse(readFileSync(path, "utf8"));
     expect(owner).toMatchObject({ pid: expect.any(Number), host: hostname() });
-  }, 20_000);
+  }, 60_000);
 });
