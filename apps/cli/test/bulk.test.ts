@@ -177,7 +177,7 @@ describe("idlink bulk: runs", () => {
     }
   }, 120_000);
 
-  test("pauses on 429 and still links every pair once under a tight rate limit", async () => {
+  test("paces itself under a tight rate limit: no answer of 429, every pair linked once", async () => {
     const count = 80;
     const tenant = await startTenant({
       seed: pairSeed(defaultSeed(), count),
@@ -192,7 +192,9 @@ describe("idlink bulk: runs", () => {
       );
       expect(result.code).toBe(0);
       expect(json(result)).toMatchObject({ linked: count, failed: [] });
-      expect(tenant.emu.state.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+      // 8 workers and 80 links through a bucket of 20: unpaced, they ran into it (core's pacer spends the burst,
+      // then sends at the refill rate). The pause after a 429 is covered by core's transport tests.
+      expect(tenant.emu.state.requests.filter((r) => r.status === 429)).toEqual([]);
       expectAllLinked(tenant, count);
     } finally {
       await tenant.stop();
