@@ -17,7 +17,7 @@ import { readRateLimit } from "./transport.ts";
  */
 export interface Pacer {
   /** Waits until one request may go without tripping the bucket; returns its ticket for `settle`. */
-  acquire(signal?: AbortSignal): Promise<number>;
+  acquire(signal?: AbortSignal, patienceMs?: number): Promise<number>;
   /** A ticket without waiting: for the retry of a 429, after the wait the 429 asked for (one refill at least). */
   pass(): number;
   /**
@@ -61,7 +61,9 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     return Math.min(limit - inFlight.size, available + (t - at) / interval());
   }
 
-  async function acquire(signal?: AbortSignal): Promise<number> {
+  /** Past `patienceMs` of waiting the request goes anyway: the tenant's answer (a 429) then bounds the call. */
+  async function acquire(signal?: AbortSignal, patienceMs = Number.POSITIVE_INFINITY): Promise<number> {
+    const started = now();
     for (;;) {
       signal?.throwIfAborted();
       if (limit === undefined) {
@@ -71,13 +73,17 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       }
       const t = now();
       const have = tokens(t);
-      if (have >= 1 + reserve) {
+      // A bucket smaller than the margin (a burst of 1) keeps none.
+      const need = Math.min(1 + reserve, limit);
+      if (have >= need) {
         available = have - 1;
         at = t;
         return take();
       }
       // At least a millisecond: a shorter wait is below the clock's resolution and would spin.
-      await Promise.race([sleep(Math.max(1, (1 + reserve - have) * interval()), signal), answered]);
+      const wait = Math.max(1, (need - have) * interval());
+      if (now() - started + wait > patienceMs) return take();
+      await Promise.race([sleep(wait, signal), answered]);
     }
   }
 

@@ -102,7 +102,7 @@ export function createTransport(options: {
       }
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      const ticket = after429 ? pacer?.pass() : await pacer?.acquire(options.signal);
+      const ticket = after429 ? pacer?.pass() : await pacer?.acquire(options.signal, maxWaitMs - waited);
       after429 = false;
       let response: Response;
       try {
