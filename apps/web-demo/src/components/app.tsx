@@ -12,13 +12,20 @@ import { UserFlow } from "./user-flow.tsx";
 const callbackUrl =
   typeof window === "undefined" ? undefined : takeCallbackUrl(window.location, window.history);
 
+// The page's configuration is asked for as this module loads, beside Auth0's SDK chunk, rather than after the first
+// render; later refreshes ask again.
+let firstConfig = typeof window === "undefined" ? undefined : demoApi.config();
+firstConfig?.catch(() => undefined); // its failure is shown once the page has rendered
+
 /** The demo page: the two ways to link accounts, against the tenant the demo server names. */
 export function App() {
   const [config, setConfig] = useState<PageConfig | undefined>();
   const [error, setError] = useState<ErrorDescription | undefined>();
 
   const refresh = useCallback(() => {
-    demoApi.config().then(setConfig, (e: unknown) => setError(toDescription(e)));
+    const request = firstConfig ?? demoApi.config();
+    firstConfig = undefined;
+    request.then(setConfig, (e: unknown) => setError(toDescription(e)));
   }, []);
   useEffect(() => refresh(), [refresh]);
   // One SDK set-up per tenant: the same code for the emulator and a real tenant, only domain and client id differ.
