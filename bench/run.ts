@@ -26,7 +26,10 @@ const runDuplicates = () =>
   });
 const results = new URL("./RESULTS.md", import.meta.url);
 // One section alone (`duplicates`, `web`): run it and replace it in RESULTS.md.
-const alone: Record<string, () => Promise<Section>> = { duplicates: runDuplicates, web: () => web({ loads: 7 }) };
+const alone: Record<string, () => Promise<Section>> = {
+  duplicates: runDuplicates,
+  web: () => web({ loads: 7 }),
+};
 const only = process.argv.slice(2).flatMap((a) => alone[a] ?? [])[0];
 if (only) {
   const section = await only();

@@ -26,7 +26,10 @@ function slimAuth0Sdk(): Plugin {
     enforce: "pre",
     async resolveId(source, importer, options) {
       if (source === "@auth0/auth0-spa-js") {
-        return this.resolve("@auth0/auth0-spa-js/src/Auth0Client.ts", importer, { ...options, skipSelf: true });
+        return this.resolve("@auth0/auth0-spa-js/src/Auth0Client.ts", importer, {
+          ...options,
+          skipSelf: true,
+        });
       }
       if (importer?.includes("/@auth0/auth0-spa-js/src/")) return redirects[source];
       return undefined;
