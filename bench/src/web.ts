@@ -54,7 +54,7 @@ export async function web(size: { loads: number }): Promise<Section> {
   const tti = median(times);
   return {
     title: "5. Web demo",
-    command: "pnpm bench (this section alone: pnpm --filter @idlink/bench run bench web)",
+    command: "pnpm bench",
     table: [
       ["figure", "value"],
       ["JavaScript, raw", kib(raw)],
@@ -63,6 +63,7 @@ export async function web(size: { loads: number }): Promise<Section> {
       [`time to interactive, first view (median of ${size.loads} cold loads)`, ms(tti)],
     ],
     notes: [
+      "This section alone: `pnpm --filter @idlink/bench run bench web` (after `pnpm run build` in apps/web-demo).",
       "Time to interactive: from navigation start to the first sign-in button rendered and the document complete, in headless Debian Chromium against the local emulator.",
       "The sign-in button waits for Auth0's SPA SDK, a chunk of its own fetched beside the page's configuration.",
       "Auth0's SPA SDK is built from the source it ships, without the features the page never calls (apps/web-demo/src/slim); zod is its mini build behind the builders core's rules use.",
