@@ -6,8 +6,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Hang guards, not speed checks: a 2-core machine running every suite at once can make a spawn-heavy test slow.
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
     typecheck: { enabled: false },
     globalSetup: [fileURLToPath(new URL("./vitest.global-setup.ts", import.meta.url))],
   },

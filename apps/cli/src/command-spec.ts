@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { CommandContext } from "./program.ts";
+import type { CommandContext } from "./context.ts";
 
 /** One option of a command, keyed by its long name without dashes (`dry-run`). */
 export interface OptionSpec {
@@ -18,27 +18,56 @@ export interface ArgSpec {
   required: boolean;
 }
 
-/** Flags as a command receives them: camelCased keys (`--dry-run` → `dryRun`). */
-export type Flags = Record<string, string | boolean | undefined>;
+export type Options = Readonly<Record<string, OptionSpec>>;
 
-/** Positionals in the order of `args`; every required one is present. */
-export interface ParsedCommand {
-  args: string[];
-  flags: Flags;
-}
-
-/** A row of the command table: drives both parsing and help. `run` imports the command's module on first use. */
-export interface CommandSpec {
+/** A command as declared: drives parsing, help and — through `FlagsOf`/`ArgsOf` — its handler's types. */
+export interface CommandSpec<O extends Options = Options, A extends readonly ArgSpec[] = readonly ArgSpec[]> {
   name: string;
   description: string;
-  args: readonly ArgSpec[];
-  options: Readonly<Record<string, OptionSpec>>;
+  args: A;
+  options: O;
   examples: readonly string[];
-  run(parsed: ParsedCommand, ctx: CommandContext): Promise<number>;
 }
 
-export type ParseResult =
-  | ({ kind: "run" } & ParsedCommand)
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<Camel<Tail>>}`
+  : S;
+type ValueOf<O extends OptionSpec> = O["type"] extends "boolean"
+  ? boolean
+  : O extends { choices: readonly (infer C extends string)[] }
+    ? C
+    : string;
+type HasDefault<O extends OptionSpec> = O extends { default: string } ? true : false;
+
+/** A command's flags as its handler receives them, inferred from its option rows (`--dry-run` → `dryRun`). */
+export type FlagsOf<O extends Options> = {
+  [K in keyof O & string as HasDefault<O[K]> extends true ? Camel<K> : never]: ValueOf<O[K]>;
+} & {
+  [K in keyof O & string as HasDefault<O[K]> extends true ? never : Camel<K>]?: ValueOf<O[K]> | undefined;
+};
+
+/** A command's positionals in declared order: a required one is a string, an optional one may be missing. */
+export type ArgsOf<A extends readonly ArgSpec[]> = {
+  -readonly [I in keyof A]: A[I] extends { required: true } ? string : string | undefined;
+};
+
+/** What a handler is called with. */
+export interface CommandInput<S extends CommandSpec> {
+  args: ArgsOf<S["args"]>;
+  flags: FlagsOf<S["options"]>;
+}
+
+export type Handler<S extends CommandSpec> = (input: CommandInput<S>, ctx: CommandContext) => Promise<number>;
+
+/** Declares a command; `const` keeps the option rows literal so that `FlagsOf` can read them. */
+export function defineCommand<const O extends Options, const A extends readonly ArgSpec[]>(
+  spec: CommandSpec<O, A>,
+): CommandSpec<O, A> {
+  return spec;
+}
+
+export type ParseResult<T> =
+  | { kind: "run"; input: T; json: boolean }
   | { kind: "help" }
   | { kind: "error"; message: string };
 
@@ -59,10 +88,12 @@ export function optionTerm(name: string, option: OptionSpec): string {
  * Parses a command's argv (after its name) with `util.parseArgs` in strict mode. Errors come in this order: a
  * missing or invalid option value, then `--help` (which wins over the rest), then unknown options, then positionals.
  */
-export function parseCommand(spec: CommandSpec, argv: string[]): ParseResult {
-  const all: Record<string, OptionSpec> = { ...spec.options, help: helpOption };
+export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): ParseResult<CommandInput<S>> {
+  // A Map, not an object: `--constructor` or `--__proto__` must not find Object.prototype's members.
+  const all = new Map<string, OptionSpec>([...Object.entries(spec.options), ["help", helpOption]]);
+  const declared = (name: string) => all.get(name);
   const options: Record<string, { type: "string" | "boolean"; short?: string; default?: string }> = {};
-  for (const [name, { type, short, default: fallback }] of Object.entries(all)) {
+  for (const [name, { type, short, default: fallback }] of all) {
     options[name] = {
       type,
       ...(short === undefined ? {} : { short }),
@@ -82,7 +113,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParseResult {
   const optionTokens = tokens.flatMap((t) => (t.kind === "option" ? [t] : []));
 
   for (const token of optionTokens) {
-    const option = spec.options[token.name];
+    const option = token.name === "help" ? undefined : declared(token.name);
     if (option?.type !== "string") continue;
     const term = optionTerm(token.name, option);
     if (token.value === undefined) return { kind: "error", message: `option '${term}' argument missing` };
@@ -103,10 +134,10 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParseResult {
 
   if (parsed === undefined) {
     for (const token of optionTokens) {
-      const option = all[token.name];
+      const option = declared(token.name);
       if (option === undefined) {
         const similar = token.rawName.startsWith("--")
-          ? suggestSimilar(token.rawName, [...Object.keys(all).map((n) => `--${n}`), "--version"])
+          ? suggestSimilar(token.rawName, [...[...all.keys()].map((n) => `--${n}`), "--version"])
           : "";
         // The flag only, never its `=value`: a secret typed into a wrong flag is not echoed.
         return { kind: "error", message: `unknown option '${token.rawName}'${similar}` };
@@ -128,11 +159,29 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParseResult {
       message: `too many arguments for '${spec.name}'. Expected ${expected} argument${expected === 1 ? "" : "s"} but got ${positionals.length}.`,
     };
   }
-  const flags: Flags = {};
+  const flags = new Map<string, string | boolean | undefined>();
   for (const [name, value] of Object.entries(values)) {
-    if (name !== "help") flags[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+    if (name !== "help" && all.has(name))
+      flags.set(
+        name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+        value,
+      );
   }
-  return { kind: "run", args: positionals, flags };
+  return {
+    kind: "run",
+    input: typedInput(spec, positionals, Object.fromEntries(flags)),
+    json: flags.get("json") === true,
+  };
+}
+
+// parseArgs built `flags` from exactly the rows of `spec.options` (camelCased), with their types and defaults, and
+// checked the required positionals: the one place where the runtime values meet the types inferred from the spec.
+function typedInput<S extends CommandSpec>(
+  _spec: S,
+  args: string[],
+  flags: Record<string, string | boolean | undefined>,
+): CommandInput<S> {
+  return { args, flags } as unknown as CommandInput<S>;
 }
 
 function isParseArgsError(error: unknown): error is Error {

@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
+  type Credentials,
   createManagementClient,
-  getManagementToken,
   type ManagementClient,
+  parseTenantDomain,
   type RetryOptions,
-  tenantOrigin,
+  resolveCredentials,
 } from "@idlink/core";
 import type { Io } from "./io.ts";
 import { UsageError } from "./usage-error.ts";
@@ -17,70 +18,42 @@ export interface ConnectionFlags {
   tokenStdin?: boolean | undefined;
 }
 
-/** A tenant and a way to get a Management token for it. */
+/** A tenant and the credentials for it (core's one rule decides which). */
 export interface Connection {
-  domain: string;
   origin: string;
-  /** Where the token comes from, for messages ("AUTH0_TOKEN", "client idlink-admin"…); never the token. */
-  source: string;
-  getToken(): Promise<string>;
+  credentials: Credentials;
 }
 
 const userAgent = "idlink-cli/0.1.0";
 
-/** Resolves the tenant and credentials from flags and environment; throws UsageError when something is missing. */
-/** The tenant's origin from --domain or AUTH0_DOMAIN; throws UsageError when missing or not https. */
-export function resolveOrigin(flags: ConnectionFlags, io: Io): { domain: string; origin: string } {
+/** The tenant's origin from --domain or AUTH0_DOMAIN, through core's tenant-domain parser. */
+export function resolveOrigin(flags: ConnectionFlags, io: Io): { origin: string } {
   const domain = flags.domain ?? io.env.domain;
-  if (domain === undefined || domain.trim() === "") {
+  if (domain === undefined) {
     throw new UsageError(
       "No tenant given.",
       "Pass --domain your-tenant.eu.auth0.com or set AUTH0_DOMAIN (the emulator prints its own).",
     );
   }
-  try {
-    return { domain, origin: tenantOrigin(domain) };
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseTenantDomain(domain, flags.domain === undefined ? "AUTH0_DOMAIN" : "--domain");
+  if (!parsed.ok) throw new UsageError(parsed.issues.map((i) => i.message).join("; "));
+  return { origin: parsed.value };
 }
 
-/** Resolves the tenant and credentials from flags and environment; throws UsageError when something is missing. */
+/** Resolves the tenant and credentials from flags and environment (core's `resolveCredentials`). */
 export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise<Connection> {
-  const { domain, origin } = resolveOrigin(flags, io);
-  if (flags.tokenFile !== undefined && flags.tokenStdin) {
-    throw new UsageError("--token-file and --token-stdin both give the token: use one.");
-  }
-  if (flags.tokenFile !== undefined) {
-    const token = await readSecretFile(flags.tokenFile, io, "--token-file");
-    return { domain, origin, source: "--token-file", getToken: async () => token };
-  }
-  if (flags.tokenStdin) {
-    const token = (await io.readStdin()).trim();
-    if (token === "")
-      throw new UsageError("--token-stdin: stdin was empty.", "Pipe the token in: … | idlink");
-    return { domain, origin, source: "--token-stdin", getToken: async () => token };
-  }
-  const { token, clientId, clientSecret } = io.env;
-  if (token !== undefined) return { domain, origin, source: "AUTH0_TOKEN", getToken: async () => token };
-  if (clientId !== undefined && clientSecret !== undefined) {
-    return {
-      domain,
-      origin,
-      source: `client ${clientId}`,
-      getToken: () => getManagementToken({ domain: origin, clientId, clientSecret }),
-    };
-  }
-  if (clientId !== undefined || clientSecret !== undefined) {
-    throw new UsageError(
-      `${clientId === undefined ? "AUTH0_CLIENT_ID" : "AUTH0_CLIENT_SECRET"} is not set, but its partner is.`,
-      "Set both AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, or give a token.",
-    );
-  }
-  throw new UsageError(
-    "No credentials.",
-    "Set AUTH0_TOKEN, pass --token-file F or --token-stdin, or set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET.",
-  );
+  const { origin } = resolveOrigin(flags, io);
+  const { tokenFile } = flags;
+  const credentials = await resolveCredentials({
+    env: io.env.credentials,
+    file:
+      tokenFile === undefined
+        ? undefined
+        : { name: "--token-file", read: () => readFileFor(tokenFile, io, "--token-file") },
+    stdin: flags.tokenStdin ? { name: "--token-stdin", read: () => io.readStdin() } : undefined,
+    alternatives: ["--token-file F", "--token-stdin"],
+  });
+  return { origin, credentials };
 }
 
 /** A Management client for the connection; `signal` aborts its calls (Ctrl-C). */
@@ -88,9 +61,12 @@ export function createClient(
   connection: Connection,
   options: { signal?: AbortSignal; retry?: RetryOptions } = {},
 ): ManagementClient {
+  const { credentials, origin } = connection;
   return createManagementClient({
-    domain: connection.origin,
-    getToken: () => connection.getToken(),
+    domain: origin,
+    ...("token" in credentials
+      ? { token: credentials.token }
+      : { clientCredentials: credentials.clientCredentials }),
     userAgent,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
@@ -99,15 +75,35 @@ export function createClient(
 
 /** Reads a file holding a secret (a token, an ID token), trimmed; the secret never goes into a message. */
 export async function readSecretFile(path: string, io: Io, flag: string): Promise<string> {
-  let text: string;
+  return (await readFileFor(path, io, flag)).trim();
+}
+
+/** Reads a file a flag or argument names; a failure says why (missing, a directory, no permission). */
+export async function readFileFor(path: string, io: Io, what: string): Promise<string> {
   try {
-    text = await readFile(resolve(io.cwd, path), "utf8");
+    return await readFile(resolve(io.cwd, path), "utf8");
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    const why = reasons[code] ?? (code ? `error ${code}` : "it could not be read");
     throw new UsageError(
-      `${flag}: cannot read ${path}${code ? ` (${code})` : ""}.`,
-      "Check the path and its permissions.",
+      `${what}: cannot read ${path}: ${why}.`,
+      hints[code] ?? "Check the path and its permissions.",
     );
   }
-  return text.trim();
 }
+
+const reasons: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "too many symbolic links",
+};
+
+const hints: Record<string, string> = {
+  ENOENT: "Check the path (relative paths start from the current directory).",
+  EISDIR: "Name a file inside it.",
+  EACCES: "Make it readable by you (chmod u+r), or run as its owner.",
+  EPERM: "Make it readable by you (chmod u+r), or run as its owner.",
+};

@@ -1,5 +1,7 @@
+import { IdlinkError } from "@idlink/core";
+
 /** A mistake in how idlink was called (flags, files, configuration); nothing was sent. */
-export class UsageError extends Error {
+export class UsageError extends IdlinkError {
   override name = "UsageError" as const;
   readonly hint: string | undefined;
   /** Field-level problems (e.g. the rows of a bulk file), each naming where. */

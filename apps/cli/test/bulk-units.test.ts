@@ -1,6 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { Journal, loadJournal } from "../src/bulk/journal.ts";
 import { acquireLock, LockedError } from "../src/bulk/lock.ts";
@@ -96,4 +99,54 @@ describe("lock", () => {
     expect(taken.takenOverFrom).toBe(Number(dead));
     taken.release();
   });
+});
+
+describe("lock under contention", () => {
+  test("eight runs started at the same instant: exactly one proceeds", async () => {
+    const bundle = join(dir.path, "lock.mjs");
+    buildSync({
+      entryPoints: [fileURLToPath(new URL("../src/bulk/lock.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      conditions: ["@idlink/source"],
+      outfile: bundle,
+      logLevel: "silent",
+    });
+    const path = join(dir.path, "contended.lock");
+    // Each run loads, says "ready", and tries the lock when told "go": all eight are told at once. They stay alive
+    // until the test ends, so none can take another's lock over as stale.
+    const script = `
+      const { acquireLock } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+      process.stdout.write("ready\\n");
+      process.stdin.once("data", () => {
+        let result = "locked";
+        try { acquireLock(${JSON.stringify(path)}, process.pid); result = "got"; } catch (e) { if (e.name !== "LockedError") result = e.message; }
+        process.stdout.write(result + "\\n");
+      });
+    `;
+    const children = Array.from({ length: 8 }, () => {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script]);
+      const lines: string[] = [];
+      const waiters: (() => void)[] = [];
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        lines.push(...d.split("\n").filter(Boolean));
+        for (const w of waiters.splice(0)) w();
+      });
+      const line = (n: number) =>
+        new Promise<string>((resolve) => {
+          const check = () => (lines.length > n ? resolve(lines[n] ?? "") : waiters.push(check));
+          check();
+        });
+      return { child, line };
+    });
+    await Promise.all(children.map((c) => c.line(0)));
+    for (const { child } of children) child.stdin.write("go\n");
+    const results = await Promise.all(children.map((c) => c.line(1)));
+    for (const { child } of children) child.stdin.end();
+    expect(results.filter((r) => r === "got")).toHaveLength(1);
+    expect(results.filter((r) => r === "locked")).toHaveLength(7);
+    const owner = JSON.parse(readFileSync(path, "utf8"));
+    expect(owner).toMatchObject({ pid: expect.any(Number), host: hostname() });
+  }, 60_000);
 });

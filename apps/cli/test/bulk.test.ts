@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   expectNoSecrets,
   idlink,
+  idlinkBin,
   journalRecords,
   json,
   pairIds,
@@ -270,7 +271,8 @@ describe("idlink bulk: runs", () => {
     try {
       const file = pairsFile(dir.path, 3);
       writeFileSync(`${file}.journal.jsonl.lock`, JSON.stringify({ pid: process.pid }));
-      const result = await idlink(["bulk", file, "--yes", "--json"], { env: tenant.env });
+      // End to end: the built bin is another process than the live owner (this one).
+      const result = await idlinkBin(["bulk", file, "--yes", "--json"], { env: tenant.env });
       expect(result.code).toBe(6);
       expect(json(result)).toMatchObject({ ok: false, exitCode: 6 });
       expect(result.stderr).toContain(`pid ${process.pid}`);

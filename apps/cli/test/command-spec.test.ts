@@ -1,4 +1,8 @@
-import { describe, expect, test } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, test } from "vitest";
 import { readEnv } from "../src/env.ts";
 import type { Io } from "../src/io.ts";
 import { runCli } from "../src/program.ts";
@@ -138,4 +142,44 @@ test("bulk's option defaults and choices show in its help", async () => {
   const { stdout } = await run(["bulk", "--help"]);
   expect(stdout).toContain('  --concurrency <n>    requests in flight at once (1-32) (default: "4")\n');
   expect(stdout).toContain('(choices:\n                       "csv", "jsonl")');
+});
+
+describe("options named like object properties", () => {
+  test.each(["--constructor", "--__proto__", "--toString", "--hasOwnProperty"])(
+    "%s is idlink's own unknown option, on a command and before it",
+    async (flag) => {
+      const onCommand = await run(["show", "auth0|1", flag]);
+      expect(onCommand.code).toBe(2);
+      expect(onCommand.stderr).toContain(`error: unknown option '${flag}'`);
+      const before = await run([flag]);
+      expect(before.code).toBe(2);
+      expect(before.stderr).toContain(`error: unknown option '${flag}'`);
+    },
+  );
+});
+
+describe("a file that cannot be read says why", () => {
+  const dir = mkdtempSync(join(tmpdir(), "idlink-files-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const env = readEnv({ AUTH0_DOMAIN: "tenant.example.com" });
+
+  test.each([
+    ["missing", () => join(dir, "nope.txt"), "no such file"],
+    ["a directory", () => dir, "it is a directory"],
+    [
+      "under a file",
+      () => join(fileURLToPath(import.meta.url), "x"),
+      "a part of the path is not a directory",
+    ],
+  ])("%s", async (_name, path, why) => {
+    for (const argv of [
+      ["show", "auth0|1", "--token-file", path()],
+      ["bulk", path(), "--dry-run"],
+      ["link", "auth0|1", "--link-with-file", path(), "--token-file", path()],
+    ]) {
+      const result = await run(argv, { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`cannot read ${path()}: ${why}`);
+    }
+  });
 });

@@ -9,21 +9,17 @@ import {
   type EmulatorOptions,
   type Seed,
   seedSecrets,
+  seedUsers,
 } from "@idlink/emulator";
 import * as kit from "@idlink/test-kit";
 import { expect } from "vitest";
+import { readEnv } from "../src/env.ts";
+import type { Io } from "../src/io.ts";
+import { runCli } from "../src/program.ts";
 
-/** Users of the emulator's default seed that the tests link and unlink. */
-export const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
-export const aliceGoogle = "google-oauth2|108234567890123456789";
-export const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
-export const bobGithub = "github|5812345";
-export const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
-export const carolGoogle = "google-oauth2|117700000000000000042";
-export const jane = "auth0|65a0b1c2d3e4f5061728394a";
-export const janeSaml = "samlp|acme-saml|jdoe@acme.example";
-export const frank = "auth0|6600aa11bb22cc33dd44ee55";
-export const frankGithub = "github|7700123";
+/** Users of the emulator's default seed that the tests link and unlink (named once, by the emulator). */
+export const { alice, aliceGoogle, bob, bobGithub, carol, carolGoogle, jane, janeSaml, frank, frankGithub } =
+  seedUsers;
 
 export const bin = fileURLToPath(new URL("../dist/idlink.js", import.meta.url));
 
@@ -40,8 +36,38 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** Spawns the built idlink with a clean environment (no AUTH0_* from the host). */
-export function idlink(args: string[], options: RunOptions = {}): Promise<Result> {
+/**
+ * Runs idlink in-process through its injectable Io (`runCli`), as a script would see it: no terminal, stdin from
+ * `input`, the environment from `env` only. The default for tests; `idlinkBin` runs the built bin end to end.
+ */
+export async function idlink(args: string[], options: RunOptions = {}): Promise<Result> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    env: readEnv(options.env ?? {}),
+    writeOut: (text) => {
+      stdout += text;
+    },
+    writeErr: (text) => {
+      stderr += text;
+    },
+    readStdin: async () => options.input ?? "",
+    prompt: async () => "",
+    interactive: false,
+    stderrIsTTY: false,
+    colorOut: false,
+    colorErr: false,
+    interrupt: new AbortController().signal,
+    cwd: options.cwd ?? process.cwd(),
+    pid: process.pid,
+  };
+  const code = await runCli(args, io);
+  kit.recordOutput(`cli: idlink ${args[0] ?? ""}`, stdout + stderr);
+  return { code, signal: null, stdout, stderr };
+}
+
+/** Spawns the built idlink with a clean environment (no AUTH0_* from the host): the end-to-end runs. */
+export function idlinkBin(args: string[], options: RunOptions = {}): Promise<Result> {
   const child = startIdlink(args, options);
   return child.done;
 }

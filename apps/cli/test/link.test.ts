@@ -9,6 +9,7 @@ import {
   expectNoSecrets,
   frank,
   idlink,
+  idlinkBin,
   jane,
   janeSaml,
   json,
@@ -53,8 +54,8 @@ describe("idlink link", () => {
     expect(identitiesOf(alice)).toEqual([alice]);
   });
 
-  test("--json prints one document with the plan and the identities", async () => {
-    const result = await idlink(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
+  test("--json prints one document with the plan and the identities (end to end: the built bin)", async () => {
+    const result = await idlinkBin(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
     expect(result.code).toBe(0);
     const doc = json(result);
     expect(doc.ok).toBe(true);
@@ -105,7 +106,8 @@ describe("idlink link", () => {
     const fromFile = await idlink(["link", alice, aliceGoogle, "--yes", "--token-file", file], { env });
     expect(fromFile.code).toBe(0);
     tenant.emu.state.reset();
-    const fromStdin = await idlink(["link", alice, aliceGoogle, "--yes", "--token-stdin"], {
+    // End to end: a real pipe into the built bin's stdin.
+    const fromStdin = await idlinkBin(["link", alice, aliceGoogle, "--yes", "--token-stdin"], {
       env,
       input: tenant.adminToken,
     });
@@ -283,18 +285,29 @@ describe("idlink link errors", () => {
     expect(json(result)).toMatchObject({ ok: false, exitCode: 1, error: { status: 404 } });
   });
 
-  test.each([
-    ["a 5xx", { errorRate: 1 }, false],
-    ["a connection dropped after the write", { dropAfterRate: 1 }, true],
-  ])("a link answered with %s is an unknown outcome (exit 4), sent once", async (_name, faults, applied) => {
-    tenant.emu.setFaults({ ...faults, methods: ["POST"] });
+  test("a link whose answer is lost after the write is settled by reading the primary (exit 0), sent once", async () => {
+    tenant.emu.setFaults({ dropAfterRate: 1, methods: ["POST"] });
+    const result = await idlink(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
+    tenant.emu.setFaults({});
+    expect(result.code).toBe(0);
+    expect(json(result)).toMatchObject({ ok: true, secondary: aliceGoogle });
+    expect(result.stderr).toContain("reading the primary shows it linked");
+    expect(writes(tenant.emu).filter((w) => w.startsWith("POST"))).toHaveLength(1);
+    expect(identitiesOf(alice).includes(aliceGoogle)).toBe(true);
+    expectNoSecrets(result, tenant.secrets);
+  });
+
+  test("a link answered with 5xx twice stays an unknown outcome (exit 4): re-sent only after reading it absent", async () => {
+    tenant.emu.setFaults({ errorRate: 1, methods: ["POST"] });
     const result = await idlink(["link", alice, aliceGoogle, "--yes", "--json"], { env: tenant.env });
     tenant.emu.setFaults({});
     expect(result.code).toBe(4);
     expect(json(result)).toMatchObject({ ok: false, exitCode: 4, error: { title: "Outcome unknown" } });
     expect(result.stdout).toContain("read the primary user's identities");
-    expect(writes(tenant.emu).filter((w) => w.startsWith("POST"))).toHaveLength(1);
-    expect(identitiesOf(alice).includes(aliceGoogle)).toBe(applied);
+    const calls = tenant.emu.state.requests.map((r) => r.method).filter((m) => m !== "PATCH");
+    // plan (2 reads), link, read the primary, link again
+    expect(calls.slice(-3)).toEqual(["POST", "GET", "POST"]);
+    expect(identitiesOf(alice).includes(aliceGoogle)).toBe(false);
     expectNoSecrets(result, tenant.secrets);
   });
 

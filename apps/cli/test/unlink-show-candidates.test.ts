@@ -77,13 +77,14 @@ describe("idlink unlink", () => {
     expect(result.stderr).toContain("main identity");
   });
 
-  test("the reader client gets Auth0's 403 (exit 1) and a hint about scopes", async () => {
+  test("the reader client's token is refused by the preflight (exit 2), naming the missing scope; nothing sent", async () => {
     const result = await idlink(["unlink", frank, frankGithub, "--yes", "--json"], {
       env: { AUTH0_DOMAIN: tenant.emu.url, AUTH0_TOKEN: tenant.readerToken },
     });
-    expect(result.code).toBe(1);
-    expect(json(result)).toMatchObject({ ok: false, exitCode: 1, error: { status: 403 } });
-    expect(result.stderr).toContain("Insufficient scope");
+    expect(result.code).toBe(2);
+    expect(json(result)).toMatchObject({ ok: false, exitCode: 2, error: { issues: [{ path: "token" }] } });
+    expect(result.stderr).toContain("lacks update:users");
+    expect(tenant.emu.state.requests).toEqual([]);
     expect(identitiesOf(frank)).toEqual([frank, frankGithub]);
     expectNoSecrets(result, tenant.secrets);
   });

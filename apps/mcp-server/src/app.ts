@@ -1,4 +1,4 @@
-import { createManagementClient, getManagementToken } from "@idlink/core";
+import { createManagementClient } from "@idlink/core";
 import type { McpServerFactory } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
 import { createConfirmations } from "./confirmations.ts";
@@ -8,12 +8,14 @@ import { createServer } from "./server.ts";
 /** Wires a configuration into a server factory: one Management client and one confirmation store per process. */
 export function createFactory(config: Config): McpServerFactory {
   const { credentials, domain } = config;
-  const getToken =
-    "token" in credentials
-      ? () => credentials.token
-      : () => getManagementToken({ domain, ...credentials.clientCredentials });
-  const client = createManagementClient({ domain, getToken, userAgent: `idlink-mcp/${pkg.version}` });
+  const client = createManagementClient({
+    domain,
+    ...("token" in credentials
+      ? { token: credentials.token }
+      : { clientCredentials: credentials.clientCredentials }),
+    userAgent: `idlink-mcp/${pkg.version}`,
+  });
   const confirmations = createConfirmations();
   const options = { readOnly: config.readOnly, ...(config.tools ? { tools: config.tools } : {}) };
-  return () => createServer({ client, getToken, confirmations, options });
+  return () => createServer({ client, confirmations, options });
 }

@@ -85,7 +85,7 @@ export function confirmationGate(input: {
             message: `this client cannot ask the user directly, so ${binding.action === "link" ? "link_accounts" : "unlink_identity"} needs a confirmation_token`,
           },
         ],
-        `Call preview_link with action "${binding.action}" and the same primary and secondary, show its plan to the user, and once they approve, call again with the confirmation_token it returned.`,
+        `Call ${binding.action === "link" ? "preview_link" : "preview_unlink"} with the same primary and secondary, show its plan to the user, and once they approve, call again with the confirmation_token it returned.`,
       ),
     };
   }
@@ -114,4 +114,14 @@ export function canElicit(server: McpServer, ctx: ServerContext): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What a preview returns so that a client without elicitation can confirm: a token only for a plan that can proceed. */
+export function previewConfirmation(
+  { confirmations, readOnly }: { confirmations: Confirmations; readOnly: boolean },
+  binding: Binding,
+  canProceed: boolean,
+): { confirmation_token: string | undefined; confirmation_expires_at: string | undefined } {
+  const issued = canProceed && !readOnly ? confirmations.issue("preview", binding) : undefined;
+  return { confirmation_token: issued?.token, confirmation_expires_at: issued?.expiresAt.toISOString() };
 }

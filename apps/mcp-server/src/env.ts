@@ -1,9 +1,16 @@
 import { parseArgs } from "node:util";
-import { readOnlyToolNames, type ToolName, toolNames } from "./server.ts";
+import {
+  type Credentials,
+  credentialsFromEnv,
+  IdlinkError,
+  parseTenantDomain,
+  ValidationError,
+} from "@idlink/core";
+import { readOnlyToolNames, type ToolName, toolNames } from "./tools/index.ts";
 
 export interface Config {
   domain: string;
-  credentials: { token: string } | { clientCredentials: { clientId: string; clientSecret: string } };
+  credentials: Credentials;
   readOnly: boolean;
   tools: ToolName[] | undefined;
   /** Streamable HTTP on 127.0.0.1 instead of stdio. */
@@ -14,14 +21,14 @@ export interface Config {
 }
 
 /** A configuration the server cannot start with; the message says what to set. */
-export class ConfigError extends Error {
+export class ConfigError extends IdlinkError {
   override name = "ConfigError" as const;
 }
 
 export const usage = `idlink-mcp — Auth0 account linking over MCP (stdio by default)
 
 Options:
-  --read-only        register only get_user_identities, find_link_candidates, preview_link
+  --read-only        register only ${readOnlyToolNames.join(", ")}
   --tools a,b        register only these tools (${toolNames.join(", ")})
   --http             serve Streamable HTTP on 127.0.0.1 instead of stdio
   --port N           HTTP port (default 3917; 0 picks a free one)
@@ -54,14 +61,38 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   if (values.http !== true && values.port !== undefined) throw new ConfigError("--port needs --http");
   const domain = nonEmpty(env.AUTH0_DOMAIN);
   if (help || version) {
-    return { domain: domain ?? "", credentials: { token: "" }, readOnly, tools, http, help, version };
+    return {
+      domain: domain ?? "",
+      credentials: { source: "", token: "" },
+      readOnly,
+      tools,
+      http,
+      help,
+      version,
+    };
   }
   if (domain === undefined) {
     throw new ConfigError(
       "AUTH0_DOMAIN is not set — set it to your tenant's domain (your-tenant.eu.auth0.com) or the emulator's URL",
     );
   }
-  return { domain, credentials: credentials(env), readOnly, tools, http, help, version };
+  const origin = parseTenantDomain(domain, "AUTH0_DOMAIN");
+  if (!origin.ok) throw new ConfigError(origin.issues.map((i) => i.message).join("; "));
+  try {
+    return {
+      domain: origin.value,
+      credentials: credentialsFromEnv(env),
+      readOnly,
+      tools,
+      http,
+      help,
+      version,
+    };
+  } catch (error) {
+    if (error instanceof ValidationError)
+      throw new ConfigError(error.issues.map((i) => i.message).join("; "));
+    throw error;
+  }
 }
 
 function parse(argv: readonly string[]) {
@@ -78,28 +109,6 @@ function parse(argv: readonly string[]) {
       version: { type: "boolean", short: "V" },
     },
   });
-}
-
-function credentials(env: Record<string, string | undefined>): Config["credentials"] {
-  const token = nonEmpty(env.AUTH0_TOKEN);
-  const clientId = nonEmpty(env.AUTH0_CLIENT_ID);
-  const clientSecret = nonEmpty(env.AUTH0_CLIENT_SECRET);
-  if (token !== undefined && (clientId !== undefined || clientSecret !== undefined)) {
-    throw new ConfigError(
-      "both AUTH0_TOKEN and AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET are set — keep one way of authenticating",
-    );
-  }
-  if (token !== undefined) return { token };
-  if (clientId !== undefined && clientSecret !== undefined) {
-    return { clientCredentials: { clientId, clientSecret } };
-  }
-  if (clientId !== undefined)
-    throw new ConfigError("AUTH0_CLIENT_SECRET is not set — it goes with AUTH0_CLIENT_ID");
-  if (clientSecret !== undefined)
-    throw new ConfigError("AUTH0_CLIENT_ID is not set — it goes with AUTH0_CLIENT_SECRET");
-  throw new ConfigError(
-    "no Auth0 credentials — set AUTH0_TOKEN (a Management API token) or AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (a machine-to-machine application with read:users and update:users)",
-  );
 }
 
 function toolList(value: string, readOnly: boolean): ToolName[] {

@@ -48,5 +48,36 @@ export const ConfirmationTokenField = z
   .string()
   .optional()
   .describe(
-    "Only when your client cannot ask the user: the confirmation_token preview_link returned for exactly this action, primary and secondary, after the user approved its plan. Valid 5 minutes, once.",
+    "Only when your client cannot ask the user: the confirmation_token preview_link / preview_unlink returned for exactly this action, primary and secondary, after the user approved its plan. Valid 5 minutes, once.",
   );
+
+/** The link-only arguments: a connection, or the secondary's ID token. */
+export const linkFields = {
+  connection_id: z
+    .string()
+    .optional()
+    .describe("con_ and 16 letters or digits, when the secondary is in one of several database connections."),
+  link_with: z
+    .string()
+    .optional()
+    .describe("The secondary's ID token (a JWT from its sign-in), instead of an id. Never echoed back."),
+};
+
+/** What a preview returns for confirming without elicitation. */
+export const ConfirmationIssuedFields = {
+  confirmation_token: z
+    .string()
+    .optional()
+    .describe(
+      "Pass to link_accounts / unlink_identity after the user approves this plan, if your client cannot ask the user itself. Single use, 5 minutes, only for this action and these two accounts. Not a credential.",
+    ),
+  confirmation_expires_at: z.string().optional(),
+};
+
+/** What both previews say besides the plan: what to know, what blocks it, and how to confirm it. */
+export const PlanVerdictFields = {
+  warnings: z.array(z.string()).describe("Things the user should know before confirming."),
+  blockers: z.array(IssueSchema).describe("Reasons the change cannot go ahead; fix them first."),
+  can_proceed: z.boolean(),
+  ...ConfirmationIssuedFields,
+};

@@ -2,70 +2,33 @@ import type { ManagementClient } from "@idlink/core";
 import { McpServer } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
 import { type Confirmations, createConfirmations } from "./confirmations.ts";
-import { registerFindDuplicateAccounts } from "./tools/find-duplicate-accounts.ts";
-import { registerFindLinkCandidates } from "./tools/find-link-candidates.ts";
-import { registerGetUserIdentities } from "./tools/get-user-identities.ts";
-import { registerLinkAccounts } from "./tools/link-accounts.ts";
-import { registerPreviewLink } from "./tools/preview-link.ts";
-import { registerUnlinkIdentity } from "./tools/unlink-identity.ts";
-
-export const toolNames = [
-  "get_user_identities",
-  "find_link_candidates",
-  "find_duplicate_accounts",
-  "preview_link",
-  "link_accounts",
-  "unlink_identity",
-] as const;
-export type ToolName = (typeof toolNames)[number];
-export const readOnlyToolNames: readonly ToolName[] = [
-  "get_user_identities",
-  "find_link_candidates",
-  "find_duplicate_accounts",
-  "preview_link",
-];
+import type { ToolDeps } from "./deps.ts";
+import { guarded, refusal } from "./results.ts";
+import type { ToolDefinition } from "./tool.ts";
+import { type ToolName, tools } from "./tools/index.ts";
 
 export interface ServerOptions {
-  /** Register only the tools that change nothing (and let preview_link issue no confirmation tokens). */
+  /** Register only the tools that change nothing (and let the previews issue no confirmation tokens). */
   readOnly?: boolean;
   /** Register only these tools (intersected with the read-only set in read-only mode). */
   tools?: readonly ToolName[];
 }
 
 export interface ServerDeps {
+  /** The Management client; prepare preflights its own token. */
   client: ManagementClient;
-  /** The Management token the client sends, for preflight checks (missing scopes, link_with's audience). */
-  getToken?: () => string | Promise<string>;
   /** Give one store to every instance of a process: the HTTP entry builds an instance per request. */
   confirmations?: Confirmations;
   options?: ServerOptions;
 }
 
-/** What every tool registration receives. */
-export interface ToolDeps {
-  server: McpServer;
-  client: ManagementClient;
-  getToken: (() => string | Promise<string>) | undefined;
-  confirmations: Confirmations;
-  readOnly: boolean;
-}
-
-const registrations: Record<ToolName, (deps: ToolDeps) => void> = {
-  get_user_identities: registerGetUserIdentities,
-  find_link_candidates: registerFindLinkCandidates,
-  find_duplicate_accounts: registerFindDuplicateAccounts,
-  preview_link: registerPreviewLink,
-  link_accounts: registerLinkAccounts,
-  unlink_identity: registerUnlinkIdentity,
-};
-
 const instructions =
   "idlink links Auth0 accounts (a secondary login joins a primary user) and unlinks them. " +
   "Link only accounts one person owns: look them up (get_user_identities, find_link_candidates), " +
-  "then preview_link, then link_accounts or unlink_identity, which ask the user to confirm.";
+  "then preview_link or preview_unlink, then link_accounts or unlink_identity, which ask the user to confirm.";
 
 /** Creates the idlink MCP server with the tools the options select. */
-export function createServer({ client, getToken, confirmations, options = {} }: ServerDeps): McpServer {
+export function createServer({ client, confirmations, options = {} }: ServerDeps): McpServer {
   const server = new McpServer(
     { name: "idlink-mcp", title: "idlink — Auth0 account linking", version: pkg.version },
     { capabilities: { tools: {} }, instructions },
@@ -73,19 +36,82 @@ export function createServer({ client, getToken, confirmations, options = {} }: 
   const deps: ToolDeps = {
     server,
     client,
-    getToken,
     confirmations: confirmations ?? createConfirmations(),
     readOnly: options.readOnly === true,
   };
-  for (const name of enabledTools(options)) registrations[name](deps);
+  const strays = watchRawArguments(server);
+  const all: readonly ToolDefinition<ToolName>[] = tools;
+  for (const tool of all) {
+    if (!enabled(tool.name, tool.annotations.readOnlyHint, options)) continue;
+    const declared = new Set(Object.keys(tool.inputSchema.shape));
+    const { name, title, description, inputSchema, outputSchema, annotations } = tool;
+    server.registerTool(name, { title, description, inputSchema, outputSchema, annotations }, (args, ctx) =>
+      guarded(async () => {
+        const raw = strays.take(ctx.mcpReq.id);
+        const undeclared = raw.filter((key) => !declared.has(key));
+        if (undeclared.length > 0) {
+          return refusal(
+            "Invalid input — nothing was sent",
+            undeclared.map((key) => ({
+              path: key,
+              message: `"${key}" is not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
+            })),
+          );
+        }
+        return tool.handler(args, deps, ctx);
+      }),
+    );
+  }
   return server;
 }
 
 /** The tools a set of options registers, in a stable order. */
 export function enabledTools(options: ServerOptions = {}): ToolName[] {
-  return toolNames.filter(
-    (name) =>
-      (options.tools === undefined || options.tools.includes(name)) &&
-      (options.readOnly !== true || readOnlyToolNames.includes(name)),
+  return tools.filter((t) => enabled(t.name, t.annotations.readOnlyHint, options)).map((t) => t.name);
+}
+
+function enabled(name: ToolName, readOnlyHint: boolean, options: ServerOptions): boolean {
+  return (
+    (options.tools === undefined || options.tools.includes(name)) &&
+    (options.readOnly !== true || readOnlyHint)
   );
+}
+
+/**
+ * The SDK parses a call's arguments into a fresh object, where an own `__proto__` key becomes the object's prototype
+ * and vanishes — so no schema can refuse it. The raw request is looked at first, on the one path every transport
+ * takes into the protocol (`_onrequest`), and the names of the arguments that the parse would drop are kept for the
+ * tool call to refuse like any undeclared argument.
+ */
+function watchRawArguments(server: McpServer): { take(id: string | number): string[] } {
+  const dropped = new Map<string | number, string[]>();
+  const protocol: unknown = server.server;
+  if (isRecord(protocol) && typeof protocol._onrequest === "function") {
+    const inner: (request: unknown, extra: unknown) => unknown = protocol._onrequest.bind(protocol);
+    protocol._onrequest = (request: unknown, extra: unknown) => {
+      if (isRecord(request) && request.method === "tools/call" && isRecord(request.params)) {
+        const args = request.params.arguments;
+        const id = request.id;
+        if (
+          isRecord(args) &&
+          Object.hasOwn(args, "__proto__") &&
+          (typeof id === "string" || typeof id === "number")
+        ) {
+          dropped.set(id, ["__proto__"]);
+        }
+      }
+      return inner(request, extra);
+    };
+  }
+  return {
+    take(id) {
+      const keys = dropped.get(id) ?? [];
+      dropped.delete(id);
+      return keys;
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -8,8 +8,8 @@ const httpToken = "h".repeat(32);
 describe("parseConfig", () => {
   test("reads client credentials, stdio and all tools by default", () => {
     expect(parseConfig(clientCredentials, [])).toEqual({
-      domain: "tenant.eu.auth0.com",
-      credentials: { clientCredentials: { clientId: "id", clientSecret: "secret" } },
+      domain: "https://tenant.eu.auth0.com",
+      credentials: { source: "client id", clientCredentials: { clientId: "id", clientSecret: "secret" } },
       readOnly: false,
       tools: undefined,
       http: undefined,
@@ -19,7 +19,10 @@ describe("parseConfig", () => {
   });
 
   test("reads a Management token", () => {
-    expect(parseConfig({ ...domain, AUTH0_TOKEN: "t" }, []).credentials).toEqual({ token: "t" });
+    expect(parseConfig({ ...domain, AUTH0_TOKEN: "t" }, []).credentials).toEqual({
+      source: "AUTH0_TOKEN",
+      token: "t",
+    });
   });
 
   test.each([
@@ -28,6 +31,9 @@ describe("parseConfig", () => {
     [{ ...domain, AUTH0_CLIENT_ID: "id" }, "AUTH0_CLIENT_SECRET is not set"],
     [{ ...domain, AUTH0_CLIENT_SECRET: "s" }, "AUTH0_CLIENT_ID is not set"],
     [{ ...clientCredentials, AUTH0_TOKEN: "t" }, "keep one way of authenticating"],
+    [{ ...domain, AUTH0_TOKEN: " " }, "AUTH0_TOKEN is set but empty"],
+    [{ ...clientCredentials, AUTH0_DOMAIN: "https://tenant.eu.auth0.com/api/v2" }, "AUTH0_DOMAIN has a path"],
+    [{ ...clientCredentials, AUTH0_DOMAIN: "http://tenant.eu.auth0.com" }, "AUTH0_DOMAIN must use https"],
     [{ ...clientCredentials, IDLINK_MCP_READ_ONLY: "maybe" }, "IDLINK_MCP_READ_ONLY must be 1/true/yes"],
   ])("refuses %j: %s", (env, message) => {
     expect(() => parseConfig(env, [])).toThrow(ConfigError);

@@ -4,7 +4,14 @@ import {
   getManagementToken,
   type ManagementClient,
 } from "@idlink/core";
-import { createEmulator, type Emulator, type EmulatorOptions, seedSecrets } from "@idlink/emulator";
+import {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  adminClient as seedAdminClient,
+  seedSecrets,
+  seedUsers,
+} from "@idlink/emulator";
 import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import {
   type CallToolResult,
@@ -18,17 +25,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { type Confirmations, createConfirmations } from "../src/confirmations.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
 
-export const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
-export const aliceGoogle = "google-oauth2|108234567890123456789";
-export const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
-export const bobGithub = "github|5812345";
-export const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
-export const carolGoogle = "google-oauth2|117700000000000000042";
-export const frank = "auth0|6600aa11bb22cc33dd44ee55";
-export const frankGithub = "github|7700123";
-export const dave = "github|9900112";
+export const { alice, aliceGoogle, bob, bobGithub, carol, carolGoogle, frank, frankGithub, dave } = seedUsers;
 
-export const adminClient = { clientId: "idlink-admin", clientSecret: "emulator-only-secret-admin" };
+const seedAdmin = seedAdminClient();
+if (!seedAdmin) throw new Error("the emulator's seed has no admin client");
+export const adminClient = seedAdmin;
 
 /** Protocol eras the SDK serves: 2025-11-25 (initialize handshake) and 2026-07-28 (per-request envelope). */
 export const eras = ["2025-11-25", "2026-07-28"] as const;
@@ -131,8 +132,7 @@ export async function connect(em: Emulator, options: HarnessOptions = {}): Promi
     retry: { maxRetries: 0 },
   });
   const confirmations = createConfirmations(options.now ? { now: options.now } : {});
-  const factory = () =>
-    createServer({ client: management, getToken, confirmations, options: options.options });
+  const factory = () => createServer({ client: management, confirmations, options: options.options });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const era = options.era ?? "2025-11-25";
   let stop: () => Promise<void>;

@@ -140,7 +140,7 @@ describe("idlink-mcp --http", () => {
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe(era);
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(6);
+      expect(tools).toHaveLength(7);
       const result = await client.callTool({ name: "get_user_identities", arguments: { user_id: frank } });
       rememberOutput("http", JSON.stringify(result));
       expect(structured(result).identities).toHaveLength(2);

@@ -1,6 +1,7 @@
 import { seedSecrets } from "@idlink/emulator";
 import { describe, expect, test } from "vitest";
-import { enabledTools, readOnlyToolNames, toolNames } from "../src/server.ts";
+import { enabledTools } from "../src/server.ts";
+import { readOnlyToolNames, toolNames } from "../src/tools/index.ts";
 import {
   alice,
   aliceGoogle,
@@ -83,6 +84,7 @@ describe("tool selection", () => {
       "find_link_candidates",
       "find_duplicate_accounts",
       "preview_link",
+      "preview_unlink",
     ]);
     await expect(call("link_accounts", { primary: alice, secondary: aliceGoogle })).rejects.toThrow(
       "Tool link_accounts not found",

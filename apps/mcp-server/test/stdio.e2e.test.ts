@@ -31,6 +31,27 @@ afterEach(async () => {
   }
 });
 
+/** The answer with this id, once the server wrote it. */
+async function waitFor(
+  server: Spawned,
+  id: number,
+): Promise<{ result?: { isError?: boolean; content?: { text?: string }[] } }> {
+  for (;;) {
+    const answer = server
+      .stdout()
+      .split("\n")
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line) as { id?: number; result?: { isError?: boolean; content?: { text?: string }[] } },
+      )
+      .find((m) => m.id === id);
+    if (answer) return answer;
+    if (server.child.exitCode !== null) throw new Error(`server exited: ${server.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Sends newline-delimited JSON-RPC and waits for the answer with this id. */
 async function request(server: Spawned, id: number, method: string, params: unknown): Promise<unknown> {
   server.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
@@ -48,6 +69,27 @@ async function request(server: Spawned, id: number, method: string, params: unkn
 }
 
 describe("idlink-mcp over stdio", () => {
+  test("refuses an argument named __proto__ like any undeclared one, sending nothing", async () => {
+    const server = spawnServer(env());
+    running.push(server);
+    await request(server, 1, "initialize", {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "raw", version: "0" },
+    });
+    server.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+    // Written as text: an object literal cannot hold an own __proto__ key to stringify.
+    server.child.stdin.write(
+      `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_user_identities","arguments":{"user_id":"${alice}","__proto__":{"user_id":"${frank}"}}}}\n`,
+    );
+    const reply = await waitFor(server, 2);
+    expect(reply.result?.isError).toBe(true);
+    expect(reply.result?.content?.[0]?.text).toContain(
+      '- __proto__: "__proto__" is not an argument of get_user_identities',
+    );
+    expect(emulator().state.requests.filter((r) => r.path.startsWith("/api/v2/"))).toEqual([]);
+  });
+
   test("writes only protocol messages to stdout, and exits when stdin closes", async () => {
     const server = spawnServer(env());
     running.push(server);
@@ -58,7 +100,7 @@ describe("idlink-mcp over stdio", () => {
     });
     server.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
     const list = (await request(server, 2, "tools/list", {})) as { result: { tools: { name: string }[] } };
-    expect(list.result.tools.map((t) => t.name)).toHaveLength(6);
+    expect(list.result.tools.map((t) => t.name)).toHaveLength(7);
     await request(server, 3, "tools/call", { name: "get_user_identities", arguments: { user_id: frank } });
     await request(server, 4, "tools/call", {
       name: "get_user_identities",
@@ -128,6 +170,7 @@ describe("idlink-mcp over stdio", () => {
       "find_link_candidates",
       "find_duplicate_accounts",
       "preview_link",
+      "preview_unlink",
     ]);
     await expect(
       client.callTool({ name: "unlink_identity", arguments: { primary: frank, secondary: alice } }),

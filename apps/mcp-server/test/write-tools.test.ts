@@ -19,7 +19,8 @@ import {
 const { emulator, open } = useHarness();
 
 async function previewToken(h: Harness, args: Record<string, unknown>): Promise<string> {
-  const out = structured(await h.call("preview_link", args));
+  const { action, ...rest } = args;
+  const out = structured(await h.call(action === "unlink" ? "preview_unlink" : "preview_link", rest));
   expect(out.can_proceed).toBe(true);
   return String(out.confirmation_token);
 }
@@ -160,7 +161,7 @@ describe("without elicitation: the confirmation token", () => {
     const result = await h.call("link_accounts", { primary: alice, secondary: aliceGoogle });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain("Confirmation required — nothing was changed");
-    expect(textOf(result)).toContain('Call preview_link with action "link"');
+    expect(textOf(result)).toContain("Call preview_link with the same primary and secondary");
     expect(identityIds(emulator(), alice)).toEqual([alice]);
   });
 
@@ -280,7 +281,7 @@ describe("link_with", () => {
     const h = await open({ elicit: () => ({ action: "accept", content: {} }) });
     const result = await h.call("link_accounts", { primary: bob, link_with: id_token });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("Cannot link — nothing was changed");
+    expect(textOf(result)).toContain("Invalid input — nothing was sent");
     expect(textOf(result)).toContain("link_with's aud must be the calling token's azp");
     expect(h.elicitations).toEqual([]);
   });
@@ -299,7 +300,7 @@ describe("refusals before any question", () => {
     const h = await open({ elicit: () => ({ action: "accept", content: {} }) });
     const result = await h.call("unlink_identity", { primary: frank, secondary: frank });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("Auth0 cannot remove it");
+    expect(textOf(result)).toContain("main identity, which Auth0 cannot remove");
     expect(h.elicitations).toEqual([]);
   });
 

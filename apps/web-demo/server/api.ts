@@ -1,14 +1,15 @@
 import {
-  checkUserId,
+  BlockedPlanError,
   describeError,
-  isProvider,
+  executeLink,
+  executeUnlink,
+  type Issue,
   ManagementApiError,
   type ManagementClient,
-  mergeMetadata,
   NetworkError,
   OutcomeUnknownError,
-  parseLinkRequest,
-  planLink,
+  previewLink,
+  previewUnlink,
   redact,
   summarizeIdentity,
   ValidationError,
@@ -38,16 +39,19 @@ export interface ApiReply {
   body: PageConfig | UserResponse | PlanResponse | IdentitiesResponse | ErrorResponse;
 }
 
+// Only the envelope is checked here; the ids and the body are core's to judge (prepare → plan → execute).
 const LinkCallSchema = z.strictObject({
-  primary: z.string({ error: "primary must be a user id string like auth0|64f1…" }),
-  body: z.unknown(),
+  primary: z.unknown(),
+  body: z.record(z.string(), z.unknown(), {
+    error: "body must be a JSON object: { link_with } or { provider, user_id, connection_id? }",
+  }),
   mergeMetadata: z.boolean({ error: "mergeMetadata must be true or false" }).optional(),
 });
 
 const UnlinkCallSchema = z.strictObject({
-  primary: z.string({ error: "primary must be a user id string like auth0|64f1…" }),
-  provider: z.string({ error: "provider must be a string, e.g. google-oauth2" }),
-  user_id: z.string({ error: "user_id must be a string: the part after the first | of the secondary's id" }),
+  primary: z.unknown(),
+  provider: z.unknown(),
+  user_id: z.unknown(),
 });
 
 /** Answers one call of the admin API; every error becomes `{ error: describeError(…) }` with no secret in it. */
@@ -99,30 +103,18 @@ async function route(
   }
   if (method === "POST" && (path === "/api/plan" || path === "/api/link")) {
     const call = parseCall(LinkCallSchema, await readJson());
-    const parsed = parseLinkRequest(call.body, { primary: call.primary });
-    const issues = [...checkUserId(call.primary, "primary"), ...(parsed.ok ? [] : parsed.issues)];
-    if (issues.length > 0 || !parsed.ok) throw new ValidationError(issues, "link request");
-    if (path === "/api/plan") {
-      return { status: 200, body: { plan: redact(await planLink(client, call.primary, parsed.body)) } };
-    }
-    let merged: string[] = [];
-    if (call.mergeMetadata) {
-      const plan = await planLink(client, call.primary, parsed.body);
-      merged = await mergeMetadata(client, call.primary, plan.secondary.user_id);
-    }
-    const identities = await client.link(call.primary, parsed.body);
-    return { status: 200, body: { identities: identities.map(summarizeIdentity), merged } };
+    const previewed = await previewLink(client, { ...call.body, primary: call.primary });
+    if (!previewed.ok) throw invalid(previewed.issues);
+    const plan = previewed.value;
+    if (path === "/api/plan") return { status: 200, body: { plan: redact(plan) } };
+    const outcome = await executeLink(client, plan, { mergeMetadata: call.mergeMetadata === true });
+    return { status: 200, body: { identities: outcome.identities, merged: outcome.mergedMetadataKeys } };
   }
   if (method === "POST" && path === "/api/unlink") {
     const call = parseCall(UnlinkCallSchema, await readJson());
-    if (!isProvider(call.provider)) {
-      throw new ValidationError(
-        [{ path: "provider", message: `provider "${call.provider}" is not an Auth0 identity provider` }],
-        "unlink request",
-      );
-    }
-    const identities = await client.unlink(call.primary, { provider: call.provider, user_id: call.user_id });
-    return { status: 200, body: { identities: identities.map(summarizeIdentity), merged: [] } };
+    const previewed = await previewUnlink(client, call);
+    if (!previewed.ok) throw invalid(previewed.issues);
+    return { status: 200, body: { identities: await executeUnlink(client, previewed.value), merged: [] } };
   }
   return {
     status: 404,
@@ -137,6 +129,10 @@ function parseCall<T>(schema: z.ZodType<T>, value: unknown): T {
     result.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "body", message: i.message })),
     "request",
   );
+}
+
+function invalid(issues: Issue[]): ValidationError {
+  return new ValidationError(issues, "request");
 }
 
 function decodeSegment(segment: string): string {
@@ -154,6 +150,7 @@ function errorReply(error: unknown): ApiReply {
   const description = redact(describeError(error));
   let status = 500;
   if (error instanceof ValidationError) status = 400;
+  else if (error instanceof BlockedPlanError) status = 409;
   else if (error instanceof ManagementApiError)
     status = error.status >= 400 && error.status < 500 ? error.status : 502;
   else if (error instanceof OutcomeUnknownError || error instanceof NetworkError) status = 502;

@@ -1,5 +1,12 @@
 import { createManagementClient, tenantOrigin } from "@idlink/core";
-import { createEmulator, defaultSeed, type Emulator, type Seed, withSpaOrigins } from "@idlink/emulator";
+import {
+  adminClient,
+  createEmulator,
+  defaultSeed,
+  type Emulator,
+  type Seed,
+  withSpaOrigins,
+} from "@idlink/emulator";
 import type { TenantSetup } from "./api.ts";
 import { type DemoServer, startDemoServer } from "./demo-server.ts";
 import type { DemoConfig } from "./env.ts";
@@ -50,11 +57,9 @@ export async function startDemo(config: DemoConfig, clientDir: string, seed?: Se
 }
 
 function emulatorSetup(emulator: Emulator, seed: Seed): TenantSetup {
-  const admin = seed.clients.find(
-    (c) => c.app_type === "non_interactive" && c.client_secret && c.grants?.includes("update:users"),
-  );
+  const admin = adminClient(seed);
   const spa = seed.clients.find((c) => c.app_type === "spa");
-  if (!admin?.client_secret || !spa) {
+  if (!admin || !spa) {
     throw new Error("the emulator's seed needs an M2M client with update:users and a SPA client");
   }
   return {
@@ -63,7 +68,7 @@ function emulatorSetup(emulator: Emulator, seed: Seed): TenantSetup {
     spaClientId: spa.client_id,
     client: createManagementClient({
       domain: emulator.url,
-      clientCredentials: { clientId: admin.client_id, clientSecret: admin.client_secret },
+      clientCredentials: admin,
     }),
     devUsers: () =>
       emulator.state.listUsers().map((u) => ({

@@ -356,7 +356,7 @@ describe("link as an administrator", () => {
     await alert.waitFor();
     expect(await alert.locator(".status").textContent()).toContain("404");
     expect(await alert.textContent()).toContain("The user does not exist.");
-    expect(await alert.textContent()).toContain("Check the user id");
+    expect(await alert.textContent()).toContain("Check the primary's id (auth0|000000000000000000000000)");
     await shot("admin-api-error");
   });
 });

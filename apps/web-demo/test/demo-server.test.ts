@@ -142,13 +142,19 @@ describe("the admin API", () => {
     expect(error.message).toContain("The user does not exist.");
   });
 
-  test("answers 409 for an identity that is already linked", async () => {
+  test("answers 409 for an identity that is already linked: the plan blocks it, nothing is sent", async () => {
     const body = { primary: alice, body: { provider: "google-oauth2", user_id: "108234567890123456789" } };
     expect((await post("/api/link", body)).status).toBe(200);
+    const writes = () =>
+      (demo.emulator?.state.requests ?? []).filter(
+        (r) => r.method === "POST" && r.path.startsWith("/api/v2/"),
+      );
+    const before = writes().length;
     const again = await post("/api/link", body);
     expect(again.status).toBe(409);
-    expect((again.body as ErrorResponse).error).toMatchObject({ title: "Already linked", status: 409 });
-    expect((again.body as ErrorResponse).error.message).toContain("Specified identity already exists.");
+    expect((again.body as ErrorResponse).error).toMatchObject({ title: "Cannot link — nothing was sent" });
+    expect((again.body as ErrorResponse).error.issues?.[0]?.message).toContain("already linked");
+    expect(writes().length).toBe(before);
   });
 
   test("reads a user's identities without their IdP tokens", async () => {

@@ -1,6 +1,12 @@
 import createClient from "openapi-fetch";
 import { tenantOrigin } from "./domain.ts";
-import { type Issue, ManagementApiError, type RateLimitState, ValidationError } from "./errors.ts";
+import {
+  type Issue,
+  ManagementApiError,
+  type RateLimitState,
+  type Subject,
+  ValidationError,
+} from "./errors.ts";
 import type { components, paths } from "./generated/management-api.ts";
 import { redactText } from "./redact.ts";
 import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
@@ -14,7 +20,7 @@ import {
   type RetryOptions,
   retryDelay,
 } from "./transport.ts";
-import { checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
+import { checkIdText, checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
 
 export type User = components["schemas"]["User"];
 /** An identity as link and unlink answer it. */
@@ -55,6 +61,8 @@ export interface ManagementClient {
   usersByEmail(email: string): Promise<User[]>;
   /** PATCH /users/{id} with metadata: Auth0 merges the top-level keys into the stored objects. */
   updateMetadata(id: string, metadata: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<User>;
+  /** The token this client sends (fetched with its client credentials when that is how it was made), for preflight checks. */
+  token(): Promise<string>;
   /** Starts a user export job (`read:users`); answers the job, `pending`. See `runUsersExport` to wait for it. */
   exportUsers(body: ExportUsersRequest): Promise<ExportUsersJob>;
   /** Reads a job: its status and, once `completed`, the file's `location`. */
@@ -99,18 +107,20 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     Request: OutgoingRequest as unknown as typeof Request,
   });
 
+  const bearer = async () => token ?? (await getToken?.()) ?? "";
+
   async function call<T>(
-    ctx: CallContext,
+    ctx: CallContext & { subject?: Subject },
     run: (fetch: FetchLike) => Promise<{ data?: T; error?: unknown; response: Response }>,
   ): Promise<T> {
-    const fullPath = `/api/v2${ctx.path}`;
-    const context = { ...ctx, path: fullPath };
+    const { subject, ...rest } = ctx;
+    const context = { ...rest, path: `/api/v2${ctx.path}` };
     let result: { data?: T; error?: unknown; response: Response };
     try {
-      const bearer = token ?? (await getToken?.());
+      const credential = await bearer();
       result = await run(async (request) => {
         const outgoing = request as unknown as Outgoing;
-        outgoing.headers.set("authorization", `Bearer ${bearer}`);
+        outgoing.headers.set("authorization", `Bearer ${credential}`);
         if (options.userAgent) outgoing.headers.set("user-agent", options.userAgent);
         return transport.send(outgoing, context);
       });
@@ -121,7 +131,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     const { data, error, response } = result;
     if (response.ok && data !== undefined) return data;
     if (response.ok) throw invalidBody(context, response.status);
-    throw toApiError(context, response, error);
+    throw toApiError({ ...context, subject }, response, error);
   }
 
   return {
@@ -129,36 +139,42 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       return transport.rateLimit;
     },
     origin,
+    token: bearer,
 
     link(primaryId, body) {
       const issues = checkUserId(primaryId, "primary");
       const parsed = parseLinkRequest(body, { primary: primaryId });
       if (!parsed.ok) issues.push(...parsed.issues);
       if (issues.length > 0 || !parsed.ok) return Promise.reject(new ValidationError(issues, "link request"));
-      return call({ operation: "Link", method: "POST", path: linkPath }, (fetch) =>
+      const subject = { role: "primary", id: primaryId } as const;
+      return call({ operation: "Link", method: "POST", path: linkPath, subject }, (fetch) =>
         api.POST(linkPath, { params: { path: { id: primaryId } }, body: parsed.body, fetch }),
       );
     },
 
     unlink(primaryId, secondary) {
       try {
-        const issues = checkUserId(primaryId, "primary");
-        if (issues.length > 0) throw new ValidationError(issues, "unlink request");
-        const named = typeof secondary === "string" ? parseUserId(secondary) : secondary;
+        const issues: Issue[] = checkUserId(primaryId, "primary");
+        const named = typeof secondary === "string" ? parseUserId(secondary) : undefined;
+        if (named && !named.ok) issues.push(...named.issues);
+        const target = named?.ok ? named.value : typeof secondary === "string" ? undefined : secondary;
+        if (issues.length > 0 || !target) throw new ValidationError(issues, "unlink request");
         // Unlink with the full id as user_id is a 200 that removes nothing (observed): send the bare part instead.
         const { provider, user_id } =
-          typeof named.user_id === "string"
-            ? normaliseIdentity({ provider: named.provider, user_id: named.user_id }).body
-            : named;
-        const secondaryIssues = checkUserId(String(user_id), "user_id");
+          typeof target.user_id === "string"
+            ? normaliseIdentity({ provider: target.provider, user_id: target.user_id }).body
+            : target;
+        issues.push(...checkIdText(String(user_id), "user_id"));
         if (`${provider}|${user_id}` === primaryId) {
-          secondaryIssues.push({
+          issues.push({
             path: "secondary",
-            message: "Auth0 cannot remove the main identity — name a linked secondary",
+            message:
+              "that is the primary's main identity, which Auth0 cannot remove — name a linked secondary",
           });
         }
-        if (secondaryIssues.length > 0) throw new ValidationError(secondaryIssues, "unlink request");
-        return call({ operation: "Unlink", method: "DELETE", path: unlinkPath }, (fetch) =>
+        if (issues.length > 0) throw new ValidationError(issues, "unlink request");
+        const subject = { role: "primary", id: primaryId } as const;
+        return call({ operation: "Unlink", method: "DELETE", path: unlinkPath, subject }, (fetch) =>
           api.DELETE(unlinkPath, {
             params: { path: { id: primaryId, provider, user_id: String(user_id) } },
             fetch,
@@ -172,7 +188,8 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     getUser(id) {
       const issues = checkUserId(id, "user");
       if (issues.length > 0) return Promise.reject(new ValidationError(issues, "user id"));
-      return call({ operation: "Get user", method: "GET", path: userPath }, (fetch) =>
+      const subject = { role: "user", id } as const;
+      return call({ operation: "Get user", method: "GET", path: userPath, subject }, (fetch) =>
         api.GET(userPath, { params: { path: { id } }, fetch }),
       );
     },
@@ -263,7 +280,11 @@ function invalidBody(ctx: CallContext, status: number): ManagementApiError {
   });
 }
 
-function toApiError(ctx: CallContext, response: Response, body: unknown): ManagementApiError {
+function toApiError(
+  ctx: CallContext & { subject?: Subject | undefined },
+  response: Response,
+  body: unknown,
+): ManagementApiError {
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? redactText(v) : undefined);
   const message =

@@ -1,4 +1,6 @@
 import {
+  BlockedPlanError,
+  IdlinkError,
   type Issue,
   ManagementApiError,
   NetworkError,
@@ -27,6 +29,14 @@ export function describeError(error: unknown): ErrorDescription {
       hint: "Fix the fields named above and try again.",
     };
   }
+  if (error instanceof BlockedPlanError) {
+    return {
+      title: `Cannot ${error.action} — nothing was sent`,
+      message: error.message,
+      issues: error.issues,
+      hint: "Fix the points above, then plan again.",
+    };
+  }
   if (error instanceof ManagementApiError) {
     return {
       title: titles[error.status] ?? `Auth0 answered ${error.status}`,
@@ -51,6 +61,7 @@ export function describeError(error: unknown): ErrorDescription {
       hint: "Check the domain and the network, then retry.",
     };
   }
+  if (error instanceof IdlinkError) return { title: error.name, message: redactText(error.message) };
   const message = error instanceof Error ? error.message : String(error);
   return { title: "Unexpected error", message: redactText(message) };
 }
@@ -89,7 +100,9 @@ function hintFor(error: ManagementApiError): string | undefined {
         ? "A user's own token can only act on that user; use a Management API token to act on others."
         : "Grant the application the scopes named above (Auth0 dashboard: APIs → Auth0 Management API → Machine to Machine Applications).";
     case 404:
-      return "Check the user id (provider|id).";
+      return error.subject
+        ? `Check the ${error.subject.role === "user" ? "user" : error.subject.role}'s id (${error.subject.id}): provider|id, exactly as Auth0 shows it.`
+        : "Check the user id (provider|id).";
     case 409:
       return "The secondary is already linked to this primary; nothing to do.";
     case 429:

@@ -5,8 +5,19 @@ export interface Issue {
   message: string;
 }
 
+/** What every parser returns: the typed value, or the issues that name each field and its fix. Never throws. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+
+/**
+ * The base of every error idlink throws (core's and the faces' own), so a face maps them with one function.
+ * Anything else reaching a face is a bug or the platform's (an abort, a programming error).
+ */
+export abstract class IdlinkError extends Error {
+  abstract override readonly name: string;
+}
+
 /** Thrown (or returned as issues) when an input is invalid; nothing was sent. */
-export class ValidationError extends Error {
+export class ValidationError extends IdlinkError {
   override name = "ValidationError" as const;
   readonly issues: Issue[];
   constructor(issues: Issue[], what = "request") {
@@ -22,8 +33,14 @@ export interface RateLimitState {
   reset: number;
 }
 
+/** Which account a request named, so a 404 can say which one does not exist. */
+export interface Subject {
+  role: "primary" | "secondary" | "user";
+  id: string;
+}
+
 /** Auth0 answered with an error status. Carries Auth0's status, error, errorCode and message; never a token. */
-export class ManagementApiError extends Error {
+export class ManagementApiError extends IdlinkError {
   override name = "ManagementApiError" as const;
   readonly status: number;
   readonly error: string;
@@ -35,6 +52,8 @@ export class ManagementApiError extends Error {
   readonly operation: string;
   /** Seconds to wait before trying again, for a 429. */
   readonly retryAfter: number | undefined;
+  /** The account the request named (a 404's message says it). */
+  readonly subject: Subject | undefined;
   constructor(init: {
     operation: string;
     status: number;
@@ -44,9 +63,14 @@ export class ManagementApiError extends Error {
     method: string;
     path: string;
     retryAfter?: number | undefined;
+    subject?: Subject | undefined;
   }) {
     const code = init.errorCode ?? init.error;
-    super(`${init.operation} failed (${init.status} ${code}): ${init.message} — ${init.method} ${init.path}`);
+    const which = init.subject && init.status === 404 ? ` (${init.subject.role} ${init.subject.id})` : "";
+    super(
+      `${init.operation} failed (${init.status} ${code}): ${init.message}${which} — ${init.method} ${init.path}`,
+    );
+    this.subject = init.subject;
     this.status = init.status;
     this.error = init.error;
     this.errorCode = init.errorCode;
@@ -56,13 +80,28 @@ export class ManagementApiError extends Error {
     this.operation = init.operation;
     this.retryAfter = init.retryAfter;
   }
+
+  /** The same error, naming the account the request was about. */
+  about(subject: Subject): ManagementApiError {
+    return new ManagementApiError({
+      operation: this.operation,
+      status: this.status,
+      error: this.error,
+      errorCode: this.errorCode,
+      message: this.apiMessage,
+      method: this.method,
+      path: this.path,
+      retryAfter: this.retryAfter,
+      subject,
+    });
+  }
 }
 
 /**
  * A write (link, unlink, metadata update) got no definite answer: a 5xx, a timeout or a dropped connection.
  * It may have been applied; it is never retried blindly. Read the primary's identities to find out.
  */
-export class OutcomeUnknownError extends Error {
+export class OutcomeUnknownError extends IdlinkError {
   override name = "OutcomeUnknownError" as const;
   readonly method: string;
   readonly path: string;
@@ -86,14 +125,31 @@ export class OutcomeUnknownError extends Error {
   }
 }
 
-/** A read could not reach Auth0 (network error or timeout) after its retries. */
-export class NetworkError extends Error {
+/** A read could not reach Auth0 (network error or timeout) after its retries. Keeps the operation and the cause. */
+export class NetworkError extends IdlinkError {
   override name = "NetworkError" as const;
+  readonly operation: string;
   readonly method: string;
   readonly path: string;
-  constructor(init: { operation: string; method: string; path: string; reason: string }) {
-    super(`${init.operation} could not reach Auth0 (${init.reason}) — ${init.method} ${init.path}`);
+  constructor(init: { operation: string; method: string; path: string; reason: string; cause?: unknown }) {
+    super(
+      `${init.operation} could not reach Auth0 (${init.reason}) — ${init.method} ${init.path}`,
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
+    this.operation = init.operation;
     this.method = init.method;
     this.path = init.path;
+  }
+}
+
+/** `executeLink` / `executeUnlink` were handed a plan with blockers: nothing was sent. */
+export class BlockedPlanError extends IdlinkError {
+  override name = "BlockedPlanError" as const;
+  readonly action: "link" | "unlink";
+  readonly issues: Issue[];
+  constructor(action: "link" | "unlink", issues: Issue[]) {
+    super(`Cannot ${action} — nothing was sent: ${issues.map((i) => i.message).join("; ")}`);
+    this.action = action;
+    this.issues = issues;
   }
 }

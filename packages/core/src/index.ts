@@ -1,3 +1,11 @@
+export {
+  type LinkArguments,
+  type LinkTarget,
+  parseLinkArguments,
+  parseUnlinkArguments,
+  type UnlinkArguments,
+  type UnlinkTarget,
+} from "./arguments.ts";
 export { findLinkCandidates, type LinkCandidates, UNVERIFIED_EMAIL_WARNING } from "./candidates.ts";
 export {
   createManagementClient,
@@ -11,8 +19,14 @@ export {
   type UserIdentity,
   type UserIdentitySchema,
 } from "./client.ts";
+export {
+  type CredentialSources,
+  type Credentials,
+  credentialsFromEnv,
+  resolveCredentials,
+} from "./credentials.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
-export { managementAudience, tenantOrigin } from "./domain.ts";
+export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
 export {
   choosePrimary,
   DuplicateFinder,
@@ -30,11 +44,15 @@ export {
   type SkipReason,
 } from "./duplicates.ts";
 export {
+  BlockedPlanError,
+  IdlinkError,
   type Issue,
   ManagementApiError,
   NetworkError,
   OutcomeUnknownError,
+  type Parsed,
   type RateLimitState,
+  type Subject,
   ValidationError,
 } from "./errors.ts";
 export { ExportError } from "./export-errors.ts";
@@ -49,9 +67,13 @@ export {
 export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
 export {
   type AccountSummary,
+  defaultEmailVerification,
+  type EmailVerificationPolicy,
+  holdsLinked,
   type IdentitySummary,
   type LinkPlan,
   mergeMetadata,
+  type PlanOptions,
   planLink,
   planUnlink,
   summarizeAccount,
@@ -71,11 +93,9 @@ export {
 export {
   type IdentityLinkRequest,
   IdentityLinkRequestSchema,
-  type LinkArguments,
   type LinkRequest,
   LinkRequestSchema,
   type LinkUserIdentityRequestContent,
-  linkRequestFrom,
   type ParseLinkRequestResult,
   parseLinkRequest,
   type TokenLinkRequest,
@@ -92,15 +112,30 @@ export {
   type ManagementTokenOptions,
   type PreflightResult,
   preflightLink,
+  preflightUnlink,
 } from "./tokens.ts";
 export { type FetchLike, type RetryOptions, readRateLimit, retryDelay } from "./transport.ts";
 export {
+  checkIdText,
   checkNotSelfLink,
   checkUserId,
   fullUserId,
   isProvider,
+  maxIdLength,
   type Provider,
   parseUserId,
   providers,
+  requireUserId,
   type SecondaryId,
+  truncate,
 } from "./user-id.ts";
+export {
+  ensureLinked,
+  executeLink,
+  executeUnlink,
+  type LinkOutcome,
+  prepareLink,
+  prepareUnlink,
+  previewLink,
+  previewUnlink,
+} from "./workflow.ts";

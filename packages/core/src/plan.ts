@@ -2,7 +2,7 @@ import { decodeJwt } from "jose";
 import type { ManagementClient, Metadata, User, UserIdentity, UserIdentitySchema } from "./client.ts";
 import { type Issue, ManagementApiError, ValidationError } from "./errors.ts";
 import type { LinkRequest } from "./rules.ts";
-import { fullUserId } from "./user-id.ts";
+import { fullUserId, type Provider, type SecondaryId } from "./user-id.ts";
 
 /** An identity as a plan shows it: no tokens, no profile data. */
 export interface IdentitySummary {
@@ -18,8 +18,23 @@ export interface AccountSummary {
   identities: IdentitySummary[];
 }
 
+/**
+ * Whether an unverified email blocks a link (`require`, the default everywhere) or only warns (`warn`). Auth0's
+ * guidance: link only accounts whose emails are verified and whose owner has signed in to both, or whoever registered
+ * an unverified address could take the other account over (https://auth0.com/docs/manage-users/user-accounts/user-account-linking).
+ */
+export type EmailVerificationPolicy = "require" | "warn";
+
+export const defaultEmailVerification: EmailVerificationPolicy = "require";
+
+export interface PlanOptions {
+  emailVerification?: EmailVerificationPolicy;
+}
+
 /** What linking a secondary into a primary will do, read before anything changes. */
 export interface LinkPlan {
+  /** The request `executeLink` sends: the primary and the body. */
+  request: { primary: string; body: LinkRequest };
   primary: AccountSummary;
   secondary: AccountSummary;
   /** The primary's identities after the link: its own, then all of the secondary's. */
@@ -43,8 +58,9 @@ export async function planLink(
   client: ManagementClient,
   primaryId: string,
   body: LinkRequest,
+  options: PlanOptions = {},
 ): Promise<LinkPlan> {
-  const primaryUser = await client.getUser(primaryId);
+  const primaryUser = await readAccount(client, primaryId, "primary");
   const secondaryId = "link_with" in body ? subjectOf(body.link_with) : fullUserId(body);
   const blockers: Issue[] = [];
   let secondaryUser: User | undefined;
@@ -73,14 +89,15 @@ export async function planLink(
     });
   }
   const warnings: string[] = [];
+  const policy = options.emailVerification ?? defaultEmailVerification;
   for (const [role, account] of [
     ["primary", primary],
     ["secondary", secondary],
   ] as const) {
     if (account.email !== undefined && account.email_verified !== true) {
-      warnings.push(
-        `the ${role}'s email ${account.email} is not verified — Auth0 advises linking only accounts whose emails are verified and whose owners have signed in to both`,
-      );
+      const why = `the ${role}'s email ${account.email} is not verified — Auth0 advises linking only accounts whose emails are verified and whose owners have signed in to both`;
+      if (policy === "require") blockers.push({ path: role, message: `${why}; verify it first` });
+      else warnings.push(why);
     }
   }
   if (primary.email && secondary.email && primary.email.toLowerCase() !== secondary.email.toLowerCase()) {
@@ -106,6 +123,7 @@ export async function planLink(
     );
   }
   return {
+    request: { primary: primaryId, body },
     primary,
     secondary,
     identitiesAfter: [...primary.identities, ...secondary.identities],
@@ -118,6 +136,8 @@ export async function planLink(
 
 /** What unlinking an identity from a primary will do, read before anything changes. */
 export interface UnlinkPlan {
+  /** The request `executeUnlink` sends. */
+  request: { primary: string; secondary: SecondaryId };
   primary: AccountSummary;
   /** The identity to unlink, as the primary holds it (or as named, when it is not there). */
   secondary: IdentitySummary;
@@ -131,10 +151,10 @@ export interface UnlinkPlan {
 export async function planUnlink(
   client: ManagementClient,
   primaryId: string,
-  secondary: { provider: string; user_id: string | number },
+  secondary: { provider: Provider; user_id: string | number },
 ): Promise<UnlinkPlan> {
   const id = fullUserId(secondary);
-  const primary = summarizeAccount(await client.getUser(primaryId), primaryId);
+  const primary = summarizeAccount(await readAccount(client, primaryId, "primary"), primaryId);
   const [main, ...linked] = primary.identities;
   const found = linked.find((i) => i.id === id);
   const blockers: Issue[] = [];
@@ -151,6 +171,10 @@ export async function planUnlink(
     });
   }
   return {
+    request: {
+      primary: primaryId,
+      secondary: { provider: secondary.provider, user_id: String(secondary.user_id) },
+    },
     primary,
     secondary: found ?? { id, provider: secondary.provider, connection: "" },
     identitiesAfter: primary.identities.filter((i) => i.id !== id),
@@ -182,6 +206,11 @@ export async function mergeMetadata(
   return keys;
 }
 
+/** Whether `secondaryId` is among the identities linked into `user` (not its main identity). */
+export function holdsLinked(user: User, secondaryId: string): boolean {
+  return (user.identities ?? []).slice(1).some((i) => summarizeIdentity(i).id === secondaryId);
+}
+
 /** A user as plans and candidate lists show it: id, email state and identities, no tokens. */
 export function summarizeAccount(user: User, fallbackId = ""): AccountSummary {
   return {
@@ -200,6 +229,20 @@ export function summarizeIdentity(identity: UserIdentity | UserIdentitySchema): 
     provider,
     connection: identity.connection ?? "",
   };
+}
+
+/** Reads a user, so that a 404 names the account's role and id. */
+export async function readAccount(
+  client: ManagementClient,
+  id: string,
+  role: "primary" | "secondary",
+): Promise<User> {
+  try {
+    return await client.getUser(id);
+  } catch (error) {
+    if (error instanceof ManagementApiError && error.status === 404) throw error.about({ role, id });
+    throw error;
+  }
 }
 
 function fromClaims(id: string, idToken: string | undefined): AccountSummary {

@@ -14,13 +14,22 @@ const secretKeys = new Set([
 
 // Three base64url parts, the first a JSON header ("eyJ" is base64 for '{"'); the signature may be empty (alg none).
 const jwtPattern = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-const bearerPattern = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+const bearerPattern = /\b(Bearer)\s+([A-Za-z0-9._~+/=-]+)/gi;
+
+// A credential after "Bearer" has a digit, inner punctuation or 16+ characters; Auth0's own prose ("…does not match
+// subject in bearer token.") has none of these, so its words stay readable.
+const looksLikeCredential = (word: string) =>
+  word.length >= 16 || /\d/.test(word) || /[._~+/=-][A-Za-z0-9]/.test(word);
 
 export const REDACTED = "[redacted]";
 
 /** Removes JWT-shaped strings and bearer credentials from a text. */
 export function redactText(text: string): string {
-  return text.replace(jwtPattern, REDACTED).replace(bearerPattern, `$1 ${REDACTED}`);
+  return text
+    .replace(jwtPattern, REDACTED)
+    .replace(bearerPattern, (match, bearer: string, word: string) =>
+      looksLikeCredential(word) ? `${bearer} ${REDACTED}` : match,
+    );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { type Issue, ValidationError } from "./errors.ts";
+import type { Issue } from "./errors.ts";
 import type { components } from "./generated/management-api.ts";
-import { checkNotSelfLink, type Provider, parseUserId, providers, truncate } from "./user-id.ts";
+import { checkNotSelfLink, maxIdLength, type Provider, providers, truncate } from "./user-id.ts";
 
 /** The request body of link, exactly as the fragment types it. */
 export type LinkUserIdentityRequestContent = components["schemas"]["LinkUserIdentityRequestContent"];
@@ -54,11 +54,22 @@ const ConnectionIdSchema = z
   });
 
 /** The identity variant: the secondary's provider and user_id, and optionally its connection. */
-export const IdentityLinkRequestSchema = z.strictObject({
-  provider: ProviderSchema,
-  user_id: UserIdSchema,
-  connection_id: ConnectionIdSchema.optional(),
-});
+export const IdentityLinkRequestSchema = z
+  .strictObject({
+    provider: ProviderSchema,
+    user_id: UserIdSchema,
+    connection_id: ConnectionIdSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    // Auth0 accepts any non-empty user_id in the body (spaces, `%`, dots): only idlink's length bound applies.
+    if (typeof body.user_id === "string" && body.user_id.length > maxIdLength) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["user_id"],
+        message: `user_id is ${body.user_id.length} characters long (${truncate(body.user_id)}) — an id has at most ${maxIdLength}`,
+      });
+    }
+  });
 
 /** Either variant. Use `parseLinkRequest` for messages that name the field and the fix. */
 export const LinkRequestSchema = z.union([TokenLinkRequestSchema, IdentityLinkRequestSchema]);
@@ -162,39 +173,6 @@ export function parseLinkRequest(input: unknown, options: { primary?: string } =
       : { ok: true, variant: "identity", body };
   }
   return fail("body", "the body matches neither variant — send link_with, or provider and user_id");
-}
-
-/** How the faces (CLI flags, MCP arguments, form fields) name a secondary account. */
-export interface LinkArguments {
-  /** The secondary's full id, `provider|user_id` (split on the first `|`). */
-  secondary?: string | undefined;
-  provider?: unknown;
-  user_id?: unknown;
-  connection_id?: unknown;
-  link_with?: unknown;
-}
-
-/**
- * Builds and validates a link body from the faces' arguments: a full-id `secondary` (with an optional
- * `connection_id`), or the body fields themselves. Never throws; issues name the argument and the fix.
- */
-export function linkRequestFrom(
-  args: LinkArguments,
-  options: { primary?: string } = {},
-): ParseLinkRequestResult {
-  const { secondary, ...fields } = args;
-  const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-  if (secondary === undefined) return parseLinkRequest(body, options);
-  const clash = ["provider", "user_id", "link_with"].filter((k) => k in body);
-  if (clash.length > 0) {
-    return fail("secondary", `give the secondary either as a full id or as ${clash.join("/")}, not both`);
-  }
-  try {
-    return parseLinkRequest({ ...parseUserId(secondary), ...body }, options);
-  } catch (error) {
-    if (error instanceof ValidationError) return { ok: false, issues: error.issues };
-    throw error;
-  }
 }
 
 // Zod's fast path does not report inputs; only a failing body is parsed again to word its issues.

@@ -128,16 +128,9 @@ export function preflightLink(input: {
       caller: undefined,
     };
   }
-  const scopes = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : [];
-  const isManagement = scopes.includes("update:users");
-  const caller: CallerToken = {
-    kind: isManagement ? "management" : "current-user",
-    scopes,
-    sub: claims.sub,
-    azp: typeof claims.azp === "string" ? claims.azp : undefined,
-    iss: claims.iss,
-    expiresAt: claims.exp === undefined ? undefined : new Date(claims.exp * 1000),
-  };
+  const caller = callerOf(claims);
+  const { scopes } = caller;
+  const isManagement = caller.kind === "management";
   if (claims.exp !== undefined && claims.exp <= now) {
     issues.push({
       path: "token",
@@ -169,6 +162,62 @@ export function preflightLink(input: {
     });
   }
   return { issues, caller };
+}
+
+/**
+ * Decodes (without verifying) the caller's token and reports what Auth0 would refuse on unlink: an expired token,
+ * no update:users, or a user's own token (update:current_user_identities) acting on another user. Sends nothing.
+ */
+export function preflightUnlink(input: { token: string; primary: string; now?: Date }): PreflightResult {
+  const now = (input.now ?? new Date()).getTime() / 1000;
+  const claims = decode(input.token);
+  if (!claims) {
+    return {
+      issues: [
+        {
+          path: "token",
+          message:
+            "the access token is not a JWT — use a Management API token or the primary user's access token",
+        },
+      ],
+      caller: undefined,
+    };
+  }
+  const caller = callerOf(claims);
+  const issues: Issue[] = [];
+  if (claims.exp !== undefined && claims.exp <= now) {
+    issues.push({
+      path: "token",
+      message: `the access token expired at ${caller.expiresAt?.toISOString()} — get a new one`,
+    });
+  }
+  if (caller.kind !== "management") {
+    if (!caller.scopes.includes("update:current_user_identities")) {
+      issues.push({
+        path: "token",
+        message:
+          "the access token lacks update:users or update:current_user_identities — request one of these scopes",
+      });
+    } else if (claims.sub !== input.primary) {
+      issues.push({
+        path: "token",
+        message: `the token belongs to ${claims.sub ?? "no user"}, not the primary ${input.primary} — a user's token can only unlink from its own account`,
+      });
+    }
+  }
+  return { issues, caller };
+}
+
+function callerOf(claims: JWTPayload): CallerToken {
+  const scopes = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : [];
+  return {
+    kind: scopes.includes("update:users") ? "management" : "current-user",
+    scopes,
+    sub: claims.sub,
+    azp: typeof claims.azp === "string" ? claims.azp : undefined,
+    iss: claims.iss,
+    expiresAt: claims.exp === undefined ? undefined : new Date(claims.exp * 1000),
+  };
 }
 
 function checkLinkWith(linkWith: string, caller: CallerToken, now: number): Issue[] {

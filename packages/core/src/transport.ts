@@ -105,7 +105,7 @@ export function createTransport(options: {
         if (unsafe && !refused) throw new OutcomeUnknownError({ ...ctx, reason });
         const delay = backoff(attempt);
         if (attempt >= maxRetries || unsafe || waited + delay > maxWaitMs)
-          throw new NetworkError({ ...ctx, reason });
+          throw new NetworkError({ ...ctx, reason, cause: error });
         waited += delay;
         await sleep(delay, options.signal);
         continue;

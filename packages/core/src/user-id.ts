@@ -1,4 +1,4 @@
-import { type Issue, ValidationError } from "./errors.ts";
+import { type Issue, type Parsed, ValidationError } from "./errors.ts";
 import { userIdentityProviderEnumValues } from "./generated/management-api.ts";
 
 /** An identity provider Auth0 knows, from the OpenAPI fragment's enum. */
@@ -13,67 +13,81 @@ export function isProvider(value: unknown): value is Provider {
   return typeof value === "string" && providerSet.has(value);
 }
 
+/**
+ * The longest id idlink sends. Auth0's ids are far shorter (`auth0|` + 24 hex, `google-oauth2|` + 21 digits,
+ * enterprise ids of a connection name and an email); anything longer is a paste gone wrong, refused before sending.
+ */
+export const maxIdLength = 512;
+
 const percentEncoded = /%[0-9A-Fa-f]{2}/;
 const controlChars = /\p{Cc}/u;
 
-/** Checks a user id as it will be put in a URL path; returns the issues (empty when valid). */
-export function checkUserId(id: unknown, field = "primary"): Issue[] {
-  if (typeof id !== "string")
-    return [{ path: field, message: `${field} must be a user id string like auth0|64f1…` }];
-  if (id.length === 0)
-    return [{ path: field, message: `${field} must not be empty — pass a user id like auth0|64f1…` }];
-  if (id.trim() !== id) {
-    return [{ path: field, message: `${field} has spaces at its start or end — pass the user id exactly` }];
+/**
+ * Checks an id as it will travel (a path segment or a body field): a non-empty string, exact (no padding), not
+ * `.`/`..`, not percent-encoded, no control characters, at most `maxIdLength` characters. Returns the issues.
+ */
+export function checkIdText(id: unknown, field: string): Issue[] {
+  const issue = (message: string): Issue[] => [{ path: field, message }];
+  if (typeof id !== "string") return issue(`${field} must be a user id string like auth0|64f1…`);
+  if (id.length === 0) return issue(`${field} must not be empty — pass a user id like auth0|64f1…`);
+  if (id.length > maxIdLength) {
+    return issue(
+      `${field} is ${id.length} characters long (${truncate(id)}) — an id has at most ${maxIdLength}`,
+    );
   }
-  if (id === "." || id === "..") {
-    return [{ path: field, message: `${field} cannot be "${id}" — pass a user id like auth0|64f1…` }];
-  }
+  if (id.trim() !== id) return issue(`${field} has spaces at its start or end — pass the user id exactly`);
+  if (id === "." || id === "..") return issue(`${field} cannot be "${id}" — pass a user id like auth0|64f1…`);
   if (percentEncoded.test(id)) {
-    return [
-      {
-        path: field,
-        message: `${field} looks percent-encoded (${truncate(id)}) — pass the raw id (auth0|…, not auth0%7C…); idlink encodes it once`,
-      },
-    ];
+    return issue(
+      `${field} looks percent-encoded (${truncate(id)}) — pass the raw id (auth0|…, not auth0%7C…); idlink encodes it once`,
+    );
   }
-  if (controlChars.test(id))
-    return [{ path: field, message: `${field} contains control characters — remove them` }];
+  if (controlChars.test(id)) return issue(`${field} contains control characters — remove them`);
   return [];
 }
 
-/** A secondary account named by its full id, split on the first `|`. */
+/** A full user id split on its first `|`: `samlp|my-conn|abc` → `samlp` and `my-conn|abc`. */
 export interface SecondaryId {
   provider: Provider;
   user_id: string;
 }
 
 /**
- * Splits a full user id (`google-oauth2|108…`, `samlp|my-conn|abc`) on its first `|` into `provider` and `user_id`.
- * Throws a ValidationError naming the field when the id is not of that shape or the provider is unknown.
+ * Parses a full user id (`google-oauth2|108…`, `samlp|my-conn|abc`): checked as it will travel, then split on its
+ * first `|` into a known provider and a non-empty rest. Every account idlink takes — primary, secondary, a user to
+ * read — goes through this one rule. Never throws.
  */
-export function parseUserId(fullId: string, field = "secondary"): SecondaryId {
-  const issues = checkUserId(fullId, field);
-  if (issues.length > 0) throw new ValidationError(issues, field);
+export function parseUserId(fullId: unknown, field = "secondary"): Parsed<SecondaryId> {
+  const issues = checkIdText(fullId, field);
+  if (issues.length > 0 || typeof fullId !== "string") return { ok: false, issues };
   const bar = fullId.indexOf("|");
   if (bar <= 0 || bar === fullId.length - 1) {
-    throw new ValidationError(
-      [{ path: field, message: `${field} must be a full user id, provider|id (e.g. google-oauth2|1080…)` }],
+    return fail(
       field,
+      `${field} must be a full user id, provider|id (e.g. auth0|64f1… or google-oauth2|1080…)`,
     );
   }
   const provider = fullId.slice(0, bar);
   if (!isProvider(provider)) {
-    throw new ValidationError(
-      [
-        {
-          path: field,
-          message: `${field} starts with "${truncate(provider)}", which is not an Auth0 identity provider (e.g. auth0, google-oauth2, github, samlp)`,
-        },
-      ],
+    return fail(
       field,
+      `${field} starts with "${truncate(provider)}", which is not an Auth0 identity provider (e.g. auth0, google-oauth2, github, samlp)`,
     );
   }
-  return { provider, user_id: fullId.slice(bar + 1) };
+  return { ok: true, value: { provider, user_id: fullId.slice(bar + 1) } };
+}
+
+/** The issues of a full user id (see `parseUserId`); empty when valid. */
+export function checkUserId(id: unknown, field = "primary"): Issue[] {
+  const parsed = parseUserId(id, field);
+  return parsed.ok ? [] : parsed.issues;
+}
+
+/** `parseUserId` for callers that throw: a ValidationError naming the field. */
+export function requireUserId(id: unknown, field: string): SecondaryId {
+  const parsed = parseUserId(id, field);
+  if (!parsed.ok) throw new ValidationError(parsed.issues, field);
+  return parsed.value;
 }
 
 /** The full id of an identity: `provider|user_id`. */
@@ -91,6 +105,15 @@ export function checkNotSelfLink(
     : [];
 }
 
+/** A value as messages echo it: at most `max` characters, so a pasted kilobyte never comes back whole. */
 export function truncate(value: string, max = 40): string {
-  return value.length > max ? `${value.slice(0, max)}…` : value;
+  if (value.length <= max) return value;
+  // By code points, so an emoji is never cut in half.
+  return `${Array.from(value.slice(0, max * 2))
+    .slice(0, max)
+    .join("")}…`;
+}
+
+function fail(path: string, message: string): Parsed<never> {
+  return { ok: false, issues: [{ path, message }] };
 }

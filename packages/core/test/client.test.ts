@@ -5,6 +5,7 @@ import {
   ManagementApiError,
   NetworkError,
   OutcomeUnknownError,
+  parseTenantDomain,
   ValidationError,
 } from "../src/index.ts";
 import { createRecordingFetch, json, networkError, type Reply, TOKEN } from "./fetch-recorder.ts";
@@ -276,7 +277,9 @@ describe("unlink", () => {
 
   test("refuses to remove the main identity", async () => {
     const { client, requests } = setup([]);
-    await expect(client.unlink("auth0|1", "auth0|1")).rejects.toThrow("cannot remove the main identity");
+    await expect(client.unlink("auth0|1", "auth0|1")).rejects.toThrow(
+      "main identity, which Auth0 cannot remove",
+    );
     expect(requests).toHaveLength(0);
   });
 
@@ -288,14 +291,25 @@ describe("unlink", () => {
 
 describe("createManagementClient", () => {
   test.each([
-    ["tenant.auth0.com", "https://tenant.auth0.com/api/v2/users/x"],
-    ["https://tenant.auth0.com/", "https://tenant.auth0.com/api/v2/users/x"],
-    ["http://127.0.0.1:4010", "http://127.0.0.1:4010/api/v2/users/x"],
+    ["tenant.auth0.com", "https://tenant.auth0.com/api/v2/users/auth0%7Cx"],
+    ["https://tenant.auth0.com/", "https://tenant.auth0.com/api/v2/users/auth0%7Cx"],
+    ["http://127.0.0.1:4010", "http://127.0.0.1:4010/api/v2/users/auth0%7Cx"],
   ])("accepts the domain %s", async (domain, url) => {
-    const recorder = createRecordingFetch([json(200, { user_id: "x" })]);
+    const recorder = createRecordingFetch([json(200, { user_id: "auth0|x" })]);
     const client = createManagementClient({ domain, token: TOKEN, fetch: recorder.fetch });
-    await client.getUser("x");
+    await client.getUser("auth0|x");
     expect(recorder.requests[0]?.url).toBe(url);
+  });
+
+  test.each([
+    ["https://tenant.auth0.com/api/v2", "a path"],
+    ["tenant.auth0.com?x=1", "a query"],
+    ["tenant.auth0.com#top", "a fragment"],
+    ["https://me:pw@tenant.auth0.com", "user or password"],
+    ["", "must not be empty"],
+  ])("refuses the domain %j, which would be dropped silently", (domain, message) => {
+    expect(() => createManagementClient({ domain, token: TOKEN })).toThrow(message);
+    expect(parseTenantDomain(domain)).toMatchObject({ ok: false, issues: [{ path: "domain" }] });
   });
 
   test("refuses plain http to a non-loopback host", () => {
@@ -318,8 +332,8 @@ describe("createManagementClient", () => {
       getToken: async () => `token-${++calls}`,
       fetch: recorder.fetch,
     });
-    await client.getUser("x");
-    await client.getUser("x");
+    await client.getUser("auth0|x");
+    await client.getUser("auth0|x");
     expect(recorder.requests.map((r) => r.headers.get("authorization"))).toEqual([
       "Bearer token-1",
       "Bearer token-2",

@@ -3,26 +3,30 @@ import {
   createManagementClient,
   describeError,
   findLinkCandidates,
-  linkRequestFrom,
   ManagementApiError,
   NetworkError,
   OutcomeUnknownError,
+  parseLinkArguments,
   ValidationError,
 } from "../src/index.ts";
 import { createRecordingFetch, json, TOKEN } from "./fetch-recorder.ts";
 
-describe("linkRequestFrom", () => {
+describe("parseLinkArguments", () => {
+  const primary = "auth0|p1";
   test("splits a full-id secondary on its first |", () => {
-    expect(linkRequestFrom({ secondary: "samlp|acme|jdoe" })).toEqual({
+    expect(parseLinkArguments({ primary, secondary: "samlp|acme|jdoe" })).toEqual({
       ok: true,
-      variant: "identity",
-      body: { provider: "samlp", user_id: "acme|jdoe" },
+      value: { primary, notes: [], variant: "identity", body: { provider: "samlp", user_id: "acme|jdoe" } },
     });
   });
 
   test("keeps a connection_id given beside a full id", () => {
-    const result = linkRequestFrom({ secondary: "auth0|abc", connection_id: "con_0123456789abcdef" });
-    expect(result.ok && result.body).toEqual({
+    const result = parseLinkArguments({
+      primary,
+      secondary: "auth0|abc",
+      connection_id: "con_0123456789abcdef",
+    });
+    expect(result.ok && result.value.body).toEqual({
       provider: "auth0",
       user_id: "abc",
       connection_id: "con_0123456789abcdef",
@@ -30,7 +34,7 @@ describe("linkRequestFrom", () => {
   });
 
   test("refuses a full id together with provider", () => {
-    expect(linkRequestFrom({ secondary: "github|1", provider: "github" })).toEqual({
+    expect(parseLinkArguments({ primary, secondary: "github|1", provider: "github" })).toEqual({
       ok: false,
       issues: [
         { path: "secondary", message: "give the secondary either as a full id or as provider, not both" },
@@ -39,22 +43,21 @@ describe("linkRequestFrom", () => {
   });
 
   test("names the secondary when it is not a full id", () => {
-    const result = linkRequestFrom({ secondary: "108" });
+    const result = parseLinkArguments({ primary, secondary: "108" });
     expect(!result.ok && result.issues[0]?.message).toContain("secondary must be a full user id");
   });
 
   test("rejects a full id equal to the primary", () => {
-    const result = linkRequestFrom({ secondary: "auth0|1" }, { primary: "auth0|1" });
+    const result = parseLinkArguments({ primary: "auth0|1", secondary: "auth0|1" });
     expect(!result.ok && result.issues[0]?.path).toBe("secondary");
   });
 
   test("passes the body fields through parseLinkRequest", () => {
-    expect(linkRequestFrom({ link_with: "a.b.c" })).toEqual({
+    expect(parseLinkArguments({ primary, link_with: "a.b.c" })).toEqual({
       ok: true,
-      variant: "token",
-      body: { link_with: "a.b.c" },
+      value: { primary, notes: [], variant: "token", body: { link_with: "a.b.c" } },
     });
-    expect(linkRequestFrom({ provider: "", user_id: "1" }).ok).toBe(false);
+    expect(parseLinkArguments({ primary, provider: "", user_id: "1" }).ok).toBe(false);
   });
 });
 
@@ -128,15 +131,15 @@ describe("clientCredentials", () => {
   test("gets a token with the client-credentials grant and sends it", async () => {
     const { fetch, requests } = createRecordingFetch([
       json(200, { access_token: "m2m-token", token_type: "Bearer", expires_in: 3600 }),
-      json(200, { user_id: "x" }),
+      json(200, { user_id: "auth0|x" }),
     ]);
     const client = createManagementClient({
       domain: "cc-test.auth0.com",
       clientCredentials: { clientId: "cid", clientSecret: "cs" },
       fetch,
     });
-    await client.getUser("x");
-    expect(requests.map((r) => new URL(r.url).pathname)).toEqual(["/oauth/token", "/api/v2/users/x"]);
+    await client.getUser("auth0|x");
+    expect(requests.map((r) => new URL(r.url).pathname)).toEqual(["/oauth/token", "/api/v2/users/auth0%7Cx"]);
     expect(requests[1]?.headers.get("authorization")).toBe("Bearer m2m-token");
   });
 });

@@ -64,9 +64,23 @@ function tenant() {
 }
 
 describe("planLink", () => {
+  test("blocks an unverified email by default, naming the account", async () => {
+    const { client } = tenant();
+    const plan = await planLink(client, "auth0|1", { provider: "google-oauth2", user_id: "2" });
+    expect(plan.blockers).toEqual([
+      { path: "secondary", message: expect.stringContaining("Jane@Example.com is not verified") },
+    ]);
+    expect(plan.request).toEqual({ primary: "auth0|1", body: { provider: "google-oauth2", user_id: "2" } });
+  });
+
   test("describes identities after, discarded metadata and unverified emails", async () => {
     const { client, sent } = tenant();
-    const plan = await planLink(client, "auth0|1", { provider: "google-oauth2", user_id: "2" });
+    const plan = await planLink(
+      client,
+      "auth0|1",
+      { provider: "google-oauth2", user_id: "2" },
+      { emailVerification: "warn" },
+    );
     expect(plan.identitiesAfter.map((i) => i.id)).toEqual(["auth0|1", "google-oauth2|2"]);
     expect(plan.discarded).toEqual({
       user_metadata: { theme: "light", locale: "fr" },

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
+  adminClient,
   createEmulator,
   defaultSeed,
   type GeneratedTenantOptions,
@@ -90,8 +91,7 @@ const emulator = await createEmulator({
   ...(generate ? { generate } : {}),
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
-const admin =
-  (seed ?? defaultSeed()).clients.find((c) => c.app_type === "non_interactive")?.client_id ?? "(none)";
+const admin = adminClient(seed ?? defaultSeed())?.clientId ?? "(none)";
 const spa = (seed ?? defaultSeed()).clients.find((c) => c.app_type === "spa");
 process.stdout.write(
   [

@@ -12,11 +12,14 @@ export { defaultRateLimit, type RateLimit } from "./rate-limit.ts";
 export { userTokenScopes } from "./routes/authentication.ts";
 export type { ExportJobOptions } from "./routes/jobs.ts";
 export {
+  adminClient,
   defaultSeed,
   type Identity,
   parseSeed,
   type Seed,
+  seedDatabaseConnectionId,
   seedSecrets,
+  seedUsers,
   type User,
   withSpaOrigins,
 } from "./seed.ts";

@@ -121,3 +121,37 @@ export function seedSecrets(seed: Seed = defaultSeed()): string[] {
   }
   return [...secrets];
 }
+
+/** A machine-to-machine client of a seed that may link (`update:users`) and has a secret: what the faces use. */
+export function adminClient(
+  seed: Seed = defaultSeed(),
+): { clientId: string; clientSecret: string } | undefined {
+  const admin = seed.clients.find(
+    (c) => c.app_type === "non_interactive" && (c.grants ?? []).includes("update:users") && c.client_secret,
+  );
+  return admin?.client_secret ? { clientId: admin.client_id, clientSecret: admin.client_secret } : undefined;
+}
+
+/**
+ * The named users of the bundled seed (`seed.json`), so test suites name them instead of copying ids.
+ * A test in this package checks each one against the seed.
+ */
+export const seedUsers = {
+  alice: "auth0|64f1a2b3c4d5e6f708192a3b",
+  aliceGoogle: "google-oauth2|108234567890123456789",
+  bob: "auth0|64f1a2b3c4d5e6f708192a4c",
+  bobGithub: "github|5812345",
+  janeSaml: "samlp|acme-saml|jdoe@acme.example",
+  jane: "auth0|65a0b1c2d3e4f5061728394a",
+  carol: "auth0|65b7c8d9e0f1a2b3c4d5e6f7",
+  carolGoogle: "google-oauth2|117700000000000000042",
+  frank: "auth0|6600aa11bb22cc33dd44ee55",
+  /** Linked into frank in the seed. */
+  frankGithub: "github|7700123",
+  dave: "github|9900112",
+  erin: "auth0|66ff0011aa22bb33cc44dd55",
+  grace: "google-oauth2|100000000000000000777",
+} as const;
+
+/** The database connection of the bundled seed (`Username-Password-Authentication`). */
+export const seedDatabaseConnectionId = "con_Kq3vX8mT2pL9wR4z";

@@ -1,6 +1,6 @@
+import { fetchChecked } from "@idlink/test-kit";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, test } from "vitest";
-import { fetchChecked } from "./contract.ts";
 import { alice, aliceGoogle, call, enc, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

@@ -1,18 +1,16 @@
+import { fetchChecked } from "@idlink/test-kit";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createEmulator, type Emulator, type EmulatorOptions } from "../src/index.ts";
-import { fetchChecked } from "./contract.ts";
+import {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  seedDatabaseConnectionId,
+  seedUsers,
+} from "../src/index.ts";
 
-export const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
-export const aliceGoogle = "google-oauth2|108234567890123456789";
-export const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
-export const bobGithub = "github|5812345";
-export const janeSaml = "samlp|acme-saml|jdoe@acme.example";
-export const jane = "auth0|65a0b1c2d3e4f5061728394a";
-export const frank = "auth0|6600aa11bb22cc33dd44ee55";
-export const frankGithub = "github|7700123";
-export const grace = "google-oauth2|100000000000000000777";
-export const carol = "auth0|65b7c8d9e0f1a2b3c4d5e6f7";
-export const databaseConnectionId = "con_Kq3vX8mT2pL9wR4z";
+export const { alice, aliceGoogle, bob, bobGithub, janeSaml, jane, frank, frankGithub, grace, carol } =
+  seedUsers;
+export const databaseConnectionId = seedDatabaseConnectionId;
 
 export const enc = encodeURIComponent;
 

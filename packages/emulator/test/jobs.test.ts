@@ -178,7 +178,7 @@ describe("export job expiry, start delay and rate limit", () => {
   });
 
   test("a job stays pending for the start delay, then completes; it expires with its location", async () => {
-    em = await createEmulator({ rateLimit: wide, exportJobs: { startDelayMs: 50, ttlSeconds: 1 } });
+    em = await createEmulator({ rateLimit: wide, exportJobs: { startDelayMs: 400, ttlSeconds: 1 } });
     const { job, statuses } = await runExport(em, {});
     expect(statuses).toContain("pending");
     expect(statuses.filter((s) => s === "pending").length).toBeGreaterThan(1);

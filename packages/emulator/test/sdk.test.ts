@@ -1,7 +1,7 @@
+import { assertContract } from "@idlink/test-kit";
 import { ManagementClient, ManagementError } from "auth0";
 import { describe, expect, test } from "vitest";
 import type { Emulator } from "../src/index.ts";
-import { assertContract } from "./contract.ts";
 import { alice, aliceGoogle, bob, bobGithub, frank, frankGithub, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

@@ -2,7 +2,16 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { networkInterfaces } from "node:os";
 import { describe, expect, test } from "vitest";
-import { createEmulator, defaultSeed, parseSeed, SeedError, seedSecrets } from "../src/index.ts";
+import {
+  adminClient,
+  createEmulator,
+  defaultSeed,
+  parseSeed,
+  SeedError,
+  seedDatabaseConnectionId,
+  seedSecrets,
+  seedUsers,
+} from "../src/index.ts";
 import { adminToken, alice, aliceGoogle, enc, useEmulator } from "./helpers.ts";
 
 const demo = "http://localhost:5173";
@@ -127,6 +136,22 @@ describe("seed", () => {
     const [first] = seed.users;
     if (first) first.user_id = "auth0|other";
     expect(() => parseSeed(seed)).toThrow(/first identity/);
+  });
+
+  test("exports its named users, each a user or a linked identity of the seed", () => {
+    const seed = defaultSeed();
+    const identities = seed.users.flatMap((u) => u.identities.map((i) => `${i.provider}|${i.user_id}`));
+    for (const id of Object.values(seedUsers)) expect(identities).toContain(id);
+    const linked = seed.users.find((u) => u.user_id === seedUsers.frank)?.identities.map((i) => i.user_id);
+    expect(linked).toContain(7700123);
+    expect(seed.connections.map((c) => c.id)).toContain(seedDatabaseConnectionId);
+  });
+
+  test("names the admin client: an M2M client with update:users and a secret", () => {
+    expect(adminClient()).toEqual({ clientId: "idlink-admin", clientSecret: "emulator-only-secret-admin" });
+    const seed = defaultSeed();
+    seed.clients = seed.clients.filter((c) => c.client_id !== "idlink-admin");
+    expect(adminClient(seed)).toBeUndefined();
   });
 
   test("collects every secret of the seed", () => {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
+import { fetchChecked } from "@idlink/test-kit";
 import { decodeJwt } from "jose";
 import { describe, expect, test } from "vitest";
 import { defaultSeed, type Emulator, withSpaOrigins } from "../src/index.ts";
 import { LoginState, s256 } from "../src/login-state.ts";
-import { fetchChecked } from "./contract.ts";
 import { alice, aliceGoogle, call, enc, identitiesPath, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();

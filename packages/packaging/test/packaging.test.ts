@@ -145,10 +145,12 @@ describe("installed from the tarballs", () => {
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([
+        "find_duplicate_accounts",
         "find_link_candidates",
         "get_user_identities",
         "link_accounts",
         "preview_link",
+        "preview_unlink",
         "unlink_identity",
       ]);
       const result = await client.callTool({ name: "get_user_identities", arguments: { user_id: alice } });

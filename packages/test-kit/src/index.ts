@@ -2,6 +2,13 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 export { launchChromium } from "./chromium.ts";
+export {
+  assertContract,
+  fetchChecked,
+  findOperation,
+  responseValidator,
+  validateSchema,
+} from "./contract.ts";
 
 /**
  * Where a suite leaves what it used and what it saw, for `scripts/secret-scan.mjs` to cross-check after all the

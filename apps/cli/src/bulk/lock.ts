@@ -1,12 +1,19 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { IdlinkError } from "@idlink/core";
 
-/** Another live process holds the journal. */
-export class LockedError extends Error {
+/** Another live process (or a process on another host) holds the journal. */
+export class LockedError extends IdlinkError {
   override name = "LockedError" as const;
   readonly pid: number;
-  constructor(path: string, pid: number) {
-    super(`Another idlink bulk run (pid ${pid}) is using this journal (lock ${path}).`);
-    this.pid = pid;
+  readonly host: string;
+  constructor(path: string, owner: Owner) {
+    super(
+      `Another idlink bulk run (pid ${owner.pid}${owner.host === hostname() ? "" : ` on ${owner.host}`}) is using this journal (lock ${path}).`,
+    );
+    this.pid = owner.pid;
+    this.host = owner.host;
   }
 }
 
@@ -17,55 +24,99 @@ export interface Lock {
   release(): void;
 }
 
+interface Owner {
+  pid: number;
+  host: string;
+}
+
 /**
- * Takes `path` exclusively (O_EXCL) and writes our pid in it. A lock left by a dead process (SIGKILL, power
- * loss) is taken over; a live one makes this throw LockedError.
+ * Takes `path` exclusively. The lock appears with its owner (pid and host) already inside — written to a private file
+ * first, then hard-linked into place, which fails if the lock exists — so a second run never sees an empty lock it
+ * could mistake for a stale one, and two runs never both proceed however close their starts. A lock left by a dead
+ * process on this host (SIGKILL, power loss) is taken over, under a second lock so that only one run does it; a live
+ * one, or one from another host, makes this throw LockedError.
  */
 export function acquireLock(
   path: string,
   pid: number,
   isAlive: (pid: number) => boolean = processAlive,
+  host: string = hostname(),
 ): Lock {
+  const content = `${JSON.stringify({ pid, host, at: new Date().toISOString() })}\n`;
+  const mine = (owner: Owner | undefined) => owner?.pid === pid && owner.host === host;
   let takenOverFrom: number | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, `${JSON.stringify({ pid, at: new Date().toISOString() })}\n`);
-      closeSync(fd);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (createWith(path, content)) {
       return {
         path,
         takenOverFrom,
         release() {
+          if (!mine(ownerOf(path, host))) return;
           try {
-            if (ownerOf(path) === pid) unlinkSync(path);
+            unlinkSync(path);
           } catch {
             // already gone
           }
         },
       };
-    } catch (error) {
-      if (!isCode(error, "EEXIST")) throw error;
     }
-    const owner = ownerOf(path);
-    if (owner !== undefined && owner !== pid && isAlive(owner)) throw new LockedError(path, owner);
-    takenOverFrom = owner;
+    const owner = ownerOf(path, host);
+    if (owner !== undefined && !mine(owner) && (owner.host !== host || isAlive(owner.pid))) {
+      throw new LockedError(path, owner);
+    }
+    // A stale lock: only the run holding the takeover lock removes it, after checking it is still the same one.
+    const guard = `${path}.takeover`;
+    if (!createWith(guard, content)) {
+      const guardOwner = ownerOf(guard, host);
+      if (guardOwner === undefined || (guardOwner.host === host && !isAlive(guardOwner.pid))) remove(guard);
+      continue;
+    }
     try {
-      unlinkSync(path);
-    } catch (error) {
-      if (!isCode(error, "ENOENT")) throw error;
+      const again = ownerOf(path, host);
+      if (again?.pid === owner?.pid && again?.host === owner?.host) {
+        remove(path);
+        takenOverFrom = owner?.pid;
+      }
+    } finally {
+      remove(guard);
     }
   }
   throw new Error(`Could not take the lock ${path}`);
 }
 
-function ownerOf(path: string): number | undefined {
+/** Creates `path` holding `content` in one step; false when it exists already. */
+function createWith(path: string, content: string): boolean {
+  const temp = `${path}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(temp, content, { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if (isCode(error, "EEXIST")) return false;
+    throw error;
+  } finally {
+    remove(temp);
+  }
+}
+
+function ownerOf(path: string, defaultHost: string): Owner | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
-    const pid =
-      typeof parsed === "object" && parsed !== null && "pid" in parsed ? Number(parsed.pid) : Number.NaN;
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const pid = "pid" in parsed ? Number(parsed.pid) : Number.NaN;
+    // A lock written before host was recorded belongs to this host.
+    const host = "host" in parsed && typeof parsed.host === "string" ? parsed.host : defaultHost;
+    return Number.isInteger(pid) && pid > 0 ? { pid, host } : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function remove(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (!isCode(error, "ENOENT")) throw error;
   }
 }
 

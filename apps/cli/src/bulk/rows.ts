@@ -1,4 +1,4 @@
-import { checkUserId, type IdentityLinkRequest, type Issue, linkRequestFrom } from "@idlink/core";
+import { type IdentityLinkRequest, type Issue, parseLinkArguments } from "@idlink/core";
 
 /** One valid pair of the input file. */
 export interface Row {
@@ -56,27 +56,16 @@ export function parseRows(text: string, format: Format): ParsedRows {
     r.issues.forEach(push);
     if (r.issues.length > 0) continue;
     const { primary, secondary, connection_id } = r.fields;
-    const rowIssues: Issue[] = [];
-    if (typeof secondary !== "string") {
-      rowIssues.push({
-        path: "secondary",
-        message: "secondary is required — the secondary's full id, provider|id",
-      });
-    }
-    rowIssues.push(...checkUserId(primary, "primary"));
-    if (typeof primary !== "string" || typeof secondary !== "string" || rowIssues.length > 0) {
-      rowIssues.forEach(push);
+    if (secondary === undefined) {
+      push({ path: "secondary", message: "secondary is required — the secondary's full id, provider|id" });
       continue;
     }
-    const parsed = linkRequestFrom(
-      { secondary, ...(connection_id === undefined ? {} : { connection_id }) },
-      { primary },
-    );
+    const parsed = parseLinkArguments({ primary, secondary, connection_id });
     if (!parsed.ok) {
       parsed.issues.forEach(push);
       continue;
     }
-    if (parsed.variant !== "identity") {
+    if (parsed.value.variant !== "identity" || typeof primary !== "string" || typeof secondary !== "string") {
       push({ path: "secondary", message: "bulk links by full ids only (no link_with)" });
       continue;
     }
@@ -90,7 +79,7 @@ export function parseRows(text: string, format: Format): ParsedRows {
     }
     secondaryAt.set(secondary, row);
     if (!primaries.has(primary)) primaries.set(primary, row);
-    rows.push({ row, line, primary, secondary, body: parsed.body, key: pairKey(primary, secondary) });
+    rows.push({ row, line, primary, secondary, body: parsed.value.body, key: pairKey(primary, secondary) });
   }
   // A primary that another row links away as a secondary would no longer exist when its own row runs.
   for (const r of rows) {

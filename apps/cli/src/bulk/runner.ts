@@ -1,4 +1,10 @@
-import { describeError, ManagementApiError, type ManagementClient, OutcomeUnknownError } from "@idlink/core";
+import {
+  describeError,
+  holdsLinked,
+  ManagementApiError,
+  type ManagementClient,
+  OutcomeUnknownError,
+} from "@idlink/core";
 import type { Journal, OutcomeStatus } from "./journal.ts";
 import type { Row } from "./rows.ts";
 
@@ -120,8 +126,7 @@ async function secondaryIsIn(
   row: Row,
 ): Promise<boolean | { reason: string; definite: boolean }> {
   try {
-    const user = await client.getUser(row.primary);
-    return (user.identities ?? []).slice(1).some((i) => `${i.provider}|${i.user_id}` === row.secondary);
+    return holdsLinked(await client.getUser(row.primary), row.secondary);
   } catch (error) {
     const definite = error instanceof ManagementApiError && error.status !== 429 && error.status < 500;
     return { reason: reasonOf(error), definite };

@@ -10,10 +10,15 @@ import {
   type UndoStatus,
   undoPairs,
 } from "../bulk/undo.ts";
+import type { CommandInput } from "../command-spec.ts";
 import { confirm } from "../confirm.ts";
+import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { BulkFlags, CommandContext } from "../program.ts";
+import type { bulkSpec } from "../specs/bulk.ts";
+
+type BulkFlags = CommandInput<typeof bulkSpec>["flags"];
+
 import { UsageError } from "../usage-error.ts";
 
 /** What undo cannot give back, said before anything is sent (Auth0: unlinking recreates a user without metadata). */

@@ -1,38 +1,33 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Journal, loadJournal, type OutcomeStatus, type PairState } from "../bulk/journal.ts";
 import { acquireLock, LockedError } from "../bulk/lock.ts";
 import { createProgress } from "../bulk/progress.ts";
 import { detectFormat, type ParsedRows, parseRows } from "../bulk/rows.ts";
 import { type PendingRow, type RowResult, runRows } from "../bulk/runner.ts";
+import type { Handler } from "../command-spec.ts";
 import { confirm } from "../confirm.ts";
-import { createClient, resolveConnection } from "../credentials.ts";
+import type { CommandContext } from "../context.ts";
+import { createClient, readFileFor, resolveConnection } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { BulkFlags, CommandContext } from "../program.ts";
+import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
 
 const maxIssuesShown = 20;
 
 /** `idlink bulk`: validate every row, then link the pairs resumably under a journal and a lock. */
-export async function bulk(
-  { file, flags }: { file: string; flags: BulkFlags },
-  ctx: CommandContext,
-): Promise<number> {
+export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx) => {
+  if (flags.undo !== undefined) {
+    if (file !== undefined) throw new UsageError("--undo takes a journal, not a pairs file: drop the file.");
+    return (await import("./bulk-undo.ts")).bulkUndo({ journalFile: flags.undo, flags }, ctx);
+  }
+  if (file === undefined) throw new UsageError("bulk needs a pairs file (or --undo JOURNAL).");
   const { io, output } = ctx;
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number from 1 to 32.`);
   }
   const path = resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new UsageError(
-      `Cannot read ${file}.`,
-      "Check the path: a .csv (primary,secondary[,connection_id]) or .jsonl file.",
-    );
-  }
+  const text = await readFileFor(file, io, "bulk");
   const parsed = parseRows(text, detectFormat(file, text, flags.format));
   const journalPath = resolve(io.cwd, flags.journal ?? `${file}.journal.jsonl`);
   if (parsed.total === 0) throw new UsageError(`${file} has no rows.`);
@@ -144,7 +139,7 @@ export async function bulk(
   } finally {
     lock.release();
   }
-}
+};
 
 function dryRun(
   parsed: ParsedRows,

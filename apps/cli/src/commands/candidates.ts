@@ -1,15 +1,13 @@
 import { findLinkCandidates, redact } from "@idlink/core";
+import type { Handler } from "../command-spec.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { emailText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { CommandContext, CommandFlags } from "../program.ts";
+import type { candidatesSpec } from "../specs/candidates.ts";
 import { shellQuote } from "../style.ts";
 
 /** `idlink candidates`: accounts sharing a verified email, each with the command that would link it. */
-export async function candidates(
-  { subject, flags }: { subject: string; flags: CommandFlags },
-  { io, output }: CommandContext,
-): Promise<number> {
+export const run: Handler<typeof candidatesSpec> = async ({ args: [subject], flags }, { io, output }) => {
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
   const found = redact(await findLinkCandidates(client, subject.trim()));
   const s = output.out;
@@ -48,4 +46,4 @@ export async function candidates(
     });
   }
   return ExitCode.ok;
-}
+};

@@ -17,21 +17,14 @@ import {
   readUserExport,
   runUsersExport,
 } from "@idlink/core";
+import type { CommandInput, Handler } from "../command-spec.ts";
+import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { CommandContext, CommandFlags } from "../program.ts";
+import type { duplicatesSpec } from "../specs/duplicates.ts";
 import { UsageError } from "../usage-error.ts";
 
-export interface DuplicatesFlags extends CommandFlags {
-  from?: string;
-  format?: "json" | "csv";
-  connectionId?: string;
-  out: string;
-  report?: string;
-  policy?: string;
-  maxGroup: string;
-  skipMalformed?: boolean;
-}
+export type DuplicatesFlags = CommandInput<typeof duplicatesSpec>["flags"];
 
 const sampleSize = 20;
 // 256 KiB reads and gunzip output: zlib's 16 KiB default means four times the chunks, each an async step.
@@ -41,10 +34,9 @@ const readChunk = 256 * 1024;
  * `idlink duplicates`: reads every user of the tenant (a new export job, or a local export file), groups them by
  * email, and writes the pairs file that `idlink bulk` takes plus a JSON report. Changes nothing on the tenant.
  */
-export async function duplicates(
-  { flags }: { flags: DuplicatesFlags },
-  ctx: CommandContext,
-): Promise<number> {
+export const run: Handler<typeof duplicatesSpec> = async ({ flags }, ctx) => duplicates(flags, ctx);
+
+async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<number> {
   const { io, output } = ctx;
   const maxGroupSize = Number(flags.maxGroup);
   if (!Number.isInteger(maxGroupSize) || maxGroupSize < 2) {

@@ -1,27 +1,21 @@
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { Handler } from "../command-spec.ts";
+import { readFileFor } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { CommandContext, EmulatorFlags } from "../program.ts";
+import type { emulatorSpec } from "../specs/emulator.ts";
 import { UsageError } from "../usage-error.ts";
 
 /** `idlink emulator`: a local Auth0 tenant until Ctrl-C, and how to point idlink at it. */
-export async function emulator(
-  { flags }: { flags: EmulatorFlags },
-  { io, output }: CommandContext,
-): Promise<number> {
-  const { createEmulator, defaultSeed, parseSeed } = await import("@idlink/emulator");
+export const run: Handler<typeof emulatorSpec> = async ({ flags }, { io, output }) => {
+  const { adminClient, createEmulator, defaultSeed, parseSeed } = await import("@idlink/emulator");
   const port = flags.port === undefined ? 0 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new UsageError(`--port ${flags.port}: not a port number.`, "Give 0-65535 (0 picks a free port).");
   }
   let seed = defaultSeed();
   if (flags.seed !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(resolve(io.cwd, flags.seed), "utf8");
-    } catch {
-      throw new UsageError(`--seed: cannot read ${flags.seed}.`);
-    }
+    const text = await readFileFor(flags.seed, io, "--seed");
     try {
       seed = JSON.parse(text);
       parseSeed(seed);
@@ -40,18 +34,16 @@ export async function emulator(
     if (code === "EADDRINUSE") throw new UsageError(`Port ${port} is in use.`, "Pick another --port, or 0.");
     throw error;
   }
-  const admin = seed.clients.find(
-    (c) => c.app_type === "non_interactive" && (c.grants ?? []).includes("update:users") && c.client_secret,
-  );
+  const admin = adminClient(seed);
   const clients = seed.clients
     .filter((c) => c.app_type === "non_interactive")
     .map((c) => ({ client_id: c.client_id, scopes: c.grants ?? [] }));
-  if (flags.envOut !== undefined && admin?.client_secret) {
+  if (flags.envOut !== undefined && admin) {
     const path = resolve(io.cwd, flags.envOut);
     const lines = [
       `export AUTH0_DOMAIN=${emu.url}`,
-      `export AUTH0_CLIENT_ID=${admin.client_id}`,
-      `export AUTH0_CLIENT_SECRET=${admin.client_secret}`,
+      `export AUTH0_CLIENT_ID=${admin.clientId}`,
+      `export AUTH0_CLIENT_SECRET=${admin.clientSecret}`,
     ];
     await writeFile(path, `${lines.join("\n")}\n`, { mode: 0o600 });
     await chmod(path, 0o600);
@@ -66,8 +58,8 @@ export async function emulator(
   } else {
     output.line(`  export AUTH0_DOMAIN=${emu.url}`);
     if (admin) {
-      output.line(`  export AUTH0_CLIENT_ID=${admin.client_id}`);
-      output.line(`  export AUTH0_CLIENT_SECRET=…   # client_secret of ${admin.client_id} in the seed`);
+      output.line(`  export AUTH0_CLIENT_ID=${admin.clientId}`);
+      output.line(`  export AUTH0_CLIENT_SECRET=…   # client_secret of ${admin.clientId} in the seed`);
       output.line(s.dim("  (or start with --env-out F to get these in a file, secret included)"));
     }
   }
@@ -89,4 +81,4 @@ export async function emulator(
   await emu.stop();
   output.note("Emulator stopped.");
   return ExitCode.ok;
-}
+};

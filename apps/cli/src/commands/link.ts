@@ -1,101 +1,68 @@
 import {
-  checkUserId,
+  executeLink,
   linkPath,
-  linkRequestFrom,
-  mergeMetadata,
+  parseLinkArguments,
   planLink,
-  preflightLink,
+  prepareLink,
   redact,
-  summarizeIdentity,
   toCurl,
   ValidationError,
 } from "@idlink/core";
+import type { Handler } from "../command-spec.ts";
 import { confirm } from "../confirm.ts";
+import type { CommandContext } from "../context.ts";
 import { createClient, readSecretFile, resolveConnection, resolveOrigin } from "../credentials.ts";
 import { identityTable, planText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { CommandContext, LinkFlags } from "../program.ts";
+import type { linkSpec } from "../specs/link.ts";
 import { UsageError } from "../usage-error.ts";
 
-export interface LinkInput {
-  primary: string;
-  secondary: string | undefined;
-  flags: LinkFlags;
-}
+type Flags = Parameters<Handler<typeof linkSpec>>[0]["flags"];
 
-/** `idlink link`: validate, preflight the token, plan, confirm, (merge metadata,) link. */
-export async function link(
-  { primary, secondary, flags }: LinkInput,
-  { io, output }: CommandContext,
-): Promise<number> {
-  const linkWith = await readLinkWith(flags, { io, output });
-  const given = [secondary, flags.provider, flags.userId, flags.connectionId, linkWith];
-  if (given.every((v) => v === undefined)) {
-    throw new UsageError(
-      "No secondary account given.",
-      "Give its full id (google-oauth2|108…), --provider and --user-id, or --link-with - / --link-with-file F.",
-    );
-  }
-  const issues = checkUserId(primary, "primary");
-  const parsed = linkRequestFrom(
-    {
-      secondary,
-      provider: flags.provider,
-      user_id: flags.userId,
-      connection_id: flags.connectionId,
-      link_with: linkWith,
-    },
-    { primary },
-  );
-  if (!parsed.ok) issues.push(...parsed.issues);
-  if (issues.length > 0 || !parsed.ok) throw new ValidationError(issues, "link request");
-  const body = parsed.body;
-  // Core sends a full id given as user_id as its bare part (Auth0 accepts both) and says so.
-  if (parsed.variant === "identity") for (const note of parsed.notes ?? []) output.note(note.message);
+/** `idlink link`: core's prepare (validate, preflight the token), plan, confirm, execute. */
+export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary], flags }, ctx) => {
+  const { io, output } = ctx;
+  const args = {
+    primary,
+    secondary,
+    provider: flags.provider,
+    user_id: flags.userId,
+    connection_id: flags.connectionId,
+    link_with: await readLinkWith(flags, ctx),
+  };
 
   if (flags.printCurl) {
+    const parsed = parseLinkArguments(args);
+    if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
+    for (const note of parsed.value.notes) output.note(note.message);
     const { origin } = resolveOrigin(flags, io);
     const curl = toCurl({
       method: "POST",
       origin,
-      path: linkPath(primary),
-      body,
+      path: linkPath(parsed.value.primary),
+      body: parsed.value.body,
       tokenVariable: "AUTH0_TOKEN",
       secretFields: { link_with: "LINK_WITH" },
     });
     if (output.json) output.document({ ok: true, curl });
     else output.line(curl);
-    if (parsed.variant === "token")
+    if (parsed.value.variant === "token")
       output.note("Set LINK_WITH to the secondary's ID token before running it.");
     return ExitCode.ok;
   }
 
-  const connection = await resolveConnection(flags, io);
-  const token = await connection.getToken();
-  const preflight = preflightLink({ token, primary, body });
-  if (preflight.issues.length > 0) throw new ValidationError(preflight.issues, "link request (token check)");
-
-  const client = createClient(connection, { signal: io.interrupt });
-  const plan = await planLink(client, primary, body);
+  // Nothing reaches the tenant before the arguments are valid: not even a client-credentials token request.
+  const parsed = parseLinkArguments(args);
+  if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
+  const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
+  const prepared = await prepareLink(client, args);
+  if (!prepared.ok) throw new ValidationError(prepared.issues, "link request (token check)");
+  // Core sends a full id given as user_id as its bare part (Auth0 accepts both) and says so.
+  for (const note of prepared.value.notes) output.note(note.message);
+  const plan = await planLink(client, prepared.value.primary, prepared.value.body);
   const shownPlan = redact(plan);
   output.line(planText(plan, output.out));
-  if (plan.blockers.length > 0) {
-    output.note(`${output.err.red("error:")} Cannot link — nothing was sent`);
-    for (const b of plan.blockers) output.note(`  ${b.path}: ${b.message}`);
-    if (output.json) {
-      output.document({
-        ok: false,
-        exitCode: ExitCode.apiError,
-        error: {
-          title: "Cannot link — nothing was sent",
-          message: plan.blockers.map((b) => b.message).join("; "),
-          issues: plan.blockers,
-        },
-        plan: shownPlan,
-      });
-    }
-    return ExitCode.apiError;
-  }
+  if (plan.blockers.length > 0) return blocked("link", plan.blockers, ctx, { plan: shownPlan });
   if (flags.dryRun) {
     output.line(output.out.dim("Dry run: nothing was sent."));
     if (output.json) output.document({ ok: true, dryRun: true, plan: shownPlan });
@@ -107,25 +74,51 @@ export async function link(
       output.document({ ok: false, exitCode: ExitCode.declined, declined: true, plan: shownPlan });
     return ExitCode.declined;
   }
-  const merged = flags.mergeMetadata ? await mergeMetadata(client, primary, plan.secondary.user_id) : [];
+  const outcome = await executeLink(client, plan, { mergeMetadata: flags.mergeMetadata === true });
+  const merged = outcome.mergedMetadataKeys;
   if (merged.length > 0) output.line(`Merged user_metadata into the primary: ${merged.join(", ")}`);
-  const identities = (await client.link(primary, body)).map(summarizeIdentity);
-  output.line(`${output.out.green("Linked")} ${plan.secondary.user_id} into ${primary}. Identities now:`);
-  output.line(identityTable(identities, output.out));
+  if (outcome.via === "reconcile") {
+    output.note("The link's answer was lost; reading the primary shows it linked.");
+  }
+  output.line(
+    `${output.out.green("Linked")} ${plan.secondary.user_id} into ${plan.primary.user_id}. Identities now:`,
+  );
+  output.line(identityTable(outcome.identities, output.out));
   if (output.json) {
     output.document({
       ok: true,
-      primary,
+      primary: plan.primary.user_id,
       secondary: plan.secondary.user_id,
       mergedMetadataKeys: merged,
-      identities,
+      identities: outcome.identities,
       plan: shownPlan,
     });
   }
   return ExitCode.ok;
+};
+
+/** A plan with blockers: nothing is sent; the blockers are printed (and the --json document). */
+export function blocked(
+  action: "link" | "unlink",
+  blockers: { path: string; message: string }[],
+  { output }: CommandContext,
+  extra: Record<string, unknown> = {},
+): number {
+  const title = `Cannot ${action} — nothing was sent`;
+  output.note(`${output.err.red("error:")} ${title}`);
+  for (const b of blockers) output.note(`  ${b.path}: ${b.message}`);
+  if (output.json) {
+    output.document({
+      ok: false,
+      exitCode: ExitCode.apiError,
+      error: { title, message: blockers.map((b) => b.message).join("; "), issues: blockers },
+      ...extra,
+    });
+  }
+  return ExitCode.apiError;
 }
 
-async function readLinkWith(flags: LinkFlags, { io }: CommandContext): Promise<string | undefined> {
+async function readLinkWith(flags: Flags, { io }: CommandContext): Promise<string | undefined> {
   if (flags.linkWith !== undefined && flags.linkWith !== "-") {
     throw new UsageError(
       "--link-with takes '-' (read the ID token from stdin), never the token itself.",

@@ -1,17 +1,15 @@
 import { redact } from "@idlink/core";
+import type { Handler } from "../command-spec.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { emailText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
-import type { CommandContext, CommandFlags } from "../program.ts";
+import type { showSpec } from "../specs/show.ts";
 import { table } from "../style.ts";
 
 const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as const;
 
 /** `idlink show`: a user and its identities; identity-provider tokens are redacted, never printed. */
-export async function show(
-  { user: id, flags }: { user: string; flags: CommandFlags },
-  { io, output }: CommandContext,
-): Promise<number> {
+export const run: Handler<typeof showSpec> = async ({ args: [id], flags }, { io, output }) => {
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
   const user = redact(await client.getUser(id));
   const s = output.out;
@@ -53,7 +51,7 @@ export async function show(
     });
   }
   return ExitCode.ok;
-}
+};
 
 function tokenNote(identity: Partial<Record<(typeof idpTokenKeys)[number], unknown>>): string {
   const present = idpTokenKeys.filter((k) => identity[k] !== undefined);

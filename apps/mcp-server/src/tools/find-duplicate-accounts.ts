@@ -1,7 +1,7 @@
 import { findTenantDuplicates } from "@idlink/core";
 import { z } from "zod";
-import { guarded, ok } from "../results.ts";
-import type { ToolDeps } from "../server.ts";
+import { ok } from "../results.ts";
+import { defineTool } from "../tool.ts";
 
 const InputSchema = z.strictObject({
   connection_id: z
@@ -62,43 +62,40 @@ const OutputSchema = z.object({
   }),
 });
 
-export function registerFindDuplicateAccounts({ server, client }: ToolDeps): void {
-  server.registerTool(
-    "find_duplicate_accounts",
+export const findDuplicateAccounts = defineTool({
+  name: "find_duplicate_accounts",
+  title: "Find duplicate accounts in the tenant",
+  description:
+    "Reports the tenant's duplicate accounts: runs an Auth0 user export job (read:users; minutes on a large tenant), groups every user by email (trimmed, lower-cased), and answers counts plus a bounded sample of groups, each with the primary idlink would keep and why. Only verified emails are grouped; unverified matches are reported, never proposed. Changes nothing. To link, confirm with the user that one person owns the accounts, then preview_link and link_accounts pair by pair (or the idlink CLI: `idlink duplicates` then `idlink bulk`).",
+  inputSchema: InputSchema,
+  outputSchema: OutputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ connection_id, sample_size }, { client }) {
     {
-      title: "Find duplicate accounts in the tenant",
-      description:
-        "Reports the tenant's duplicate accounts: runs an Auth0 user export job (read:users; minutes on a large tenant), groups every user by email (trimmed, lower-cased), and answers counts plus a bounded sample of groups, each with the primary idlink would keep and why. Only verified emails are grouped; unverified matches are reported, never proposed. Changes nothing. To link, confirm with the user that one person owns the accounts, then preview_link and link_accounts pair by pair (or the idlink CLI: `idlink duplicates` then `idlink bulk`).",
-      inputSchema: InputSchema,
-      outputSchema: OutputSchema,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    },
-    ({ connection_id, sample_size }) =>
-      guarded(async () => {
-        const report = await findTenantDuplicates(client, {
-          ...(connection_id === undefined ? {} : { connectionId: connection_id }),
-        });
-        const structured = {
-          job_id: report.jobId,
-          users: report.users,
-          users_without_email: report.usersWithoutEmail,
-          distinct_emails: report.distinctEmails,
-          already_linked: report.alreadyLinked,
-          groups: report.groups.length,
-          pairs: report.pairs,
-          skipped: report.skippedCounts,
-          malformed_lines: report.malformedLines,
-          policy: [...report.policy],
-          sample: {
-            groups: report.groups.slice(0, sample_size).map(({ criterion: _, ...group }) => group),
-            skipped: report.skipped.slice(0, sample_size),
-          },
-        };
-        const skipped = Object.values(report.skippedCounts).reduce((a, b) => a + b, 0);
-        return ok(
-          structured,
-          `${report.users} users, ${report.groups.length} groups of verified duplicates (${report.pairs} links proposed), ${skipped} shared emails skipped (unverified ${report.skippedCounts.unverified}, conflicting primaries ${report.skippedCounts.conflicting_primaries}, too many accounts ${report.skippedCounts.too_many_accounts}).`,
-        );
-      }),
-  );
-}
+      const report = await findTenantDuplicates(client, {
+        ...(connection_id === undefined ? {} : { connectionId: connection_id }),
+      });
+      const structured = {
+        job_id: report.jobId,
+        users: report.users,
+        users_without_email: report.usersWithoutEmail,
+        distinct_emails: report.distinctEmails,
+        already_linked: report.alreadyLinked,
+        groups: report.groups.length,
+        pairs: report.pairs,
+        skipped: report.skippedCounts,
+        malformed_lines: report.malformedLines,
+        policy: [...report.policy],
+        sample: {
+          groups: report.groups.slice(0, sample_size).map(({ criterion: _, ...group }) => group),
+          skipped: report.skipped.slice(0, sample_size),
+        },
+      };
+      const skipped = Object.values(report.skippedCounts).reduce((a, b) => a + b, 0);
+      return ok(
+        structured,
+        `${report.users} users, ${report.groups.length} groups of verified duplicates (${report.pairs} links proposed), ${skipped} shared emails skipped (unverified ${report.skippedCounts.unverified}, conflicting primaries ${report.skippedCounts.conflicting_primaries}, too many accounts ${report.skippedCounts.too_many_accounts}).`,
+      );
+    }
+  },
+});

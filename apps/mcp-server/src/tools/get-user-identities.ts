@@ -1,52 +1,43 @@
-import { summarizeAccount } from "@idlink/core";
+import { parseUserId, summarizeAccount } from "@idlink/core";
 import { z } from "zod";
-import { guarded, keysOf, ok } from "../results.ts";
+import { keysOf, ok, refusal } from "../results.ts";
 import { IdentitySummarySchema, MetadataKeysSchema } from "../schemas.ts";
-import type { ToolDeps } from "../server.ts";
+import { defineTool } from "../tool.ts";
 
-const InputSchema = z.strictObject({
-  user_id: z.string().describe("The user's full id, provider|id, e.g. auth0|64f1a2b3c4d5e6f708192a3b."),
+export const getUserIdentities = defineTool({
+  name: "get_user_identities",
+  title: "Get a user's identities",
+  description:
+    "Reads one Auth0 user and the identities linked to it (main identity first). Returns ids, providers, connections, email and metadata key names — never tokens. Use it to check an account before and after linking.",
+  inputSchema: z.strictObject({
+    user_id: z.string().describe("The user's full id, provider|id, e.g. auth0|64f1a2b3c4d5e6f708192a3b."),
+  }),
+  outputSchema: z.object({
+    user_id: z.string(),
+    email: z.string().optional(),
+    email_verified: z.boolean().optional(),
+    name: z.string().optional(),
+    identities: z
+      .array(IdentitySummarySchema)
+      .describe("The first is the user's main identity; the others are linked secondaries."),
+    metadata_keys: MetadataKeysSchema,
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler({ user_id }, { client }) {
+    // Checked here under the argument's own name, before anything is sent.
+    const id = parseUserId(user_id, "user_id");
+    if (!id.ok) return refusal("Invalid input — nothing was sent", id.issues);
+    const user = await client.getUser(user_id);
+    const account = summarizeAccount(user, user_id);
+    const out = {
+      ...account,
+      name: user.name,
+      metadata_keys: { user_metadata: keysOf(user.user_metadata), app_metadata: keysOf(user.app_metadata) },
+    };
+    const email = account.email
+      ? ` (${account.email}, ${account.email_verified ? "verified" : "not verified"})`
+      : "";
+    const ids = account.identities.map((i) => i.id).join(", ");
+    return ok(out, `${account.user_id}${email} has ${account.identities.length} identities: ${ids}.`);
+  },
 });
-
-const OutputSchema = z.object({
-  user_id: z.string(),
-  email: z.string().optional(),
-  email_verified: z.boolean().optional(),
-  name: z.string().optional(),
-  identities: z
-    .array(IdentitySummarySchema)
-    .describe("The first is the user's main identity; the others are linked secondaries."),
-  metadata_keys: MetadataKeysSchema,
-});
-
-export function registerGetUserIdentities({ server, client }: ToolDeps): void {
-  server.registerTool(
-    "get_user_identities",
-    {
-      title: "Get a user's identities",
-      description:
-        "Reads one Auth0 user and the identities linked to it (main identity first). Returns ids, providers, connections, email and metadata key names — never tokens. Use it to check an account before and after linking.",
-      inputSchema: InputSchema,
-      outputSchema: OutputSchema,
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    },
-    ({ user_id }) =>
-      guarded(async () => {
-        const user = await client.getUser(user_id);
-        const account = summarizeAccount(user, user_id);
-        const out = {
-          ...account,
-          name: user.name,
-          metadata_keys: {
-            user_metadata: keysOf(user.user_metadata),
-            app_metadata: keysOf(user.app_metadata),
-          },
-        };
-        const email = account.email
-          ? ` (${account.email}, ${account.email_verified ? "verified" : "not verified"})`
-          : "";
-        const ids = account.identities.map((i) => i.id).join(", ");
-        return ok(out, `${account.user_id}${email} has ${account.identities.length} identities: ${ids}.`);
-      }),
-  );
-}

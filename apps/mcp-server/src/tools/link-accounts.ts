@@ -1,98 +1,85 @@
-import { mergeMetadata, summarizeIdentity } from "@idlink/core";
+import { executeLink, previewLink } from "@idlink/core";
 import { z } from "zod";
 import { confirmationGate } from "../confirm.ts";
-import { describeLinkPlan, resolveLink } from "../plans.ts";
-import { guarded, ok, refusal } from "../results.ts";
-import { ConfirmationTokenField, IdentitySummarySchema, primaryField, secondaryFields } from "../schemas.ts";
-import type { ToolDeps } from "../server.ts";
+import { describeLinkPlan } from "../plans.ts";
+import { ok, refusal } from "../results.ts";
+import {
+  ConfirmationTokenField,
+  IdentitySummarySchema,
+  linkFields,
+  primaryField,
+  secondaryFields,
+} from "../schemas.ts";
+import { defineTool } from "../tool.ts";
 
-const InputSchema = z.strictObject({
-  primary: primaryField,
-  ...secondaryFields,
-  connection_id: z
-    .string()
-    .optional()
-    .describe("con_ and 16 letters or digits, when the secondary is in one of several database connections."),
-  link_with: z
-    .string()
-    .optional()
-    .describe("The secondary's ID token (a JWT from its sign-in), instead of an id. Never echoed back."),
-  merge_metadata: z
-    .boolean()
-    .default(false)
-    .describe(
-      "Copy the secondary's user_metadata keys that the primary lacks into the primary before linking (the primary wins); Auth0 otherwise discards them.",
-    ),
-  confirmation_token: ConfirmationTokenField,
+export const linkAccounts = defineTool({
+  name: "link_accounts",
+  title: "Link two accounts",
+  description:
+    "Links a secondary Auth0 account into a primary: the secondary stops being a separate user and its metadata is discarded (unless merge_metadata). Name the secondary by full id (secondary), by provider and user_id, or by its ID token (link_with). The user must confirm: if your client supports elicitation they are asked with the plan; otherwise first call preview_link, show the plan, and pass its confirmation_token. Never link on a matching email alone.",
+  inputSchema: z.strictObject({
+    primary: primaryField,
+    ...secondaryFields,
+    ...linkFields,
+    merge_metadata: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Copy the secondary's user_metadata keys that the primary lacks into the primary before linking (the primary wins); Auth0 otherwise discards them.",
+      ),
+    confirmation_token: ConfirmationTokenField,
+  }),
+  outputSchema: z.object({
+    status: z
+      .enum(["linked", "declined", "cancelled"])
+      .describe(
+        "linked: done. declined / cancelled: the user said no or dismissed the question; nothing changed.",
+      ),
+    primary: z.string(),
+    secondary: z.string(),
+    identities: z
+      .array(IdentitySummarySchema)
+      .optional()
+      .describe("The primary's identities after linking, as Auth0 answered."),
+    merged_metadata_keys: z.array(z.string()).optional(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  async handler({ merge_metadata, confirmation_token, ...args }, { server, client, confirmations }, ctx) {
+    const previewed = await previewLink(client, args);
+    if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
+    const plan = previewed.value;
+    if (plan.blockers.length > 0) {
+      return refusal(
+        "Cannot link — nothing was changed",
+        plan.blockers,
+        "Fix the points above, then preview again.",
+      );
+    }
+    const primary = args.primary;
+    const secondary = plan.secondary.user_id;
+    const gate = confirmationGate({
+      server,
+      ctx,
+      confirmations,
+      binding: { action: "link", primary, secondary },
+      confirmationToken: confirmation_token,
+      plan: `${describeLinkPlan(plan, merge_metadata)}\nLink these accounts?`,
+    });
+    if (gate.kind === "ask" || gate.kind === "refused") return gate.result;
+    if (gate.kind === "answered") {
+      const status = gate.action === "decline" ? "declined" : "cancelled";
+      return ok(
+        { status, primary, secondary },
+        `The user ${status} linking ${secondary} into ${primary}; nothing was changed. Do not retry unless they ask.`,
+      );
+    }
+    const { identities, mergedMetadataKeys: merged } = await executeLink(client, plan, {
+      mergeMetadata: merge_metadata,
+    });
+    const mergedText = merged.length > 0 ? ` Copied ${merged.join(", ")} into its user_metadata first.` : "";
+    return ok(
+      { status: "linked", primary, secondary, identities, merged_metadata_keys: merged },
+      `Linked ${secondary} into ${primary}: ${identities.map((i) => i.id).join(", ")}.${mergedText}`,
+    );
+  },
 });
-
-const OutputSchema = z.object({
-  status: z
-    .enum(["linked", "declined", "cancelled"])
-    .describe(
-      "linked: done. declined / cancelled: the user said no or dismissed the question; nothing changed.",
-    ),
-  primary: z.string(),
-  secondary: z.string(),
-  identities: z
-    .array(IdentitySummarySchema)
-    .optional()
-    .describe("The primary's identities after linking, as Auth0 answered."),
-  merged_metadata_keys: z.array(z.string()).optional(),
-});
-
-export function registerLinkAccounts(deps: ToolDeps): void {
-  const { server, client, confirmations } = deps;
-  server.registerTool(
-    "link_accounts",
-    {
-      title: "Link two accounts",
-      description:
-        "Links a secondary Auth0 account into a primary: the secondary stops being a separate user and its metadata is discarded (unless merge_metadata). Name the secondary by full id (secondary), by provider and user_id, or by its ID token (link_with). The user must confirm: if your client supports elicitation they are asked with the plan; otherwise first call preview_link, show the plan, and pass its confirmation_token. Never link on a matching email alone.",
-      inputSchema: InputSchema,
-      outputSchema: OutputSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    },
-    ({ merge_metadata, confirmation_token, ...args }, ctx) =>
-      guarded(async () => {
-        const resolved = await resolveLink(deps, args);
-        if (!resolved.ok) return refusal("Invalid input — nothing was sent", resolved.issues);
-        const { body, plan, preflight } = resolved.value;
-        const blockers = [...plan.blockers, ...preflight];
-        if (blockers.length > 0) {
-          return refusal(
-            "Cannot link — nothing was changed",
-            blockers,
-            "Fix the points above, then preview again.",
-          );
-        }
-        const primary = args.primary;
-        const secondary = plan.secondary.user_id;
-        const gate = confirmationGate({
-          server,
-          ctx,
-          confirmations,
-          binding: { action: "link", primary, secondary },
-          confirmationToken: confirmation_token,
-          plan: `${describeLinkPlan(plan, preflight, merge_metadata)}\nLink these accounts?`,
-        });
-        if (gate.kind === "ask") return gate.result;
-        if (gate.kind === "refused") return gate.result;
-        if (gate.kind === "answered") {
-          const status = gate.action === "decline" ? "declined" : "cancelled";
-          return ok(
-            { status, primary, secondary },
-            `The user ${status} linking ${secondary} into ${primary}; nothing was changed. Do not retry unless they ask.`,
-          );
-        }
-        const merged = merge_metadata ? await mergeMetadata(client, primary, secondary) : [];
-        const identities = (await client.link(primary, body)).map(summarizeIdentity);
-        const mergedText =
-          merged.length > 0 ? ` Copied ${merged.join(", ")} into its user_metadata first.` : "";
-        return ok(
-          { status: "linked", primary, secondary, identities, merged_metadata_keys: merged },
-          `Linked ${secondary} into ${primary}: ${identities.map((i) => i.id).join(", ")}.${mergedText}`,
-        );
-      }),
-  );
-}

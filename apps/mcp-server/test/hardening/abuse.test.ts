@@ -18,7 +18,8 @@ let refused = 0;
 afterAll(() => console.log(`MCP abuse: ${refused} attempts refused, 0 accepted, 0 changes made`));
 
 async function token(h: Harness, args: Record<string, unknown>): Promise<string> {
-  const out = structured(await h.call("preview_link", args));
+  const { action, ...rest } = args;
+  const out = structured(await h.call(action === "unlink" ? "preview_unlink" : "preview_link", rest));
   return String(out.confirmation_token);
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { parseLinkRequest, providers } from "../../src/index.ts";
+import { maxIdLength, parseLinkRequest, providers } from "../../src/index.ts";
 import { officialDefinition } from "../reference.ts";
 
 // Auth0's official definition, read at test time: the oracle is their schema, not a copy of ours.
@@ -25,8 +25,11 @@ function oracle(body: unknown): boolean {
     // prose: "If sending this parameter, provider, user_id, and connection_id must not be sent."
     return !has("provider") && !has("user_id") && !has("connection_id") && b.link_with !== "";
   }
-  // prose: "you need to send provider and user_id" (a full id as user_id is accepted, as recorded Auth0 answers show).
-  return has("provider") && has("user_id");
+  // prose: "you need to send provider and user_id" (a full id as user_id is accepted, as recorded Auth0 answers show);
+  // core: an id has a length bound.
+  return (
+    has("provider") && has("user_id") && !(typeof b.user_id === "string" && b.user_id.length > maxIdLength)
+  );
 }
 
 const connectionId = fc.stringMatching(/^con_[A-Za-z0-9]{16}$/);

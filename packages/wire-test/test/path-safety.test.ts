@@ -1,7 +1,7 @@
 import { createManagementClient, ValidationError } from "@idlink/core";
+import { defaultSeed, type Seed } from "@idlink/emulator";
 import { afterAll, describe, expect, test } from "vitest";
-import { defaultSeed, type Seed } from "../../src/index.ts";
-import { alice, useEmulator } from "../helpers.ts";
+import { alice, useEmulator } from "./helpers.ts";
 
 // Ids that a naive client would break: path and query delimiters, dots, spaces, unicode, bars, percent signs.
 const delivered = [

@@ -10,10 +10,9 @@ import {
   preflightLink,
   ValidationError,
 } from "@idlink/core";
-import { recordOutput, recordSecrets } from "@idlink/test-kit";
+import { defaultSeed, type Emulator } from "@idlink/emulator";
+import { assertContract, recordOutput, recordSecrets } from "@idlink/test-kit";
 import { afterEach, describe, expect, test } from "vitest";
-import { defaultSeed, type Emulator } from "../../src/index.ts";
-import { assertContract } from "../contract.ts";
 import {
   alice,
   aliceGoogle,
@@ -24,7 +23,7 @@ import {
   jane,
   janeSaml,
   useEmulator,
-} from "../helpers.ts";
+} from "./helpers.ts";
 
 /** fetch that checks every answer against the fragment before core sees it. */
 const checkedFetch: FetchLike = async (request) => {

@@ -5,9 +5,9 @@ import {
   NetworkError,
   OutcomeUnknownError,
 } from "@idlink/core";
+import type { Emulator } from "@idlink/emulator";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import type { Emulator } from "../../src/index.ts";
-import { alice, bob, bobGithub, jane, useEmulator } from "../helpers.ts";
+import { alice, bob, bobGithub, jane, useEmulator } from "./helpers.ts";
 
 const tally = { calls: 0, requests: 0, typedErrors: 0 };
 

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describeRequest, linkPath, type PreviewRequest, toCurl, toFetch, unlinkPath } from "@idlink/core";
+import { createEmulator, type Emulator } from "@idlink/emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createEmulator, type Emulator } from "../../src/index.ts";
 
 const run = promisify(execFile);
 const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
