@@ -42,25 +42,32 @@ describe("zod's mini build behind the classic builders core's rules use", () => 
   // The same schema through both, as packages/core/src/rules.ts writes it (typed as the stand-in's builders, which
   // are the classic ones this schema calls).
   const build = (z: typeof mini) =>
-    z.strictObject({
-      provider: z.enum(["auth0", "github"] as const, { error: () => "provider must be auth0 or github" }),
-      user_id: z.union(
-        [z.string().min(1, "user_id must not be empty"), z.number().refine(Number.isInteger, "whole")],
-        {
-          error: () => "user_id must be a string or an integer",
-        },
-      ),
-      connection_id: z
-        .string({ error: "connection_id must be a string" })
-        .refine((v: string) => v.length > 0, { message: "connection_id must not be empty", abort: true })
-        .refine((v: string) => v.startsWith("con_"), { message: "connection_id must start with con_" })
-        .optional(),
-    });
+    z
+      .strictObject({
+        provider: z.enum(["auth0", "github"] as const, { error: () => "provider must be auth0 or github" }),
+        user_id: z.union(
+          [z.string().min(1, "user_id must not be empty"), z.number().refine(Number.isInteger, "whole")],
+          {
+            error: () => "user_id must be a string or an integer",
+          },
+        ),
+        connection_id: z
+          .string({ error: "connection_id must be a string" })
+          .refine((v: string) => v.length > 0, { message: "connection_id must not be empty", abort: true })
+          .refine((v: string) => v.startsWith("con_"), { message: "connection_id must start with con_" })
+          .optional(),
+      })
+      .superRefine((body: { user_id: unknown }, ctx) => {
+        if (typeof body.user_id === "string" && body.user_id.length > 5) {
+          ctx.addIssue({ code: "custom", path: ["user_id"], message: "user_id is too long" });
+        }
+      });
   const classicSchema = build(classic as unknown as typeof mini);
   const miniSchema = build(mini);
 
   it.each([
     { provider: "auth0", user_id: "abc" },
+    { provider: "auth0", user_id: "abcdefgh" },
     { provider: "github", user_id: 12, connection_id: "con_x" },
     { provider: "nope", user_id: "" },
     { provider: "auth0", user_id: 1.5, connection_id: "" },

@@ -17,6 +17,7 @@ type Refinement = string | { message: string; abort?: boolean };
 export interface ClassicSchema extends m.ZodMiniType {
   min(length: number, message: string): ClassicSchema;
   refine(check: (value: never) => boolean, params?: Refinement): ClassicSchema;
+  superRefine(check: (value: never, ctx: m.core.$RefinementCtx) => void): ClassicSchema;
   optional(): ClassicSchema;
 }
 
@@ -25,6 +26,8 @@ function classic(schema: m.ZodMiniType): ClassicSchema {
     min: (length: number, message: string) => classic(schema.check(m.minLength(length, message))),
     refine: (check: (value: never) => boolean, params?: Refinement) =>
       classic(schema.check(m.refine(check as (value: unknown) => boolean, params))),
+    superRefine: (check: (value: never, ctx: m.core.$RefinementCtx) => void) =>
+      classic(schema.check(m.superRefine(check as (value: unknown, ctx: m.core.$RefinementCtx) => void))),
     optional: () => classic(m.optional(schema)),
   });
 }
