@@ -1,5 +1,6 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
-// `pnpm --filter @idlink/bench run bench duplicates [--runs N]` runs that section alone and replaces it in RESULTS.md (it takes minutes at 1M users).
+// `pnpm --filter @idlink/bench run bench duplicates [--runs N]` (minutes at 1M users) or `… run bench web` runs that
+// section alone and replaces it in RESULTS.md.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { bulk } from "./src/bulk.ts";
@@ -24,12 +25,22 @@ const runDuplicates = () =>
     profile: true,
   });
 const results = new URL("./RESULTS.md", import.meta.url);
-if (process.argv.slice(2).includes("duplicates")) {
-  const section = await runDuplicates();
+// One section alone (`duplicates`, `web`): run it and replace it in RESULTS.md.
+const alone: Record<string, () => Promise<Section>> = {
+  duplicates: runDuplicates,
+  web: () => web({ loads: 7 }),
+};
+const only = process.argv.slice(2).flatMap((a) => alone[a] ?? [])[0];
+if (only) {
+  const section = await only();
   console.log(markdown(section));
   const text = readFileSync(results, "utf8");
   const at = text.indexOf(`## ${section.title}`);
-  writeFileSync(results, `${at === -1 ? `${text.trimEnd()}\n\n` : text.slice(0, at)}${markdown(section)}`);
+  const next = at === -1 ? -1 : text.indexOf("\n## ", at + 1);
+  writeFileSync(
+    results,
+    `${at === -1 ? `${text.trimEnd()}\n\n` : text.slice(0, at)}${markdown(section)}${next === -1 ? "" : `\n${text.slice(next + 1)}`}`,
+  );
   process.exit(0);
 }
 

@@ -1,9 +1,49 @@
+import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+
+const slim = (file: string) => fileURLToPath(new URL(`src/slim/${file}`, import.meta.url));
+
+/**
+ * Builds Auth0's SPA SDK from the TypeScript source it ships (`src/`), starting at its `Auth0Client`, and leaves
+ * out the parts this page never calls (src/slim/auth0-features.ts says which and why); the published bundle
+ * carries them all. Only the SDK's own imports are redirected.
+ */
+function slimAuth0Sdk(): Plugin {
+  const features = slim("auth0-features.ts");
+  const redirects: Record<string, string> = {
+    "@auth0/auth0-auth-js": features,
+    "./mfa": features,
+    "./passkey": features,
+    "./anonymous": features,
+    "./myaccount": features,
+    "./dpop/dpop": features,
+    "./worker/token.worker.ts": slim("required.ts"),
+    "browser-tabs-lock": slim("required.ts"),
+  };
+  return {
+    name: "idlink:slim-auth0-sdk",
+    enforce: "pre",
+    async resolveId(source, importer, options) {
+      if (source === "@auth0/auth0-spa-js") {
+        return this.resolve("@auth0/auth0-spa-js/src/Auth0Client.ts", importer, {
+          ...options,
+          skipSelf: true,
+        });
+      }
+      if (importer?.includes("/@auth0/auth0-spa-js/src/")) return redirects[source];
+      return undefined;
+    },
+  };
+}
 
 // The page's origin and tenant come from the demo server at run time, so nothing about a tenant is baked into the
 // bundle.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), slimAuth0Sdk()],
+  resolve: {
+    // Zod's mini build behind the classic builders core's link rules use (src/slim/zod.ts).
+    alias: [{ find: /^zod$/, replacement: slim("zod.ts") }],
+  },
   build: { outDir: "dist/client", emptyOutDir: true, sourcemap: false },
 });

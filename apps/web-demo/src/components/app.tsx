@@ -12,30 +12,59 @@ import { UserFlow } from "./user-flow.tsx";
 const callbackUrl =
   typeof window === "undefined" ? undefined : takeCallbackUrl(window.location, window.history);
 
+// One SDK set-up per tenant: the same code for the emulator and a real tenant, only domain and client id differ.
+const signIns = new Map<string, Promise<SignIn>>();
+function signInFor({ tenant, spaClientId }: Pick<PageConfig, "tenant" | "spaClientId">): Promise<SignIn> {
+  const key = `${tenant} ${spaClientId}`;
+  let signIn = signIns.get(key);
+  if (!signIn) {
+    signIn = createSignIn({ tenant, spaClientId }, window.location.origin);
+    signIns.set(key, signIn);
+  }
+  return signIn;
+}
+
+interface Loaded {
+  config: PageConfig;
+  signIn?: SignIn;
+  /** Auth0's SDK could not be set up; the administrator's flow still works. */
+  signInError?: ErrorDescription;
+}
+
+/** The configuration, then the sign-in for its tenant, so that one render shows both. */
+function load(): Promise<Loaded> {
+  return demoApi.config().then((config) =>
+    signInFor(config).then(
+      (signIn) => ({ config, signIn }),
+      (e: unknown) => ({ config, signInError: toDescription(e) }),
+    ),
+  );
+}
+
+// The first load starts as this module is evaluated (Auth0's SDK chunk is already on its way, see sign-in.ts),
+// rather than after the first render.
+let firstLoad = typeof window === "undefined" ? undefined : load();
+firstLoad?.catch(() => undefined); // its failure is shown once the page has rendered
+
 /** The demo page: the two ways to link accounts, against the tenant the demo server names. */
 export function App() {
   const [config, setConfig] = useState<PageConfig | undefined>();
+  const [signIn, setSignIn] = useState<SignIn | undefined>();
   const [error, setError] = useState<ErrorDescription | undefined>();
 
   const refresh = useCallback(() => {
-    demoApi.config().then(setConfig, (e: unknown) => setError(toDescription(e)));
+    const request = firstLoad ?? load();
+    firstLoad = undefined;
+    request.then(
+      (loaded) => {
+        setConfig(loaded.config);
+        setSignIn(loaded.signIn);
+        if (loaded.signInError) setError(loaded.signInError);
+      },
+      (e: unknown) => setError(toDescription(e)),
+    );
   }, []);
   useEffect(() => refresh(), [refresh]);
-  // One SDK set-up per tenant: the same code for the emulator and a real tenant, only domain and client id differ.
-  const tenant = config?.tenant;
-  const spaClientId = config?.spaClientId;
-  const [signIn, setSignIn] = useState<SignIn | undefined>();
-  useEffect(() => {
-    if (!tenant || !spaClientId) return;
-    let current = true;
-    createSignIn({ tenant, spaClientId }, window.location.origin).then(
-      (created) => current && setSignIn(created),
-      (e: unknown) => current && setError(toDescription(e)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [tenant, spaClientId]);
 
   return (
     <>
