@@ -36,7 +36,17 @@ const mcpMessages = [
   .join("");
 
 /** Milliseconds from spawning idlink-mcp over stdio to its answer to tools/list (which calls no tenant). */
-export function timeMcpToolsList(): Promise<number> {
+export async function timeMcpToolsList(): Promise<number> {
+  return (await mcpToolsList()).ms;
+}
+
+/** What an agent pays for tools/list on every session: its result's JSON characters, and tokens as characters / 4. */
+export async function mcpToolsListSize(): Promise<{ characters: number; tokens: number }> {
+  const characters = JSON.stringify((await mcpToolsList()).result).length;
+  return { characters, tokens: Math.ceil(characters / 4) };
+}
+
+function mcpToolsList(): Promise<{ ms: number; result: unknown }> {
   const start = performance.now();
   const child = spawn(process.execPath, [bins.mcp], {
     env: {
@@ -51,8 +61,9 @@ export function timeMcpToolsList(): Promise<number> {
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk;
-      if (out.split("\n").some((line) => line.includes('"id":2') && line.includes('"tools"'))) {
-        resolve(performance.now() - start);
+      const line = out.split("\n").find((l) => l.includes('"id":2') && l.includes('"tools"'));
+      if (line !== undefined) {
+        resolve({ ms: performance.now() - start, result: JSON.parse(line).result });
         child.kill();
       }
     });

@@ -1,4 +1,4 @@
-import { bins, timeExit, timeMcpToolsList } from "./processes.ts";
+import { bins, mcpToolsListSize, timeExit, timeMcpToolsList } from "./processes.ts";
 import { median, ms, ratio, type Section } from "./stats.ts";
 
 /**
@@ -23,6 +23,7 @@ export async function startup(size: { runs: number }): Promise<Section> {
     return [name, ms(m), ratio(m / bare)];
   });
   const of = (name: string) => median(samples[name] ?? []) / bare;
+  const listed = await mcpToolsListSize();
   return {
     title: "3. Start-up",
     command: "pnpm bench",
@@ -30,11 +31,13 @@ export async function startup(size: { runs: number }): Promise<Section> {
     notes: [
       `Median of ${size.runs} runs each, interleaved. Target: the CLI within 1.5× bare Node.`,
       "The CLI is one esbuild bundle with lazy chunks: --help loads no zod, jose, openapi-fetch or emulator.",
+      `idlink-mcp tools/list: ${listed.characters} JSON characters of its result, ≈ ${listed.tokens} tokens (characters / 4). Target: under 2,000 tokens.`,
     ],
     figures: {
       help: of("idlink --help"),
       version: of("idlink --version"),
       mcp: of("idlink-mcp: spawn → tools/list"),
+      toolsListTokens: listed.tokens,
     },
   };
 }

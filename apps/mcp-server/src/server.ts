@@ -3,6 +3,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
 import { type Confirmations, createConfirmations } from "./confirmations.ts";
 import type { ToolDeps } from "./deps.ts";
+import { listed } from "./listing.ts";
 import { guarded, refusal } from "./results.ts";
 import type { ToolDefinition } from "./tool.ts";
 import { type ToolName, tools } from "./tools/index.ts";
@@ -45,21 +46,30 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
     if (!enabled(tool.name, tool.annotations.readOnlyHint, options)) continue;
     const declared = new Set(Object.keys(tool.inputSchema.shape));
     const { name, title, description, inputSchema, outputSchema, annotations } = tool;
-    server.registerTool(name, { title, description, inputSchema, outputSchema, annotations }, (args, ctx) =>
-      guarded(async () => {
-        const raw = strays.take(ctx.mcpReq.id);
-        const undeclared = raw.filter((key) => !declared.has(key));
-        if (undeclared.length > 0) {
-          return refusal(
-            "Invalid input — nothing was sent",
-            undeclared.map((key) => ({
-              path: key,
-              message: `"${key}" is not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
-            })),
-          );
-        }
-        return tool.handler(args, deps, ctx);
-      }),
+    server.registerTool(
+      name,
+      {
+        title,
+        description,
+        inputSchema: listed(inputSchema, "input"),
+        outputSchema: listed(outputSchema, "output"),
+        annotations,
+      },
+      (args, ctx) =>
+        guarded(async () => {
+          const raw = strays.take(ctx.mcpReq.id);
+          const undeclared = raw.filter((key) => !declared.has(key));
+          if (undeclared.length > 0) {
+            return refusal(
+              "Invalid input — nothing was sent",
+              undeclared.map((key) => ({
+                path: key,
+                message: `"${key}" is not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
+              })),
+            );
+          }
+          return tool.handler(args, deps, ctx);
+        }),
     );
   }
   return server;

@@ -26,6 +26,21 @@ describe("tools/list", () => {
     expect(tools).toMatchSnapshot();
   });
 
+  test("what an agent pays for on every session: tools/list's JSON characters, and tokens as characters / 4", async () => {
+    const { client } = await open();
+    const listed = await client.listTools();
+    const json = JSON.stringify(listed);
+    expect({ characters: json.length, tokens: Math.ceil(json.length / 4) }).toMatchSnapshot();
+    expect(json).not.toContain('"$schema"');
+    for (const tool of listed.tools) {
+      // Shared shapes are said in words one level down, not repeated as nested schemas in every tool.
+      for (const [field, schema] of Object.entries(tool.outputSchema?.properties ?? {})) {
+        expect(schema, `${tool.name}.${field}`).not.toHaveProperty("properties");
+        expect(schema, `${tool.name}.${field}`).not.toHaveProperty("items.properties");
+      }
+    }
+  });
+
   test("advertises every input schema as a strict object with properties", async () => {
     const { client } = await open();
     const { tools } = await client.listTools();

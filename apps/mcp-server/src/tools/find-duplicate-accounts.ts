@@ -8,14 +8,14 @@ const InputSchema = z.strictObject({
     .string()
     .regex(/^con_[A-Za-z0-9]{16}$/, "connection_id is con_ followed by 16 letters or digits")
     .optional()
-    .describe("Only this connection's users (con_ + 16 characters); the whole tenant when left out."),
+    .describe("Only this connection's users; else the whole tenant."),
   sample_size: z
     .number()
     .int()
     .min(0)
     .max(50)
     .default(10)
-    .describe("How many groups and skipped groups to show (0-50); the counts always cover every user."),
+    .describe("Groups to show (0-50); counts cover every user."),
 });
 
 const AccountSchema = z.object({
@@ -33,14 +33,14 @@ const OutputSchema = z.object({
   users: z.number(),
   users_without_email: z.number(),
   distinct_emails: z.number(),
-  already_linked: z.number().describe("Accounts that already hold linked identities."),
-  groups: z.number().describe("Emails shared by verified accounts that can be linked into one primary."),
-  pairs: z.number().describe("Links those groups would take (one per secondary)."),
+  already_linked: z.number().describe("Accounts already holding links."),
+  groups: z.number().describe("Verified shared emails, each linkable into one primary."),
+  pairs: z.number().describe("Links those groups take."),
   skipped: z
     .object({ unverified: z.number(), conflicting_primaries: z.number(), too_many_accounts: z.number() })
-    .describe("Emails shared by accounts that must not be linked on this evidence, by reason."),
+    .describe("Shared emails not to link, by reason."),
   malformed_lines: z.number(),
-  policy: z.array(z.string()).describe("The primary-selection order, first criterion first."),
+  policy: z.array(z.string()).describe("How the primary is chosen, in order."),
   sample: z.object({
     groups: z.array(
       z.object({
@@ -64,9 +64,9 @@ const OutputSchema = z.object({
 
 export const findDuplicateAccounts = defineTool({
   name: "find_duplicate_accounts",
-  title: "Find duplicate accounts in the tenant",
+  title: "Find duplicate accounts",
   description:
-    "Reports the tenant's duplicate accounts: runs an Auth0 user export job (read:users; minutes on a large tenant), groups every user by email (trimmed, lower-cased), and answers counts plus a bounded sample of groups, each with the primary idlink would keep and why. Only verified emails are grouped; unverified matches are reported, never proposed. Changes nothing. To link, confirm with the user that one person owns the accounts, then preview_link and link_accounts pair by pair (or the idlink CLI: `idlink duplicates` then `idlink bulk`).",
+    "Use to survey the whole tenant for duplicates (runs an Auth0 export job: minutes on a large tenant). Returns counts and a sample of verified-email groups, each with the primary to keep and why; unverified matches are never proposed. Changes nothing: link pair by pair with preview_link, or `idlink duplicates` then `idlink bulk`.",
   inputSchema: InputSchema,
   outputSchema: OutputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

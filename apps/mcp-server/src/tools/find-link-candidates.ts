@@ -8,25 +8,17 @@ export const findLinkCandidatesTool = defineTool({
   name: "find_link_candidates",
   title: "Find accounts to link",
   description:
-    "Finds Auth0 accounts that share a verified email with a user or an email address: candidates for linking into one primary. Matches whose email is not verified are listed apart with the reason and are never suggested. A shared email is not proof of one owner: confirm with the user, then call preview_link.",
+    "Use to find accounts that may be the same person's as a user id or an email. Returns the suggested primary, the candidates sharing its verified email, and unverified matches (never to link). A shared email is no proof: ask the user, then preview_link.",
   inputSchema: z.strictObject({
-    user: z
-      .string()
-      .describe(
-        "A full user id (auth0|64f1…) to find accounts sharing its email, or an email address (exact, case-sensitive).",
-      ),
+    user: z.string().describe("A user id (provider|id) or an email address (exact, case-sensitive)."),
   }),
   outputSchema: z.object({
     email: z.string(),
-    primary: AccountSummarySchema.optional().describe(
-      "The given user, or for an email the oldest verified account: the suggested primary.",
-    ),
-    candidates: z
-      .array(AccountSummarySchema)
-      .describe("Accounts with the same verified email: suggested secondaries of primary."),
+    primary: AccountSummarySchema.optional().describe("The given user, or the oldest verified account."),
+    candidates: z.array(AccountSummarySchema).describe("Same verified email: secondaries to suggest."),
     unverified: z
       .array(z.object({ account: AccountSummarySchema, reason: z.string() }))
-      .describe("Accounts with the same email that must not be linked on email alone, with the reason."),
+      .describe("Same email, not verified: never link."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ user }, { client }) {

@@ -8,18 +8,16 @@ export const getUserIdentities = defineTool({
   name: "get_user_identities",
   title: "Get a user's identities",
   description:
-    "Reads one Auth0 user and the identities linked to it (main identity first). Returns ids, providers, connections, email and metadata key names — never tokens. Use it to check an account before and after linking.",
+    "Use to check an account before and after linking. Returns the user's email, name, identities (main identity first) and metadata key names — never tokens.",
   inputSchema: z.strictObject({
-    user_id: z.string().describe("The user's full id, provider|id, e.g. auth0|64f1a2b3c4d5e6f708192a3b."),
+    user_id: z.string().describe("The user's id, provider|id, e.g. auth0|64f1…."),
   }),
   outputSchema: z.object({
     user_id: z.string(),
     email: z.string().optional(),
     email_verified: z.boolean().optional(),
     name: z.string().optional(),
-    identities: z
-      .array(IdentitySummarySchema)
-      .describe("The first is the user's main identity; the others are linked secondaries."),
+    identities: z.array(IdentitySummarySchema).describe("Main identity first."),
     metadata_keys: MetadataKeysSchema,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -16,7 +16,7 @@ export const linkAccounts = defineTool({
   name: "link_accounts",
   title: "Link two accounts",
   description:
-    "Links a secondary Auth0 account into a primary: the secondary stops being a separate user and its metadata is discarded (unless merge_metadata). Name the secondary by full id (secondary), by provider and user_id, or by its ID token (link_with). The user must confirm: if your client supports elicitation they are asked with the plan; otherwise first call preview_link, show the plan, and pass its confirmation_token. Never link on a matching email alone.",
+    "Links a secondary account into a primary once the user agreed: the secondary stops being a user and its metadata is lost unless merge_metadata. Asks the user itself if the client supports elicitation, else needs preview_link's confirmation_token. Never link on a matching email alone. Returns the status and the identities after.",
   inputSchema: z.strictObject({
     primary: primaryField,
     ...secondaryFields,
@@ -24,23 +24,16 @@ export const linkAccounts = defineTool({
     merge_metadata: z
       .boolean()
       .default(false)
-      .describe(
-        "Copy the secondary's user_metadata keys that the primary lacks into the primary before linking (the primary wins); Auth0 otherwise discards them.",
-      ),
+      .describe("First copy the secondary's user_metadata keys the primary lacks into it."),
     confirmation_token: ConfirmationTokenField,
   }),
   outputSchema: z.object({
     status: z
       .enum(["linked", "declined", "cancelled"])
-      .describe(
-        "linked: done. declined / cancelled: the user said no or dismissed the question; nothing changed.",
-      ),
+      .describe("declined / cancelled: the user said no; nothing changed."),
     primary: z.string(),
     secondary: z.string(),
-    identities: z
-      .array(IdentitySummarySchema)
-      .optional()
-      .describe("The primary's identities after linking, as Auth0 answered."),
+    identities: z.array(IdentitySummarySchema).optional().describe("The primary's identities now."),
     merged_metadata_keys: z.array(z.string()).optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

@@ -18,18 +18,14 @@ export const previewLink = defineTool({
   name: "preview_link",
   title: "Preview a link",
   description:
-    "Shows what linking a secondary account into a primary would do, and changes nothing: validation, a check of the server's token, the identities after, the secondary metadata Auth0 would discard, warnings and blockers (an unverified email blocks). Name the secondary by full id (secondary), by provider and user_id, or by its ID token (link_with). Show the plan to the user before any change; its confirmation_token lets link_accounts proceed when your client cannot ask the user.",
+    "Use before link_accounts and show the user its plan; changes nothing. Returns both accounts, the identities after, the metadata Auth0 would discard, warnings, blockers (e.g. an unverified email) and a confirmation_token.",
   inputSchema: z.strictObject({ primary: primaryField, ...secondaryFields, ...linkFields }),
   outputSchema: z.object({
     primary: AccountSummarySchema,
     secondary: AccountSummarySchema,
-    identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after the link."),
-    discarded_metadata: MetadataKeysSchema.describe(
-      "Keys of the secondary's metadata that Auth0 discards when linking.",
-    ),
-    mergeable_keys: z
-      .array(z.string())
-      .describe("user_metadata keys link_accounts copies to the primary first when merge_metadata is true."),
+    identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after."),
+    discarded_metadata: MetadataKeysSchema.describe("Secondary metadata keys Auth0 discards."),
+    mergeable_keys: z.array(z.string()).describe("Keys merge_metadata would copy."),
     ...PlanVerdictFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -16,12 +16,12 @@ export const previewUnlink = defineTool({
   name: "preview_unlink",
   title: "Preview an unlink",
   description:
-    "Shows what unlinking a secondary identity from a primary would do, and changes nothing: validation, a check of the server's token, the identities that remain, warnings and blockers (the main identity, or an identity the primary does not hold). Name the identity by full id (secondary) or by provider and user_id. Show the plan to the user before any change; its confirmation_token lets unlink_identity proceed when your client cannot ask the user.",
+    "Use before unlink_identity and show the user its plan; changes nothing. Returns the primary, the identity to remove, the identities left, warnings, blockers (e.g. the main identity) and a confirmation_token.",
   inputSchema: z.strictObject({ primary: primaryField, ...secondaryFields }),
   outputSchema: z.object({
     primary: AccountSummarySchema,
-    secondary: IdentitySummarySchema.describe("The identity to unlink, as the primary holds it."),
-    identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after the unlink."),
+    secondary: IdentitySummarySchema.describe("The identity to remove."),
+    identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after."),
     ...PlanVerdictFields,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

@@ -10,7 +10,7 @@ export const unlinkIdentity = defineTool({
   name: "unlink_identity",
   title: "Unlink an identity",
   description:
-    "Removes a linked secondary identity from a primary user; Auth0 recreates it as a separate user without metadata. Name it by full id (secondary) or provider and user_id; the primary's main identity cannot be removed. The user must confirm: if your client supports elicitation they are asked; otherwise first call preview_unlink, show the plan, and pass its confirmation_token.",
+    "Removes a linked identity from a primary once the user agreed; Auth0 makes it a separate user without metadata. Asks the user itself if the client supports elicitation, else needs preview_unlink's confirmation_token. Returns the status and the identities kept.",
   inputSchema: z.strictObject({
     primary: primaryField,
     ...secondaryFields,
@@ -19,15 +19,10 @@ export const unlinkIdentity = defineTool({
   outputSchema: z.object({
     status: z
       .enum(["unlinked", "declined", "cancelled"])
-      .describe(
-        "unlinked: done. declined / cancelled: the user said no or dismissed the question; nothing changed.",
-      ),
+      .describe("declined / cancelled: the user said no; nothing changed."),
     primary: z.string(),
     secondary: z.string(),
-    identities: z
-      .array(IdentitySummarySchema)
-      .optional()
-      .describe("The identities the primary keeps, as Auth0 answered."),
+    identities: z.array(IdentitySummarySchema).optional().describe("The primary's identities now."),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async handler({ confirmation_token, ...args }, { server, client, confirmations }, ctx) {
