@@ -204,6 +204,10 @@ describe("core's client under the emulator's rate limit", () => {
     const ids = [alice, bob, jane, frank, alice, bob, jane, frank, alice, bob];
     const users = await Promise.all(ids.map((id) => client.getUser(id)));
     expect(users.map((u) => u.user_id)).toEqual(ids);
-    expect(em.state.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    // The pacer usually keeps this burst under the limit; whatever 429s still come are waited out, and each read
+    // succeeds exactly once (core's own tests force the 429 path with an injected fetch).
+    const reads = em.state.requests.filter((r) => r.method === "GET" && r.path.startsWith("/api/v2/users/"));
+    expect(reads.filter((r) => r.status === 200)).toHaveLength(ids.length);
+    expect(reads.every((r) => r.status === 200 || r.status === 429)).toBe(true);
   });
 });
