@@ -80,6 +80,7 @@ export {
   summarizeIdentity,
   type UnlinkPlan,
 } from "./plan.ts";
+export { readRateLimit } from "./rate-limit-headers.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {
   describeRequest,
@@ -114,7 +115,7 @@ export {
   preflightLink,
   preflightUnlink,
 } from "./tokens.ts";
-export { type FetchLike, type RetryOptions, readRateLimit, retryDelay } from "./transport.ts";
+export { type FetchLike, type RetryOptions, retryDelay } from "./transport.ts";
 export {
   checkIdText,
   checkNotSelfLink,

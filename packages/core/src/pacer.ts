@@ -1,4 +1,4 @@
-import { readRateLimit } from "./transport.ts";
+import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
 
 /**
  * Paces the requests of one client to the tenant's Management API bucket, learnt from the answers' headers:
@@ -39,7 +39,7 @@ const fallbackIntervalMs = 1000;
 
 export function createPacer(options: PacerOptions = {}): Pacer {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   let limit: number | undefined;
   let unlimited = false;
   let available = 0;
@@ -131,19 +131,4 @@ export function createPacer(options: PacerOptions = {}): Pacer {
   }
 
   return { acquire, pass, settle };
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
+import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
 
 export type FetchLike = (input: Request) => Promise<Response>;
 
@@ -73,7 +74,7 @@ export function createTransport(options: {
   const maxRetries = options.retry?.maxRetries ?? 4;
   const maxWaitMs = options.retry?.maxWaitMs ?? 60_000;
   const baseDelayMs = options.retry?.baseDelayMs ?? 250;
-  const sleep = options.retry?.sleep ?? defaultSleep;
+  const sleep = options.retry?.sleep ?? abortableSleep;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const now = options.now ?? Date.now;
   let rateLimit: RateLimitState | undefined;
@@ -165,15 +166,6 @@ export function createTransport(options: {
   };
 }
 
-/** The three x-ratelimit-* headers, when all are present and numeric. */
-export function readRateLimit(headers: Headers): RateLimitState | undefined {
-  const limit = Number(headers.get("x-ratelimit-limit") ?? Number.NaN);
-  const remaining = Number(headers.get("x-ratelimit-remaining") ?? Number.NaN);
-  const reset = Number(headers.get("x-ratelimit-reset") ?? Number.NaN);
-  if ([limit, remaining, reset].some((n) => !Number.isFinite(n))) return undefined;
-  return { limit, remaining, reset };
-}
-
 const minResetWaitMs = 250;
 
 /**
@@ -213,19 +205,4 @@ function describeNetworkError(error: unknown): string {
 function connectionRefused(error: unknown): boolean {
   const cause = error instanceof Error ? error.cause : undefined;
   return typeof cause === "object" && cause !== null && "code" in cause && cause.code === "ECONNREFUSED";
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
