@@ -178,12 +178,12 @@ describe("export job expiry, start delay and rate limit", () => {
   });
 
   test("a job stays pending for the start delay, then completes; it expires with its location", async () => {
-    em = await createEmulator({ rateLimit: wide, exportJobs: { startDelayMs: 400, ttlSeconds: 1 } });
+    em = await createEmulator({ rateLimit: wide, exportJobs: { startDelayMs: 400, ttlSeconds: 3 } });
     const { job, statuses } = await runExport(em, {});
     expect(statuses).toContain("pending");
     expect(statuses.filter((s) => s === "pending").length).toBeGreaterThan(1);
     expect(job.status).toBe("completed");
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const res = await fetch(job.location ?? "");
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("Request has expired");
