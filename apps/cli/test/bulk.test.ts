@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultSeed } from "@idlink/emulator";
+import { defaultSeed, seedUsers } from "@idlink/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   expectNoSecrets,
@@ -95,15 +95,14 @@ describe("idlink bulk: validation", () => {
     expect((json(result).invalid as unknown[]).length).toBe(5);
   });
 
-  test("counts a 409 whose secondary is in the primary as already linked; other failures with reasons", async () => {
+  test("counts a pair already linked as such, unsent; other failures with reasons", async () => {
     const path = join(dir.path, "mixed.jsonl");
     writeFileSync(
       path,
       [
-        { primary: "auth0|6600aa11bb22cc33dd44ee55", secondary: "github|7700123" },
-        { primary: "auth0|64f1a2b3c4d5e6f708192a3b", secondary: "google-oauth2|108234567890123456789" },
-        { primary: "auth0|64f1a2b3c4d5e6f708192a4c", secondary: "github|404404" },
-        { primary: "auth0|nobody", secondary: "github|5812345" },
+        { primary: seedUsers.frank, secondary: seedUsers.frankGithub },
+        { primary: seedUsers.alice, secondary: seedUsers.aliceGoogle },
+        { primary: "auth0|nobody", secondary: seedUsers.bobGithub },
       ]
         .map((r) => JSON.stringify(r))
         .join("\n"),
@@ -111,24 +110,93 @@ describe("idlink bulk: validation", () => {
     const result = await idlink(["bulk", path, "--yes", "--json"], { env: tenant.env });
     expect(result.code).toBe(3);
     const doc = json(result);
-    expect(doc).toMatchObject({ linked: 1, alreadyLinked: 1 });
+    expect(doc).toMatchObject({ linked: 1, alreadyLinked: 1, blocked: 0 });
     expect(doc.failed).toEqual([
-      expect.objectContaining({ row: 3, reason: "400 Provided secondary account not found." }),
-      expect.objectContaining({ row: 4, reason: "404 The user does not exist." }),
+      expect.objectContaining({ row: 3, status: "failed", reason: "404 The user does not exist." }),
     ]);
-    expect(tenant.emu.state.requests.some((r) => r.status === 409)).toBe(true);
+    // The pair already linked was read, not sent.
+    expect(writes(tenant.emu)).toEqual([
+      `POST /api/v2/users/${encodeURIComponent(seedUsers.alice)}/identities`,
+      `POST /api/v2/users/${encodeURIComponent("auth0|nobody")}/identities`,
+    ]);
     expectNoSecrets(result, tenant.secrets);
   });
 
-  test("a secondary linked to another user moves that user, as Auth0 does, unseen by bulk", async () => {
-    // Auth0 answers 201 and moves frank, github|7700123 included, into jane (the emulator's fidelity corpus:
-    // link-identity-already-linked-elsewhere). Bulk does not read the secondary before linking, so it reports a link.
-    const path = join(dir.path, "other.csv");
-    writeFileSync(path, "auth0|65a0b1c2d3e4f5061728394a,github|7700123\n");
+  test("blocks, never sends, a row whose link Auth0 would answer by moving a whole user", async () => {
+    // Auth0 answers 201 to linking an identity already linked into another user, and moves that user with all its
+    // identities into the primary (community thread 132916; the emulator's fidelity corpus:
+    // link-identity-already-linked-elsewhere). Bulk reads each secondary first, with core's checkLink.
+    const path = join(dir.path, "unsafe.csv");
+    writeFileSync(
+      path,
+      [
+        "primary,secondary",
+        `${seedUsers.jane},${seedUsers.frankGithub}`, // an identity linked into frank
+        `${seedUsers.erin},${seedUsers.frank}`, // frank holds github|7700123
+        `${seedUsers.bob},github|404404`, // no such user
+        `${seedUsers.carol},${seedUsers.carolGoogle}`, // unverified email
+        `${seedUsers.alice},${seedUsers.aliceGoogle}`, // fine
+      ].join("\n"),
+    );
+    // Everyone but the fine row's pair, as stored: the blocked rows must leave them exactly so.
+    const others = () =>
+      JSON.stringify(
+        tenant.emu.state
+          .listUsers()
+          .filter((u) => u.user_id !== seedUsers.alice && u.user_id !== seedUsers.aliceGoogle),
+      );
+    const before = others();
     const result = await idlink(["bulk", path, "--yes", "--json"], { env: tenant.env });
-    expect(result.code).toBe(0);
-    expect(json(result)).toMatchObject({ linked: 1 });
-    expect(tenant.emu.state.getUser("auth0|6600aa11bb22cc33dd44ee55")).toBeUndefined();
+    expect(result.code).toBe(3);
+    const doc = json(result);
+    expect(doc).toMatchObject({ linked: 1, blocked: 4 });
+    expect(doc.failed).toEqual([
+      expect.objectContaining({ row: 1, status: "blocked", reason: expect.stringContaining("another user") }),
+      expect.objectContaining({
+        row: 2,
+        status: "blocked",
+        reason: expect.stringContaining(`holds linked identities (${seedUsers.frankGithub})`),
+      }),
+      expect.objectContaining({
+        row: 3,
+        status: "blocked",
+        reason: expect.stringContaining("does not exist"),
+      }),
+      expect.objectContaining({ row: 4, status: "blocked", reason: expect.stringContaining("not verified") }),
+    ]);
+    expect(result.stdout).toContain("blocked");
+    // Only the fine row was sent; frank still holds github|7700123, nobody moved.
+    expect(writes(tenant.emu)).toEqual([
+      `POST /api/v2/users/${encodeURIComponent(seedUsers.alice)}/identities`,
+    ]);
+    expect(others()).toBe(before);
+    expect(tenant.emu.state.getUser(seedUsers.frank)?.identities).toHaveLength(2);
+    // Blocked rows are journalled as such, never `started`; a resume checks them again.
+    const records = journalRecords(`${path}.journal.jsonl`);
+    expect(records.filter((r) => r.type === "started")).toHaveLength(1);
+    expect(records.filter((r) => r.status === "blocked").map((r) => r.via)).toEqual([
+      "check",
+      "check",
+      "check",
+      "check",
+    ]);
+    const dry = json(await idlink(["bulk", path, "--dry-run", "--json"], { env: tenant.env }));
+    expect(dry).toMatchObject({ alreadyDone: 1, toRetry: 4 });
+  });
+
+  test("a token that may link but not read fails every row at the check, naming the scope; nothing sent", async () => {
+    const token = await tenant.emu.mintToken({ scopes: ["update:users"] });
+    const path = join(dir.path, "noread.csv");
+    writeFileSync(path, `${seedUsers.alice},${seedUsers.aliceGoogle}\n`);
+    const result = await idlink(["bulk", path, "--yes", "--json"], {
+      env: { AUTH0_DOMAIN: tenant.emu.url, AUTH0_TOKEN: token },
+    });
+    expect(result.code).toBe(3);
+    expect(json(result).failed).toEqual([
+      expect.objectContaining({ row: 1, status: "failed", reason: expect.stringContaining("read:users") }),
+    ]);
+    expect(writes(tenant.emu)).toEqual([]);
+    expectNoSecrets(result, [...tenant.secrets, token]);
   });
 
   test("needs --yes when not on a terminal", async () => {

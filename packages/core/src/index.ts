@@ -67,10 +67,12 @@ export {
 export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
 export {
   type AccountSummary,
+  checkLink,
   defaultEmailVerification,
   type EmailVerificationPolicy,
   holdsLinked,
   type IdentitySummary,
+  type LinkCheck,
   type LinkPlan,
   mergeMetadata,
   type PlanOptions,
@@ -80,7 +82,7 @@ export {
   summarizeIdentity,
   type UnlinkPlan,
 } from "./plan.ts";
-export { readRateLimit } from "./rate-limit-headers.ts";
+export { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {
   describeRequest,

@@ -63,21 +63,13 @@ export async function planLink(
   const primaryUser = await readAccount(client, primaryId, "primary");
   const secondaryId = "link_with" in body ? subjectOf(body.link_with) : fullUserId(body);
   const blockers: Issue[] = [];
-  let secondaryUser: User | undefined;
-  try {
-    secondaryUser = await client.getUser(secondaryId);
-  } catch (error) {
-    if (!(error instanceof ManagementApiError) || (error.status !== 404 && error.status !== 403)) throw error;
-    if (error.status === 404) {
-      const linked = (primaryUser.identities ?? []).some((i) => summarizeIdentity(i).id === secondaryId);
-      blockers.push({
-        path: "secondary",
-        message: linked
-          ? `${secondaryId} is already linked to ${primaryId} — nothing to do`
-          : `${secondaryId} does not exist — check the id (provider|id)`,
-      });
-    }
-  }
+  // A user's own token may not read the secondary (403): the plan then shows it from link_with's claims.
+  const read = await readSecondary(client, secondaryId).catch((error: unknown) => {
+    if (error instanceof ManagementApiError && error.status === 403) return undefined;
+    throw error;
+  });
+  const secondaryUser = typeof read === "object" ? read : undefined;
+  if (read === "missing") blockers.push(missingSecondary(secondaryId, primaryId, primaryUser));
   const primary = summarizeAccount(primaryUser, primaryId);
   const secondary = secondaryUser
     ? summarizeAccount(secondaryUser, secondaryId)
@@ -94,11 +86,9 @@ export async function planLink(
     ["primary", primary],
     ["secondary", secondary],
   ] as const) {
-    if (account.email !== undefined && account.email_verified !== true) {
-      const why = `the ${role}'s email ${account.email} is not verified — Auth0 advises linking only accounts whose emails are verified and whose owners have signed in to both`;
-      if (policy === "require") blockers.push({ path: role, message: `${why}; verify it first` });
-      else warnings.push(why);
-    }
+    const why = unverifiedEmail(role, account);
+    if (why && policy === "require") blockers.push({ path: role, message: `${why}; verify it first` });
+    else if (why) warnings.push(why);
   }
   if (primary.email && secondary.email && primary.email.toLowerCase() !== secondary.email.toLowerCase()) {
     warnings.push(
@@ -132,6 +122,80 @@ export async function planLink(
     warnings,
     blockers,
   };
+}
+
+/** Whether a link may be sent unattended, and if not why; see `checkLink`. */
+export type LinkCheck =
+  | { verdict: "link" }
+  | { verdict: "already_linked" }
+  | { verdict: "blocked"; blockers: Issue[] };
+
+/**
+ * The check before a link that no person confirms (bulk): `planLink`'s rules on the secondary, from one read of
+ * it, stricter where a plan would only warn. Blocked, and never to be sent: a secondary that is no user of its own
+ * (missing, or an identity linked into another user — Auth0 would move that whole user into the primary, community
+ * thread 132916), a secondary holding linked identities (all of them would move), an unverified secondary email
+ * (under the default policy). The primary is read only when the secondary is no user, to tell a pair already linked
+ * (`already_linked`) from the rest. Changes nothing; errors of the reads (403, 5xx…) are thrown.
+ */
+export async function checkLink(
+  client: ManagementClient,
+  primaryId: string,
+  secondaryId: string,
+  options: PlanOptions = {},
+): Promise<LinkCheck> {
+  if (secondaryId === primaryId) {
+    return {
+      verdict: "blocked",
+      blockers: [
+        { path: "secondary", message: "the secondary is the primary itself — pick the other account" },
+      ],
+    };
+  }
+  const read = await readSecondary(client, secondaryId);
+  if (read === "missing") {
+    const primaryUser = await readAccount(client, primaryId, "primary");
+    if (holdsLinked(primaryUser, secondaryId)) return { verdict: "already_linked" };
+    return { verdict: "blocked", blockers: [missingSecondary(secondaryId, primaryId, primaryUser)] };
+  }
+  const blockers: Issue[] = [];
+  const secondary = summarizeAccount(read, secondaryId);
+  const linked = secondary.identities.slice(1).map((i) => i.id);
+  if (linked.length > 0) {
+    blockers.push({
+      path: "secondary",
+      message: `${secondaryId} holds linked identities (${linked.join(", ")}); linking it would move them all into ${primaryId} — link it on its own (idlink link) if that is meant`,
+    });
+  }
+  const why = unverifiedEmail("secondary", secondary);
+  if (why && (options.emailVerification ?? defaultEmailVerification) === "require") {
+    blockers.push({ path: "secondary", message: `${why}; verify it first` });
+  }
+  return blockers.length > 0 ? { verdict: "blocked", blockers } : { verdict: "link" };
+}
+
+/** The secondary's user, or "missing" on a 404: no user of that id (absent, or an identity linked into a user). */
+async function readSecondary(client: ManagementClient, id: string): Promise<User | "missing"> {
+  try {
+    return await client.getUser(id);
+  } catch (error) {
+    if (error instanceof ManagementApiError && error.status === 404) return "missing";
+    throw error;
+  }
+}
+
+function missingSecondary(secondaryId: string, primaryId: string, primaryUser: User): Issue {
+  return {
+    path: "secondary",
+    message: holdsLinked(primaryUser, secondaryId)
+      ? `${secondaryId} is already linked to ${primaryId} — nothing to do`
+      : `${secondaryId} does not exist — check the id (provider|id); if it is an identity linked into another user, linking it would move that whole user into ${primaryId}: unlink it there first`,
+  };
+}
+
+function unverifiedEmail(role: "primary" | "secondary", account: AccountSummary): string | undefined {
+  if (account.email === undefined || account.email_verified === true) return undefined;
+  return `the ${role}'s email ${account.email} is not verified — Auth0 advises linking only accounts whose emails are verified and whose owners have signed in to both`;
 }
 
 /** What unlinking an identity from a primary will do, read before anything changes. */

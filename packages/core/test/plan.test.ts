@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
+  checkLink,
   createManagementClient,
   mergeMetadata,
   planLink,
@@ -100,7 +101,11 @@ describe("planLink", () => {
     const { client } = tenant();
     const plan = await planLink(client, "auth0|1", { provider: "github", user_id: "404" });
     expect(plan.blockers).toEqual([
-      { path: "secondary", message: "github|404 does not exist — check the id (provider|id)" },
+      {
+        path: "secondary",
+        message:
+          "github|404 does not exist — check the id (provider|id); if it is an identity linked into another user, linking it would move that whole user into auth0|1: unlink it there first",
+      },
     ]);
   });
 
@@ -109,6 +114,68 @@ describe("planLink", () => {
     await expect(planLink(client, "auth0|1", { link_with: "not-a-jwt" })).rejects.toBeInstanceOf(
       ValidationError,
     );
+  });
+});
+
+describe("checkLink", () => {
+  const holder = {
+    user_id: "auth0|9",
+    email: "holder@example.com",
+    email_verified: true,
+    identities: [
+      { provider: "auth0", user_id: "9", connection: "Username-Password-Authentication", isSocial: false },
+      { provider: "github", user_id: "77", connection: "github", isSocial: true },
+    ],
+  };
+  const verified = { ...users["google-oauth2|2"], email_verified: true };
+
+  test("reads the secondary only, and lets a lone verified secondary be linked", async () => {
+    users["google-oauth2|3"] = { ...verified, user_id: "google-oauth2|3" };
+    const { client, sent } = tenant();
+    expect(await checkLink(client, "auth0|1", "google-oauth2|3")).toEqual({ verdict: "link" });
+    expect(sent).toEqual(["GET /api/v2/users/google-oauth2%7C3"]);
+  });
+
+  test("blocks a secondary that holds linked identities: they would all move", async () => {
+    users["auth0|9"] = holder;
+    const { client, sent } = tenant();
+    expect(await checkLink(client, "auth0|1", "auth0|9")).toEqual({
+      verdict: "blocked",
+      blockers: [
+        { path: "secondary", message: expect.stringContaining("holds linked identities (github|77)") },
+      ],
+    });
+    expect(sent).toHaveLength(1);
+  });
+
+  test("blocks a secondary that is no user of its own, reading the primary to tell a pair already linked", async () => {
+    users["auth0|9"] = holder;
+    const { client, sent } = tenant();
+    expect(await checkLink(client, "auth0|1", "github|77")).toEqual({
+      verdict: "blocked",
+      blockers: [{ path: "secondary", message: expect.stringContaining("would move that whole user") }],
+    });
+    expect(sent).toEqual(["GET /api/v2/users/github%7C77", "GET /api/v2/users/auth0%7C1"]);
+    expect(await checkLink(client, "auth0|9", "github|77")).toEqual({ verdict: "already_linked" });
+  });
+
+  test("blocks an unverified secondary email under the default policy, not under warn", async () => {
+    const { client } = tenant();
+    expect(await checkLink(client, "auth0|1", "google-oauth2|2")).toMatchObject({
+      verdict: "blocked",
+      blockers: [{ path: "secondary", message: expect.stringContaining("not verified") }],
+    });
+    expect(await checkLink(client, "auth0|1", "google-oauth2|2", { emailVerification: "warn" })).toEqual({
+      verdict: "link",
+    });
+  });
+
+  test("blocks the primary as its own secondary without a request; a missing primary throws", async () => {
+    const { client, sent } = tenant();
+    expect(await checkLink(client, "auth0|1", "auth0|1")).toMatchObject({ verdict: "blocked" });
+    expect(sent).toEqual([]);
+    const error = await checkLink(client, "auth0|gone", "github|404").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, subject: { role: "primary", id: "auth0|gone" } });
   });
 });
 

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 
-export type OutcomeStatus = "linked" | "already_linked" | "failed" | "unknown";
+/** `blocked`: core's check before the link refused the pair (never sent); like `failed`, tried again on resume. */
+export type OutcomeStatus = "linked" | "already_linked" | "blocked" | "failed" | "unknown";
 
 /** One line of the journal (`<file>.journal.jsonl`), appended and fsync'd, never rewritten. */
 export type JournalRecord =
@@ -14,8 +15,11 @@ export type JournalRecord =
       primary: string;
       secondary: string;
       status: OutcomeStatus;
-      /** How the outcome was learnt: the link's answer, a 409, or reading the primary's identities. */
-      via: "link" | "409" | "reconcile";
+      /**
+       * How the outcome was learnt: the link's answer, a 409, reading the primary's identities after an unknown
+       * outcome, or the check before the link (reading the secondary).
+       */
+      via: "link" | "409" | "reconcile" | "check";
       reason?: string;
     }
   | { type: "end"; at: string; interrupted: boolean; counts: Record<OutcomeStatus, number> };
@@ -48,7 +52,7 @@ export function loadJournal(path: string): Map<string, PairState> {
         record.key,
         record.status === "linked" || record.status === "already_linked"
           ? "done"
-          : record.status === "failed"
+          : record.status === "failed" || record.status === "blocked"
             ? "failed"
             : "unknown",
       );

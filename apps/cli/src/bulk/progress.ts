@@ -21,7 +21,7 @@ export function createProgress(io: Io, output: Output, total: number): Progress 
   const s = output.err;
   return {
     update(result, counts, rateLimit) {
-      const finished = counts.linked + counts.already_linked + counts.failed + counts.unknown;
+      const finished = Object.values(counts).reduce((a, b) => a + b, 0);
       if (!io.stderrIsTTY) {
         const what = result.status.replace("_", " ");
         const reason = result.reason ? `: ${result.reason}` : "";
@@ -38,9 +38,10 @@ export function createProgress(io: Io, output: Output, total: number): Progress 
       const eta = rate > 0 ? Math.ceil((total - finished) / rate) : undefined;
       const limit = rateLimit ? `  limit ${rateLimit.limit} (${rateLimit.remaining} left)` : "";
       const failed = counts.failed + counts.unknown;
+      const blocked = counts.blocked > 0 ? `  ${s.yellow(`blocked ${counts.blocked}`)}` : "";
       io.writeErr(
         `\r\u001b[K${finished}/${total}  ${s.green(`linked ${counts.linked}`)}  already ${counts.already_linked}  ` +
-          `${failed > 0 ? s.red(`failed ${failed}`) : "failed 0"}  ${rate.toFixed(1)}/s  ETA ${eta === undefined ? "?" : `${eta}s`}${limit}`,
+          `${failed > 0 ? s.red(`failed ${failed}`) : "failed 0"}${blocked}  ${rate.toFixed(1)}/s  ETA ${eta === undefined ? "?" : `${eta}s`}${limit}`,
       );
       drawn = true;
     },

@@ -1,4 +1,6 @@
 import {
+  abortableSleep,
+  checkLink,
   describeError,
   holdsLinked,
   ManagementApiError,
@@ -17,46 +19,79 @@ export interface PendingRow {
 export interface RowResult {
   row: Row;
   status: OutcomeStatus;
-  via: "link" | "409" | "reconcile";
+  via: "link" | "409" | "reconcile" | "check";
   reason?: string;
 }
 
 export interface RunOptions {
   client: ManagementClient;
   journal: Journal;
-  pending: PendingRow[];
+  /** Read as the workers take them: a file's rows can stream through without being held. */
+  pending: Iterable<PendingRow> | AsyncIterable<PendingRow>;
   concurrency: number;
-  /** Stop taking new rows; in-flight ones finish. */
+  /** Stop taking new rows; in-flight ones finish, or end at once while they wait to try again. */
   stop: AbortSignal;
   onResult(result: RowResult): void;
   /** Attempts per row after unknown outcomes and rate limits. */
   maxAttempts?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Links the pending rows with bounded concurrency. Each link is journalled `started` before it is sent and its
- * outcome after; an unknown outcome (5xx, dropped connection) is settled by reading the primary's identities, so a
- * pair is never linked twice. Rate limits are handled by the shared client, which pauses every call on a 429.
+ * Runs `work` on each item with at most `concurrency` at a time, taking items as workers free up (the items are
+ * never gathered into an array), until they run out or `stop` aborts. `work` answers undefined for an item it left
+ * without a result (stopped while waiting); the others go to `onResult` as they come.
  */
-export async function runRows(options: RunOptions): Promise<void> {
-  const queue = [...options.pending];
+export async function runPool<T, R>(options: {
+  items: Iterable<T> | AsyncIterable<T>;
+  concurrency: number;
+  stop: AbortSignal;
+  work(item: T): Promise<R | undefined>;
+  onResult(result: R): void;
+}): Promise<void> {
+  const items = options.items;
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
   const worker = async () => {
     while (!options.stop.aborted) {
-      const next = queue.shift();
-      if (!next) return;
-      options.onResult(await processRow(next, options));
+      const next = await iterator.next();
+      if (next.done) return;
+      const result = await options.work(next.value);
+      if (result !== undefined) options.onResult(result);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  } finally {
+    await iterator.return?.();
+  }
 }
 
-async function processRow(pending: PendingRow, options: RunOptions): Promise<RowResult> {
-  const { client, journal } = options;
+/**
+ * Links the pending rows with bounded concurrency. Before each link core's `checkLink` reads the secondary (one
+ * request, paced like every other): a row it blocks — a secondary that is no user of its own or holds linked
+ * identities, whose link Auth0 would answer by moving a whole user — is reported and never sent; a pair already
+ * linked is counted so. Each link is journalled `started` before it is sent and its outcome after; an unknown
+ * outcome (5xx, dropped connection) is settled by reading the primary's identities, so a pair is never linked
+ * twice. Rate limits are handled by the shared client's pacer, which pauses every call on a 429.
+ */
+export async function runRows(options: RunOptions): Promise<void> {
+  await runPool({
+    items: options.pending,
+    concurrency: options.concurrency,
+    stop: options.stop,
+    work: (pending) => processRow(pending, options),
+    onResult: options.onResult,
+  });
+}
+
+async function processRow(pending: PendingRow, options: RunOptions): Promise<RowResult | undefined> {
+  const { client, journal, stop } = options;
   const { row } = pending;
-  const sleep = options.sleep ?? defaultSleep;
+  /** False when Ctrl-C came during the wait: the row is left as the journal has it, for the next run. */
+  const sleep = (ms: number) =>
+    abortableSleep(ms, stop).then(
+      () => true,
+      () => false,
+    );
   const maxAttempts = options.maxAttempts ?? 6;
   const base = { key: row.key, row: row.row, primary: row.primary, secondary: row.secondary };
   const finish = async (
@@ -76,10 +111,22 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
       if (typeof found === "object") {
         if (found.definite) return finish("failed", "reconcile", found.reason);
         lastReason = found.reason;
-        await sleep(backoff(attempt));
+        if (!(await sleep(backoff(attempt)))) return undefined;
         continue;
       }
       reconcile = false;
+    }
+    try {
+      const check = await checkLink(client, row.primary, row.secondary);
+      if (check.verdict === "already_linked") return finish("already_linked", "check");
+      if (check.verdict === "blocked") {
+        return finish("blocked", "check", check.blockers.map((b) => b.message).join("; "));
+      }
+    } catch (error) {
+      if (isDefinite(error)) return finish("failed", "check", reasonOf(error));
+      lastReason = reasonOf(error);
+      if (!(await sleep(backoff(attempt)))) return undefined;
+      continue;
     }
     await journal.append({ type: "started", at: now(), ...base });
     try {
@@ -111,7 +158,7 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
       }
       if (error instanceof ManagementApiError && error.status === 429) {
         lastReason = "rate limited";
-        await sleep((error.retryAfter ?? 1) * 1000);
+        if (!(await sleep((error.retryAfter ?? 1) * 1000))) return undefined;
         continue;
       }
       return finish("failed", "link", reasonOf(error));
@@ -128,9 +175,13 @@ async function secondaryIsIn(
   try {
     return holdsLinked(await client.getUser(row.primary), row.secondary);
   } catch (error) {
-    const definite = error instanceof ManagementApiError && error.status !== 429 && error.status < 500;
-    return { reason: reasonOf(error), definite };
+    return { reason: reasonOf(error), definite: isDefinite(error) };
   }
+}
+
+/** An answer that trying again will not change (a 4xx but 429); a 5xx, 429 or a network error might. */
+function isDefinite(error: unknown): boolean {
+  return error instanceof ManagementApiError && error.status !== 429 && error.status < 500;
 }
 
 function reasonOf(error: unknown): string {

@@ -81,7 +81,13 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
       else pending.push({ row, reconcile: s === "unknown" });
     }
     const journal = new Journal(journalPath);
-    const counts: Record<OutcomeStatus, number> = { linked: 0, already_linked: 0, failed: 0, unknown: 0 };
+    const counts: Record<OutcomeStatus, number> = {
+      linked: 0,
+      already_linked: 0,
+      blocked: 0,
+      failed: 0,
+      unknown: 0,
+    };
     const failures: RowResult[] = [];
     const progress = createProgress(io, output, pending.length);
     try {
@@ -101,7 +107,7 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         stop: io.interrupt,
         onResult(result) {
           counts[result.status]++;
-          if (result.status === "failed" || result.status === "unknown") failures.push(result);
+          if (result.status !== "linked" && result.status !== "already_linked") failures.push(result);
           progress.update(result, counts, client.rateLimit);
         },
       });
@@ -110,13 +116,14 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
       progress.done();
       const notRun = pending.length - Object.values(counts).reduce((a, b) => a + b, 0);
       const summary = {
-        ok: !interrupted && counts.failed + counts.unknown === 0,
+        ok: !interrupted && failures.length === 0,
         file,
         journal: journalPath,
         rows: parsed.total,
         linked: counts.linked,
         alreadyLinked: counts.already_linked + skippedDone,
         alreadyDoneInJournal: skippedDone,
+        blocked: counts.blocked,
         failed: failures
           .sort((a, b) => a.row.row - b.row.row)
           .map((f) => ({
@@ -180,8 +187,13 @@ function dryRun(
   output.line(
     `  to reconcile    ${reconcile}  (outcome unknown: the primary's identities will be read first)`,
   );
-  output.line(`  to retry        ${retry}  (failed before)`);
+  output.line(`  to retry        ${retry}  (failed or blocked before)`);
   output.line(`  to link         ${plan.toLink}`);
+  output.line(
+    "Before each link the secondary is read (two requests a row, paced to the tenant's rate limit); a row whose " +
+      "secondary is missing, is an identity linked into another user (Auth0 would move that whole user), holds " +
+      "linked identities, or has an unverified email is reported as blocked and not sent.",
+  );
   for (const i of plan.invalid.slice(0, maxIssuesShown)) {
     output.line(`  ${s.red("invalid")} row ${i.row} (line ${i.line}) ${i.field}: ${i.message}`);
   }
@@ -197,6 +209,8 @@ interface Summary {
   linked: number;
   alreadyLinked: number;
   alreadyDoneInJournal: number;
+  /** Rows core's check refused before linking (never sent); they are listed in `failed` with status "blocked". */
+  blocked: number;
   failed: { row: number; primary: string; secondary: string; status: string; reason: string }[];
   invalid: { row: number; line: number; field: string; message: string }[];
   notRun: number;
@@ -212,7 +226,11 @@ function printSummary(summary: Summary, { output }: CommandContext): void {
   output.line(
     `  already linked  ${summary.alreadyLinked}${summary.alreadyDoneInJournal ? ` (${summary.alreadyDoneInJournal} done by an earlier run)` : ""}`,
   );
-  output.line(`  failed          ${summary.failed.length > 0 ? s.red(String(summary.failed.length)) : "0"}`);
+  if (summary.blocked > 0) {
+    output.line(`  blocked         ${s.yellow(String(summary.blocked))} (checked before linking: not sent)`);
+  }
+  const failed = summary.failed.length - summary.blocked;
+  output.line(`  failed          ${failed > 0 ? s.red(String(failed)) : "0"}`);
   if (summary.invalid.length > 0) output.line(`  invalid         ${summary.invalid.length} (skipped)`);
   if (summary.notRun > 0) output.line(`  not run         ${summary.notRun} (run again to resume)`);
   for (const f of summary.failed.slice(0, 50)) {
