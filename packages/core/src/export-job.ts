@@ -1,5 +1,6 @@
 import type { ExportUsersRequest, Job, ManagementClient } from "./client.ts";
 import { ExportError } from "./export-errors.ts";
+import { abortableSleep } from "./rate-limit-headers.ts";
 import type { FetchLike } from "./transport.ts";
 
 export interface RunExportOptions {
@@ -11,11 +12,10 @@ export interface RunExportOptions {
   maxPollMs?: number;
   /** Gives up after this long, in ms. Default one hour. */
   timeoutMs?: number;
+  /** Stops the polling at once, waits included. */
   signal?: AbortSignal;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts a user export job and polls it (`pending` → `processing` → `completed`) until its file is ready; answers
@@ -26,7 +26,7 @@ export async function runUsersExport(
   body: ExportUsersRequest,
   options: RunExportOptions = {},
 ): Promise<Job & { location: string }> {
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const created = await client.exportUsers(body);
   options.onProgress?.(created);
   const deadline = Date.now() + (options.timeoutMs ?? 3_600_000);
@@ -34,7 +34,7 @@ export async function runUsersExport(
   for (;;) {
     options.signal?.throwIfAborted();
     if (Date.now() > deadline) throw new ExportError(`Export job ${created.id} did not finish in time`);
-    await sleep(wait);
+    await sleep(wait, options.signal);
     wait = Math.min(wait * 2, options.maxPollMs ?? 10_000);
     const job = await client.getJob(created.id);
     options.onProgress?.(job);

@@ -70,6 +70,17 @@ describe("runUsersExport", () => {
     await expect(runUsersExport(client, {}, { sleep: noSleep })).rejects.toThrow(ExportError);
   });
 
+  test("an abort during the wait between polls stops it at once, polling no more", async () => {
+    const { client, seen } = fakeTenant([{ status: 200, body: job("pending") }]);
+    const stop = new AbortController();
+    // The first wait is an hour: only the abort can end it.
+    const run = runUsersExport(client, {}, { signal: stop.signal, pollMs: 3_600_000 });
+    while (seen.length === 0) await new Promise((r) => setImmediate(r));
+    stop.abort(new Error("interrupted"));
+    await expect(run).rejects.toThrow("interrupted");
+    expect(seen).toHaveLength(1);
+  });
+
   test("validates the request before sending anything", async () => {
     const { client, seen } = fakeTenant([]);
     await expect(

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
-import { describeError, ManagementApiError, type ManagementClient, OutcomeUnknownError } from "@idlink/core";
+import {
+  abortableSleep,
+  describeError,
+  ManagementApiError,
+  type ManagementClient,
+  OutcomeUnknownError,
+} from "@idlink/core";
 import type { Journal, JournalRecord } from "./journal.ts";
 import { pairKey } from "./rows.ts";
+import { runPool } from "./runner.ts";
 
 /** A pair a bulk run linked, to unlink. */
 export interface UndoPair {
@@ -113,22 +120,25 @@ export async function undoPairs(options: {
   onResult(result: UndoResult): void;
   maxAttempts?: number;
 }): Promise<void> {
-  const queue = [...options.pending];
-  const worker = async () => {
-    while (!options.stop.aborted) {
-      const next = queue.shift();
-      if (!next) return;
-      options.onResult(await undoOne(next.pair, next.reconcile, options));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  await runPool({
+    items: options.pending,
+    concurrency: options.concurrency,
+    stop: options.stop,
+    work: (next) => undoOne(next.pair, next.reconcile, options),
+    onResult: options.onResult,
+  });
 }
 
 async function undoOne(
   pair: UndoPair,
   reconcileFirst: boolean,
-  options: { client: ManagementClient; journal: Journal<UndoRecord>; maxAttempts?: number },
-): Promise<UndoResult> {
+  options: {
+    client: ManagementClient;
+    journal: Journal<UndoRecord>;
+    stop: AbortSignal;
+    maxAttempts?: number;
+  },
+): Promise<UndoResult | undefined> {
   const { client, journal } = options;
   const base = { key: pair.key, primary: pair.primary, secondary: pair.secondary };
   const finish = async (status: UndoStatus, via: "unlink" | "reconcile", reason?: string) => {
@@ -157,7 +167,12 @@ async function undoOne(
         return finish("not_linked", reconcile ? "reconcile" : "unlink", `${pair.primary} no longer exists`);
       }
       if (error instanceof ManagementApiError && (error.status === 429 || error.status >= 500)) {
-        await new Promise((resolve) => setTimeout(resolve, (error.retryAfter ?? 1) * 1000));
+        // Ctrl-C during the wait: the pair stays as the undo journal has it, for the next run.
+        const waited = await abortableSleep((error.retryAfter ?? 1) * 1000, options.stop).then(
+          () => true,
+          () => false,
+        );
+        if (!waited) return undefined;
         continue;
       }
       return finish("failed", reconcile ? "reconcile" : "unlink", lastReason);
