@@ -83,13 +83,18 @@ export async function readFileFor(path: string, io: Io, what: string): Promise<s
   try {
     return await readFile(resolve(io.cwd, path), "utf8");
   } catch (error) {
-    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    const why = reasons[code] ?? (code ? `error ${code}` : "it could not be read");
-    throw new UsageError(
-      `${what}: cannot read ${path}: ${why}.`,
-      hints[code] ?? "Check the path and its permissions.",
-    );
+    throw unreadable(path, what, error);
   }
+}
+
+/** The usage error for a file that cannot be read, saying why (missing, a directory, no permission). */
+export function unreadable(path: string, what: string, error: unknown): UsageError {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const why = reasons[code] ?? (code ? `error ${code}` : "it could not be read");
+  return new UsageError(
+    `${what}: cannot read ${path}: ${why}.`,
+    hints[code] ?? "Check the path and its permissions.",
+  );
 }
 
 const reasons: Record<string, string> = {

@@ -6,16 +6,40 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { Journal, loadJournal } from "../src/bulk/journal.ts";
+import { KeyIndex } from "../src/bulk/key-index.ts";
 import { acquireLock, LockedError } from "../src/bulk/lock.ts";
-import { detectFormat, parseRows } from "../src/bulk/rows.ts";
+import {
+  detectFormat,
+  type Format,
+  type Row,
+  type Source,
+  textSource,
+  validateRows,
+  validRows,
+} from "../src/bulk/rows.ts";
 import { tempDir } from "./helpers.ts";
 
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
-describe("parseRows", () => {
-  test("reads quoted CSV cells holding commas and enterprise ids", () => {
-    const { rows, issues } = parseRows(
+/** Validates and then streams the valid rows, as a run does. */
+async function parseRows(text: string | Source, format: Format) {
+  const source = typeof text === "string" ? textSource(text) : text;
+  const validation = await validateRows(source, format);
+  const rows: Row[] = [];
+  for await (const row of validRows(source, format, validation)) rows.push(row);
+  return { ...validation, rows };
+}
+
+/** The text one character a chunk: every quote, CR and line end falls on a chunk boundary somewhere. */
+const trickle = (text: string): Source =>
+  async function* () {
+    yield* text;
+  };
+
+describe("rows", () => {
+  test("reads quoted CSV cells holding commas and enterprise ids", async () => {
+    const { rows, issues } = await parseRows(
       'primary,secondary,connection_id\r\n"auth0|a,b","samlp|acme-saml|jdoe@acme.example",con_AcmeSaml7Hk2Pq9e\r\n',
       "csv",
     );
@@ -30,8 +54,33 @@ describe("parseRows", () => {
     });
   });
 
-  test("names the row, line and field of JSONL problems", () => {
-    const { issues, total } = parseRows(
+  test("reads the same rows whatever the chunks' boundaries", async () => {
+    const csv =
+      'primary,secondary,connection_id\r\n"auth0|a,""b""",github|2,\r\n\r\nauth0|c,"samlp|acme-saml|x\ny",con_AcmeSaml7Hk2Pq9e\rauth0|d,github|4';
+    const jsonl =
+      '{"primary":"auth0|1","secondary":"github|2"}\r\n\nnot json\n{"primary":"auth0|3","secondary":"github|4"}';
+    for (const [text, format] of [
+      [csv, "csv"],
+      [jsonl, "jsonl"],
+    ] as const) {
+      const whole = await parseRows(text, format);
+      const trickled = await parseRows(trickle(text), format);
+      expect(trickled).toEqual(whole);
+    }
+    // The quoted newline of row 2 (an invalid id) counts as a line: row 3 starts on line 6.
+    const { rows, issues } = await parseRows(trickle(csv), "csv");
+    expect(rows.map((r) => [r.row, r.line, r.primary, r.secondary])).toEqual([
+      [1, 2, 'auth0|a,"b"', "github|2"],
+      [3, 6, "auth0|d", "github|4"],
+    ]);
+    expect(issues.map((i) => [i.row, i.line, i.path])).toEqual([[2, 4, "secondary"]]);
+    expect((await parseRows(trickle(jsonl), "jsonl")).issues).toEqual([
+      expect.objectContaining({ row: 2, line: 3, path: "line" }),
+    ]);
+  });
+
+  test("names the row, line and field of JSONL problems", async () => {
+    const { issues, total } = await parseRows(
       '{"primary":"auth0|1","secondary":"github|2"}\n\nnot json\n{"primary":"auth0|1","secondary":"github|3","connection_id":""}\n{"primary":"auth0|1","secondary":"github|4","extra":1}\n',
       "jsonl",
     );
@@ -43,8 +92,8 @@ describe("parseRows", () => {
     ]);
   });
 
-  test("rejects a chain: a primary linked away by another row", () => {
-    const { issues } = parseRows("auth0|1,github|2\ngithub|2,github|3\n", "csv");
+  test("rejects a chain: a primary linked away by another row", async () => {
+    const { issues } = await parseRows("auth0|1,github|2\ngithub|2,github|3\n", "csv");
     expect(issues).toEqual([expect.objectContaining({ row: 2, path: "primary" })]);
   });
 
@@ -72,13 +121,13 @@ describe("journal", () => {
     ]);
     journal.close();
     writeFileSync(path, `${readFileSync(path, "utf8")}{"type":"outcome","key":"a","sta`);
-    expect(Object.fromEntries(loadJournal(path))).toEqual({
+    expect(Object.fromEntries(await loadJournal(path))).toEqual({
       a: "unknown",
       b: "unknown",
       c: "done",
       d: "failed",
     });
-    expect(loadJournal(join(dir.path, "missing.jsonl")).size).toBe(0);
+    expect((await loadJournal(join(dir.path, "missing.jsonl"))).size).toBe(0);
   });
 });
 
@@ -149,4 +198,18 @@ describe("lock under contention", () => {
     const owner = JSON.parse(readFileSync(path, "utf8"));
     expect(owner).toMatchObject({ pid: expect.any(Number), host: hostname() });
   }, 60_000);
+});
+
+describe("KeyIndex", () => {
+  test("maps 200,000 distinct pair keys to their rows through its growth, and misses others", () => {
+    const index = new KeyIndex();
+    const key = (i: number) => `auth0|p${String(i).padStart(6, "0")} google-oauth2|s${i}`;
+    for (let i = 0; i < 200_000; i++) index.set(key(i), i + 1);
+    expect(index.size).toBe(200_000);
+    for (let i = 0; i < 200_000; i++) expect(index.get(key(i))).toBe(i + 1);
+    expect(index.get(key(200_000))).toBeUndefined();
+    index.set(key(7), 0);
+    expect([index.get(key(7)), index.size]).toEqual([0, 200_000]);
+    expect(() => index.set("x", -1)).toThrow(RangeError);
+  });
 });

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fsyncSync, openSync, writeSync } from "node:fs";
+import { createInterface } from "node:readline";
 
 /** `blocked`: core's check before the link refused the pair (never sent); like `failed`, tried again on resume. */
 export type OutcomeStatus = "linked" | "already_linked" | "blocked" | "failed" | "unknown";
@@ -27,25 +28,33 @@ export type JournalRecord =
 /** What the journal says about a pair: done, failed (definitely not applied), or unknown (must reconcile). */
 export type PairState = "done" | "failed" | "unknown";
 
-/** Reads a journal; a torn last line (a crash mid-write) is ignored. Missing file: empty. */
-export function loadJournal(path: string): Map<string, PairState> {
-  let text: string;
+/**
+ * The records of a journal, streamed line by line (a journal grows to two lines a pair: it is never read whole). A
+ * torn last line (a crash mid-write) and blank lines are skipped; a missing file has none.
+ */
+export async function* readJournal<R>(path: string): AsyncGenerator<R> {
+  const stream = createReadStream(path, { encoding: "utf8" });
   try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT")
-      return new Map();
-    throw error;
-  }
-  const state = new Map<string, PairState>();
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    let record: JournalRecord;
-    try {
-      record = JSON.parse(line) as JournalRecord;
-    } catch {
-      continue;
+    for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+      if (line.trim() === "") continue;
+      try {
+        yield JSON.parse(line) as R;
+      } catch {
+        // torn
+      }
     }
+  } catch (error) {
+    if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT") return;
+    throw error;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** What a journal says about each pair it names: the journal index, the one thing a run keeps per pair. */
+export async function loadJournal(path: string): Promise<Map<string, PairState>> {
+  const state = new Map<string, PairState>();
+  for await (const record of readJournal<JournalRecord>(path)) {
     if (record.type === "started") state.set(record.key, "unknown");
     else if (record.type === "outcome") {
       state.set(

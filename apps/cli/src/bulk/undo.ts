@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import {
   abortableSleep,
   describeError,
@@ -6,7 +5,7 @@ import {
   type ManagementClient,
   OutcomeUnknownError,
 } from "@idlink/core";
-import type { Journal, JournalRecord } from "./journal.ts";
+import { type Journal, type JournalRecord, readJournal } from "./journal.ts";
 import { pairKey } from "./rows.ts";
 import { runPool } from "./runner.ts";
 
@@ -65,23 +64,9 @@ export function pairsLinkedBy(journalText: string): UndoPair[] {
 }
 
 /** What an undo journal says about each pair: done (unlinked or not linked), failed, or unknown. */
-export function loadUndoJournal(path: string): Map<string, "done" | "failed" | "unknown"> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT")
-      return new Map();
-    throw error;
-  }
+export async function loadUndoJournal(path: string): Promise<Map<string, "done" | "failed" | "unknown">> {
   const state = new Map<string, "done" | "failed" | "unknown">();
-  for (const line of text.split("\n")) {
-    let record: UndoRecord;
-    try {
-      record = JSON.parse(line) as UndoRecord;
-    } catch {
-      continue;
-    }
+  for await (const record of readJournal<UndoRecord>(path)) {
     if (record.type === "started") state.set(record.key, "unknown");
     if (record.type === "outcome") {
       state.set(

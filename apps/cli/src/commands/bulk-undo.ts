@@ -50,7 +50,7 @@ export async function bulkUndo(
   const pairs = pairsLinkedBy(text);
   const undoPath = resolve(io.cwd, flags.journal ?? `${journalFile.replace(/\.jsonl$/i, "")}.undo.jsonl`);
   if (undoPath === sourcePath) throw new UsageError("--journal must differ from the journal being undone.");
-  const state = loadUndoJournal(undoPath);
+  const state = await loadUndoJournal(undoPath);
   const done = pairs.filter((p) => state.get(p.key) === "done").length;
   const pending = pairs
     .filter((p) => state.get(p.key) !== "done")

@@ -2,12 +2,21 @@ import { resolve } from "node:path";
 import { Journal, loadJournal, type OutcomeStatus, type PairState } from "../bulk/journal.ts";
 import { acquireLock, LockedError } from "../bulk/lock.ts";
 import { createProgress } from "../bulk/progress.ts";
-import { detectFormat, type ParsedRows, parseRows } from "../bulk/rows.ts";
+import {
+  detectFormat,
+  type Format,
+  fileSource,
+  readHead,
+  type Source,
+  type Validation,
+  validateRows,
+  validRows,
+} from "../bulk/rows.ts";
 import { type PendingRow, type RowResult, runRows } from "../bulk/runner.ts";
 import type { Handler } from "../command-spec.ts";
 import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
-import { createClient, readFileFor, resolveConnection } from "../credentials.ts";
+import { createClient, resolveConnection, unreadable } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
@@ -27,8 +36,13 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number from 1 to 32.`);
   }
   const path = resolve(io.cwd, file);
-  const text = await readFileFor(file, io, "bulk");
-  const parsed = parseRows(text, detectFormat(file, text, flags.format));
+  const head = await readHead(path).catch((error: unknown) => {
+    throw unreadable(file, "bulk", error);
+  });
+  const format = detectFormat(file, head, flags.format);
+  // The file is streamed, pass after pass, never held: a run keeps the journal's index and the secondaries seen.
+  const source = fileSource(path);
+  const parsed = await validateRows(source, format);
   const journalPath = resolve(io.cwd, flags.journal ?? `${file}.journal.jsonl`);
   if (parsed.total === 0) throw new UsageError(`${file} has no rows.`);
   if (parsed.issues.length > 0 && !flags.skipInvalid && !flags.dryRun) {
@@ -42,10 +56,13 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     );
   }
 
-  if (flags.dryRun) return dryRun(parsed, loadJournal(journalPath), { file, journalPath }, ctx);
+  if (flags.dryRun) {
+    const counts = await countStates(source, format, parsed, await loadJournal(journalPath));
+    return dryRun(parsed, counts, { file, journalPath }, ctx);
+  }
 
   const connection = await resolveConnection(flags, io);
-  if (!(await confirm(io, `Link ${parsed.rows.length} pairs on ${connection.origin}?`, flags.yes))) {
+  if (!(await confirm(io, `Link ${parsed.valid} pairs on ${connection.origin}?`, flags.yes))) {
     output.note("Nothing was sent.");
     if (output.json) output.document({ ok: false, exitCode: ExitCode.declined, declined: true });
     return ExitCode.declined;
@@ -72,13 +89,14 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     if (lock.takenOverFrom !== undefined) {
       output.note(`Took over the lock of a run that is no longer alive (pid ${lock.takenOverFrom}).`);
     }
-    const state = loadJournal(journalPath);
-    const pending: PendingRow[] = [];
-    let skippedDone = 0;
-    for (const row of parsed.rows) {
-      const s = state.get(row.key);
-      if (s === "done") skippedDone++;
-      else pending.push({ row, reconcile: s === "unknown" });
+    const state = await loadJournal(journalPath);
+    const skippedDone = (await countStates(source, format, parsed, state)).done;
+    const toRun = parsed.valid - skippedDone;
+    async function* pending(): AsyncGenerator<PendingRow> {
+      for await (const row of validRows(source, format, parsed)) {
+        const s = state.get(row.key);
+        if (s !== "done") yield { row, reconcile: s === "unknown" };
+      }
     }
     const journal = new Journal(journalPath);
     const counts: Record<OutcomeStatus, number> = {
@@ -89,20 +107,20 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
       unknown: 0,
     };
     const failures: RowResult[] = [];
-    const progress = createProgress(io, output, pending.length);
+    const progress = createProgress(io, output, toRun);
     try {
       await journal.append({
         type: "run",
         at: new Date().toISOString(),
         pid: io.pid,
         file: path,
-        rows: parsed.rows.length,
+        rows: parsed.valid,
       });
       const client = createClient(connection, { retry: { maxRetries: 30, maxWaitMs: 10 * 60_000 } });
       await runRows({
         client,
         journal,
-        pending,
+        pending: pending(),
         concurrency,
         stop: io.interrupt,
         onResult(result) {
@@ -114,7 +132,7 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
       const interrupted = io.interrupt.aborted;
       await journal.append({ type: "end", at: new Date().toISOString(), interrupted, counts });
       progress.done();
-      const notRun = pending.length - Object.values(counts).reduce((a, b) => a + b, 0);
+      const notRun = toRun - Object.values(counts).reduce((a, b) => a + b, 0);
       const summary = {
         ok: !interrupted && failures.length === 0,
         file,
@@ -148,33 +166,48 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   }
 };
 
-function dryRun(
-  parsed: ParsedRows,
+interface StateCounts {
+  done: number;
+  reconcile: number;
+  retry: number;
+}
+
+/** How many valid rows the journal has done, left unknown (to reconcile) or failed (to retry): one more pass. */
+async function countStates(
+  source: Source,
+  format: Format,
+  validation: Validation,
   state: Map<string, PairState>,
+): Promise<StateCounts> {
+  const counts = { done: 0, reconcile: 0, retry: 0 };
+  if (state.size === 0) return counts;
+  for await (const row of validRows(source, format, validation)) {
+    const s = state.get(row.key);
+    if (s === "done") counts.done++;
+    else if (s === "unknown") counts.reconcile++;
+    else if (s === "failed") counts.retry++;
+  }
+  return counts;
+}
+
+function dryRun(
+  parsed: Validation,
+  { done, reconcile, retry }: StateCounts,
   paths: { file: string; journalPath: string },
   { output }: CommandContext,
 ): number {
-  let done = 0;
-  let reconcile = 0;
-  let retry = 0;
-  for (const row of parsed.rows) {
-    const s = state.get(row.key);
-    if (s === "done") done++;
-    else if (s === "unknown") reconcile++;
-    else if (s === "failed") retry++;
-  }
   const plan = {
     ok: parsed.issues.length === 0,
     dryRun: true,
     file: paths.file,
     journal: paths.journalPath,
     rows: parsed.total,
-    valid: parsed.rows.length,
+    valid: parsed.valid,
     invalid: parsed.issues.map((i) => ({ row: i.row, line: i.line, field: i.path, message: i.message })),
     alreadyDone: done,
     toReconcile: reconcile,
     toRetry: retry,
-    toLink: parsed.rows.length - done - reconcile - retry,
+    toLink: parsed.valid - done - reconcile - retry,
   };
   const s = output.out;
   output.line(`${s.bold("Dry run")} of ${paths.file}: nothing will be sent.`);
