@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
 import { bulk } from "../src/bulk.ts";
+import { bulkMemory } from "../src/bulk-memory.ts";
 import { clientOverhead } from "../src/client-overhead.ts";
 import { duplicates } from "../src/duplicates.ts";
 import { startup } from "../src/startup.ts";
@@ -53,4 +54,13 @@ test("the duplicates benchmark runs every contender and they count the same shar
   expect(section.figures.sharedEmailsAgree2000).toBe(1);
   expect(section.figures.sharedEmails2000).toBeGreaterThan(0);
   expect(section.table.length).toBeGreaterThanOrEqual(3);
+}, 60_000);
+
+test("the bulk memory benchmark dry-runs and links every pair at each size", async () => {
+  const section = await bulkMemory({ pairs: [20, 60] });
+  for (const n of [20, 60]) {
+    expect(section.figures[`linked${n}`]).toBe(n);
+    expect(section.figures[`runExit${n}`]).toBe(0);
+  }
+  expect(section.table).toHaveLength(3);
 }, 60_000);
