@@ -14,6 +14,12 @@ import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
  * less the requests this client sent after the answered one and still awaits. Another client spending the same
  * bucket thus shows up as a lower `remaining`, and this one waits. Until the first answer it sends one request
  * at a time, to learn the bucket before spending it.
+ *
+ * Alone on the bucket it spends every request the estimate allows. What the tenant's answers show spent beyond this
+ * client's own requests (another spender, or an estimate running ahead) is summed, decaying by half every few
+ * seconds; while that sum says a request or more, the pacer keeps one in hand, so that the other spender taking it
+ * between an answer and the next send costs a wait, not a 429. Alone, the difference between estimate and answers
+ * telescopes (each answer's rounding is undone by the next), so the sum stays under that.
  */
 export interface Pacer {
   /** Waits until one request may go without tripping the bucket; returns its ticket for `settle`. */
@@ -32,8 +38,12 @@ export interface PacerOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Requests kept in the bucket as a margin against the estimate running ahead of the tenant. */
+/** Requests kept in the bucket while another spender is seen (see `createPacer`). */
 const reserve = 1;
+/** Requests spent by others, as the decayed sum sees them, from which the reserve is kept. */
+const contendedAt = 1;
+/** The half-life of that sum: a spender not seen for a few seconds no longer costs a reserve. */
+const othersHalfLifeMs = 5000;
 /** Used only while no answer has told the refill interval (the bucket was never seen below full). */
 const fallbackIntervalMs = 1000;
 
@@ -46,6 +56,9 @@ export function createPacer(options: PacerOptions = {}): Pacer {
   let at = 0;
   let spanSum = 0;
   let missingSum = 0;
+  /** What the answers showed spent by others, decayed to `othersAt`. */
+  let others = 0;
+  let othersAt = 0;
   let nextTicket = 0;
   let syncedTicket = -1;
   const inFlight = new Set<number>();
@@ -61,6 +74,8 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     return Math.min(limit - inFlight.size, available + (t - at) / interval());
   }
 
+  const othersNow = (t: number) => others * 0.5 ** ((t - othersAt) / othersHalfLifeMs);
+
   /** Past `patienceMs` of waiting the request goes anyway: the tenant's answer (a 429) then bounds the call. */
   async function acquire(signal?: AbortSignal, patienceMs = Number.POSITIVE_INFINITY): Promise<number> {
     const started = now();
@@ -74,7 +89,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       const t = now();
       const have = tokens(t);
       // A bucket smaller than the margin (a burst of 1) keeps none.
-      const need = Math.min(1 + reserve, limit);
+      const need = Math.min(1 + (othersNow(t) >= contendedAt ? reserve : 0), limit);
       if (have >= need) {
         available = have - 1;
         at = t;
@@ -111,15 +126,24 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       const missing = state.limit - state.remaining;
       if (missing >= 1 && state.reset > 0) {
         spanSum += Math.max(0, state.reset * 1000 - 500 - t);
-        missingSum += missing;
+        // remaining is rounded down, so on average half a request more is missing than it says: counting the
+        // whole would make the refill look faster than it is, and the estimate run ahead of the tenant.
+        missingSum += missing - 0.5;
       }
       // An older answer than the one last read says less about now: keep the newer reading.
       if (ticket > syncedTicket) {
         syncedTicket = ticket;
-        limit = state.limit;
         let sentAfter = 0;
         for (const other of inFlight) if (other > ticket) sentAfter++;
-        available = state.remaining - sentAfter;
+        const told = state.remaining - sentAfter;
+        if (limit !== undefined) {
+          // Spent by others since the last answer (negative when the estimate lagged); a 429 counts as one at least.
+          const seen = Math.min(limit, available + (t - at) / interval()) - told;
+          others = Math.max(-1, othersNow(t) + (answer?.status === 429 ? Math.max(1, seen) : seen));
+          othersAt = t;
+        }
+        limit = state.limit;
+        available = told;
         at = t;
       }
     }

@@ -92,8 +92,9 @@ describe("pacer", () => {
     const a = await pacer.acquire();
     const b = await pacer.acquire();
     const d = await pacer.acquire();
-    // The answer to `a` says 4 left; b and d were sent after it and are not counted there: 2 left, one kept spare.
+    // The answer to `a` says 4 left; b and d were sent after it and are not counted there: 2 left.
     pacer.settle(a, answer(c.now(), 10, 4, 100));
+    await pacer.acquire();
     await pacer.acquire();
     expect(c.sleeps).toEqual([]);
     const before = c.now();
@@ -101,6 +102,35 @@ describe("pacer", () => {
     expect(c.now()).toBeGreaterThan(before);
     pacer.settle(b, undefined);
     pacer.settle(d, undefined);
+  });
+
+  test("alone, spends the whole burst: no request kept in hand", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    for (let left = 9; left >= 0; left--) pacer.settle(await pacer.acquire(), answer(c.now(), 10, left, 500));
+    expect(c.sleeps).toEqual([]);
+  });
+
+  test("keeps one request in hand while another spender is seen, and spends it once none has been for a while", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    pacer.settle(await pacer.acquire(), answer(c.now(), 10, 9, 500));
+    // This client sent one more; the tenant says three fewer are left: two went to someone else.
+    pacer.settle(await pacer.acquire(), answer(c.now(), 10, 6, 500));
+    for (let left = 5; left >= 1; left--) pacer.settle(await pacer.acquire(), answer(c.now(), 10, left, 500));
+    expect(c.sleeps).toEqual([]);
+    // One is left: alone it would go now; with another spender about, it waits for a refill first.
+    const before = c.now();
+    pacer.settle(await pacer.acquire(), answer(c.now(), 10, 1, 500));
+    expect(c.now() - before).toBeGreaterThanOrEqual(400);
+    // Half a minute of answers that match this client's own spending: the other spender is forgotten.
+    for (let i = 0; i < 60; i++) {
+      c.advance(500);
+      pacer.settle(await pacer.acquire(), answer(c.now(), 10, 1, 500));
+    }
+    const quiet = c.now();
+    pacer.settle(await pacer.acquire(), answer(c.now(), 10, 0, 500));
+    expect(c.now()).toBe(quiet);
   });
 
   test("does not pace an API that sends no rate-limit headers on success", async () => {
