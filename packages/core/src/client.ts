@@ -1,8 +1,11 @@
 import createClient from "openapi-fetch";
 import { tenantOrigin } from "./domain.ts";
 import {
+  IdlinkError,
   type Issue,
   ManagementApiError,
+  NetworkError,
+  OutcomeUnknownError,
   type RateLimitState,
   type Subject,
   ValidationError,
@@ -116,17 +119,27 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     const { subject, ...rest } = ctx;
     const context = { ...rest, path: `/api/v2${ctx.path}` };
     let result: { data?: T; error?: unknown; response: Response };
+    // Ends the answered attempt's timeout once openapi-fetch has read the body.
+    let release: (() => void) | undefined;
     try {
       const credential = await bearer();
       result = await run(async (request) => {
         const outgoing = request as unknown as Outgoing;
         outgoing.headers.set("authorization", `Bearer ${credential}`);
         if (options.userAgent) outgoing.headers.set("user-agent", options.userAgent);
-        return transport.send(outgoing, context);
+        const sent = await transport.send(outgoing, context);
+        release = sent.release;
+        return sent.response;
       });
     } catch (error) {
       if (error instanceof SyntaxError) throw invalidBody(context, 200);
-      throw error;
+      if (options.signal?.aborted || error instanceof IdlinkError || release === undefined) throw error;
+      // The answer came but its body did not (the attempt's timeout, a dropped connection): a write was applied.
+      const reason = `${isTimeout(error) ? "timed out" : "connection lost"} while reading the answer`;
+      if (context.method === "GET") throw new NetworkError({ ...context, reason, cause: error });
+      throw new OutcomeUnknownError({ ...context, reason });
+    } finally {
+      release?.();
     }
     const { data, error, response } = result;
     if (response.ok && data !== undefined) return data;
@@ -269,6 +282,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
   };
+}
+
+function isTimeout(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "name" in error && error.name === "TimeoutError";
 }
 
 function invalidBody(ctx: CallContext, status: number): ManagementApiError {

@@ -131,6 +131,57 @@ describe("link", () => {
   });
 });
 
+describe("per-attempt timeout and the client's signal", () => {
+  /** An answer whose headers come and whose body never ends, but errors when the request's signal aborts. */
+  const stalledBody = (status: number) => (request: Request) =>
+    Promise.resolve(
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"user_id":'));
+            request.signal.addEventListener("abort", () => controller.error(request.signal.reason));
+          },
+        }),
+        { status, headers: { "content-type": "application/json" } },
+      ),
+    );
+
+  test("the timeout covers reading the body: a read is a network error, a write's outcome unknown", async () => {
+    const options = { domain: "http://127.0.0.1:9", token: TOKEN, timeoutMs: 50, retry: { maxRetries: 0 } };
+    const read = createManagementClient({ ...options, fetch: stalledBody(200) });
+    const readError = await read.getUser("auth0|1").catch((e: unknown) => e);
+    expect(readError).toBeInstanceOf(NetworkError);
+    expect((readError as Error).message).toContain("timed out while reading the answer");
+    const write = createManagementClient({ ...options, fetch: stalledBody(201) });
+    const writeError = await write
+      .link("auth0|1", { provider: "github", user_id: "1" })
+      .catch((e: unknown) => e);
+    expect(writeError).toBeInstanceOf(OutcomeUnknownError);
+  });
+
+  test("the client's signal aborts the attempts in flight with its reason", async () => {
+    const stop = new AbortController();
+    let started = 0;
+    const client = createManagementClient({
+      domain: "http://127.0.0.1:9",
+      token: TOKEN,
+      signal: stop.signal,
+      fetch: (request) => {
+        started++;
+        return new Promise((_, reject) =>
+          request.signal.addEventListener("abort", () => reject(request.signal.reason)),
+        );
+      },
+    });
+    const calls = [client.getUser("auth0|1"), client.getUser("auth0|2")].map((p) =>
+      p.catch((e: unknown) => e),
+    );
+    while (started < 1) await new Promise((r) => setImmediate(r));
+    stop.abort(new Error("interrupted"));
+    for (const error of await Promise.all(calls)) expect((error as Error).message).toBe("interrupted");
+  });
+});
+
 describe("rate limits", () => {
   test("retries a 429 after Retry-After and exposes the rate-limit state", async () => {
     const { client, requests, sleeps } = setup([
