@@ -200,7 +200,7 @@ export async function bulk(size: {
   ];
   return {
     title: size.title ?? "2. Bulk linking under a rate limit",
-    command: "pnpm bench",
+    command: "pnpm bench (this section alone: pnpm --filter @idlink/bench run bench bulk)",
     table: [
       [
         "run",

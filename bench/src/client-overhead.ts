@@ -115,7 +115,7 @@ export async function clientOverhead(size: { rounds: number; callsPerRound: numb
     ];
     return {
       title: "1. Client overhead (loopback emulator)",
-      command: "pnpm bench",
+      command: "pnpm bench (this section alone: pnpm --filter @idlink/bench run bench client)",
       table,
       notes: [
         `${size.rounds} rounds × ${size.callsPerRound} calls per client and operation, contenders alternating call by call; medians of every call; ${linked} links made, one per pair.`,
