@@ -14,6 +14,8 @@ const admin = defaultSeed().clients.find((c) => c.client_id === "idlink-admin");
 interface Outcome {
   seconds: number;
   tooMany: number;
+  /** Requests this client sent, 429s included. */
+  requests: number;
   posts: number;
   linkedOnce: number;
   duplicated: number;
@@ -45,7 +47,10 @@ function counts(em: Emulator, from: number, rate: { burst: number; perSecond: nu
   const span = ((api.at(-1)?.at ?? 0) - (api[0]?.at ?? 0)) / 1000;
   return {
     rateOfLimit: span > 0 ? (api.length - rate.burst) / span / rate.perSecond : 0,
-    tooMany: requests.filter((r) => r.status === 429 && r.method === "POST").length,
+    // idlink's own: its links, and its reads of the secondaries (github|…; the competitor reads primaries).
+    tooMany: requests.filter((r) => r.status === 429 && (r.method === "POST" || r.path.includes("github")))
+      .length,
+    requests: requests.filter((r) => r.method === "POST" || r.path.includes("github")).length,
     posts: requests.filter((r) => r.method === "POST" && r.path.endsWith("/identities") && r.status !== 429)
       .length,
   };
@@ -193,7 +198,7 @@ export async function bulk(size: {
     `${o.seconds.toFixed(1)} s`,
     `${(o.seconds / minimum).toFixed(2)}×`,
     `${(achieved(o) * 100).toFixed(0)}%`,
-    String(o.tooMany),
+    `${o.tooMany} of ${o.requests}`,
     `${o.linkedOnce}/${size.pairs}`,
     String(o.failures + o.missing),
     String(o.duplicated),
@@ -207,7 +212,7 @@ export async function bulk(size: {
         "wall time",
         "vs minimum",
         "rate after the burst, of R",
-        "429s to links",
+        "429s of its requests",
         "linked once",
         "failed",
         "duplicated",

@@ -293,7 +293,11 @@ export function createManagementClient(options: ManagementClientOptions): Manage
 /** The success body of an operation of the generated `paths`. */
 type Success<Op> = Op extends { responses: infer R }
   ? {
-      [S in keyof R]: S extends 200 | 201 ? (R[S] extends { content: { "application/json": infer T } } ? T : never) : never;
+      [S in keyof R]: S extends 200 | 201
+        ? R[S] extends { content: { "application/json": infer T } }
+          ? T
+          : never
+        : never;
     }[keyof R]
   : never;
 

@@ -40,6 +40,12 @@ export interface PacerOptions {
 
 /** Requests kept in the bucket while another spender is seen (see `createPacer`). */
 const reserve = 1;
+/**
+ * Alone, a quarter of a request more than the one sent: the estimate's noise (reset is read to the second, answers
+ * are read a little after the tenant counted them) then errs towards waiting. It costs a quarter of a request once
+ * per run, never again: a level kept in the bucket, not a rate.
+ */
+const margin = 0.25;
 /** Requests spent by others, as the decayed sum sees them, from which the reserve is kept. */
 const contendedAt = 1;
 /** The half-life of that sum: a spender not seen for a few seconds no longer costs a reserve. */
@@ -89,7 +95,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       const t = now();
       const have = tokens(t);
       // A bucket smaller than the margin (a burst of 1) keeps none.
-      const need = Math.min(1 + (othersNow(t) >= contendedAt ? reserve : 0), limit);
+      const need = Math.min(1 + (othersNow(t) >= contendedAt ? reserve : margin), limit);
       if (have >= need) {
         available = have - 1;
         at = t;
@@ -143,7 +149,10 @@ export function createPacer(options: PacerOptions = {}): Pacer {
           othersAt = t;
         }
         limit = state.limit;
-        available = told;
+        // Every request still awaited, sent before this one too: the tenant may have taken them in another order
+        // than they were sent (a connection free sooner, an answer computed faster), so `remaining` may not count
+        // them yet. Their own answers, or the next newer one, say so.
+        available = state.remaining - inFlight.size;
         at = t;
       }
     }
