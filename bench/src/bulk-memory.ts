@@ -86,7 +86,7 @@ export async function bulkMemory(options: { pairs: number[]; bin?: string }): Pr
     rmSync(dir, { recursive: true, force: true });
   }
   return {
-    title: "8. Bulk memory by the number of pairs",
+    title: "7. Bulk memory by the number of pairs",
     command: "pnpm --filter @idlink/bench run bench bulk-memory",
     table: [["pairs", "peak RSS, --dry-run", "peak RSS, run (rate limit off)", "linked"], ...rows],
     notes: [
