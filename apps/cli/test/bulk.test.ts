@@ -265,7 +265,9 @@ describe("idlink bulk: runs", () => {
       // a bucket of 10: unpaced, they ran into it (core's pacer spends the burst, then sends at the refill rate). The pause after a 429 is covered by core's transport tests.
       // While its estimate of the refill is still coarse (x-ratelimit-reset is in whole seconds) a few still come.
       expect(tenant.emu.state.requests.filter((r) => r.status === 429).length).toBeLessThanOrEqual(10);
-      expect(tenant.emu.state.requests.filter((r) => r.method === "GET" && r.status === 200)).toHaveLength(count);
+      expect(tenant.emu.state.requests.filter((r) => r.method === "GET" && r.status === 200)).toHaveLength(
+        count,
+      );
       expectAllLinked(tenant, count);
     } finally {
       await tenant.stop();
