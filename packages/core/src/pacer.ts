@@ -7,8 +7,8 @@ import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
  * - `x-ratelimit-reset` is the Unix second at which the bucket is FULL again, not the next free slot: Auth0's
  *   recorded answers show reset − Date = (limit − remaining) × the refill interval (fidelity corpus of
  *   @idlink/emulator). So the refill interval is (reset − now) / (limit − remaining); reset is rounded up to the
- *   second, so each reading is off by up to a second, and the pacer keeps the ratio of the sums over all readings
- *   (half a second taken off each), whose error shrinks as the readings add up.
+ *   second, so each reading is long by up to a second, and the pacer keeps the ratio of the sums over all readings:
+ *   an estimate that errs slow, never fast.
  *
  * The pacer never assumes it owns the bucket: every answer replaces its estimate with what the tenant says is left,
  * less the requests this client sent after the answered one and still awaits. Another client spending the same
@@ -24,6 +24,8 @@ import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
 export interface Pacer {
   /** Waits until one request may go without tripping the bucket; returns its ticket for `settle`. */
   acquire(signal?: AbortSignal, patienceMs?: number): Promise<number>;
+  /** A ticket when a request may go now, without a wait (and without a promise); else undefined: `acquire`. */
+  tryAcquire(): number | undefined;
   /** A ticket without waiting: for the retry of a 429, after the wait the 429 asked for (one refill at least). */
   pass(): number;
   /**
@@ -48,6 +50,8 @@ const reserve = 1;
 const margin = 0.25;
 /** Requests spent by others, as the decayed sum sees them, from which the reserve is kept. */
 const contendedAt = 1;
+/** A bucket that refills whole faster than this keeps the reserve: reset's one-second resolution cannot tell finer. */
+const coarseMs = 2000;
 /** The half-life of that sum: a spender not seen for a few seconds no longer costs a reserve. */
 const othersHalfLifeMs = 5000;
 /** Used only while no answer has told the refill interval (the bucket was never seen below full). */
@@ -82,6 +86,26 @@ export function createPacer(options: PacerOptions = {}): Pacer {
 
   const othersNow = (t: number) => others * 0.5 ** ((t - othersAt) / othersHalfLifeMs);
 
+  /**
+   * Tokens the estimate must show to send one: the request, and the reserve while another spender is seen or while
+   * the bucket refills whole in under `coarseMs` (x-ratelimit-reset is read to the second, so such a bucket's refill
+   * cannot be estimated finer than that), else the margin. A bucket smaller than the reserve (a burst of 1) keeps none.
+   */
+  function needed(t: number): number {
+    const keep = othersNow(t) >= contendedAt || (limit ?? 0) * interval() < coarseMs ? reserve : margin;
+    return Math.min(1 + keep, limit ?? 1);
+  }
+
+  function tryAcquire(): number | undefined {
+    if (limit === undefined) return unlimited || inFlight.size === 0 ? take() : undefined;
+    const t = now();
+    const have = tokens(t);
+    if (have < needed(t)) return undefined;
+    available = have - 1;
+    at = t;
+    return take();
+  }
+
   /** Past `patienceMs` of waiting the request goes anyway: the tenant's answer (a 429) then bounds the call. */
   async function acquire(signal?: AbortSignal, patienceMs = Number.POSITIVE_INFINITY): Promise<number> {
     const started = now();
@@ -94,8 +118,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
       }
       const t = now();
       const have = tokens(t);
-      // A bucket smaller than the margin (a burst of 1) keeps none.
-      const need = Math.min(1 + (othersNow(t) >= contendedAt ? reserve : margin), limit);
+      const need = needed(t);
       if (have >= need) {
         available = have - 1;
         at = t;
@@ -131,7 +154,10 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     if (state) {
       const missing = state.limit - state.remaining;
       if (missing >= 1 && state.reset > 0) {
-        spanSum += Math.max(0, state.reset * 1000 - 500 - t);
+        // reset is rounded UP to the second: the span it gives is an upper bound, so the refill it implies errs slow.
+        // A slow estimate costs a level of requests kept in the bucket (each answer resyncs); a fast one costs 429s,
+        // and half a second taken off each reading made it fast whenever the bucket refills within a second or so.
+        spanSum += Math.max(0, state.reset * 1000 - t);
         // remaining is rounded down, so on average half a request more is missing than it says: counting the
         // whole would make the refill look faster than it is, and the estimate run ahead of the tenant.
         missingSum += missing - 0.5;
@@ -163,5 +189,5 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     resolve?.();
   }
 
-  return { acquire, pass, settle };
+  return { acquire, tryAcquire, pass, settle };
 }

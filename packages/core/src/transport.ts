@@ -141,7 +141,14 @@ export function createTransport(options: {
         waited += pause;
         await sleep(pause, options.signal);
       }
-      const ticket = after429 ? pacer?.pass() : await pacer?.acquire(options.signal, maxWaitMs - waited);
+      options.signal?.throwIfAborted();
+      // Most requests may go at once: no promise to await for them.
+      let ticket: number | undefined;
+      if (pacer) {
+        ticket = after429
+          ? pacer.pass()
+          : (pacer.tryAcquire() ?? (await pacer.acquire(options.signal, maxWaitMs - waited)));
+      }
       after429 = false;
       const current = startAttempt();
       let response: Response;

@@ -134,6 +134,18 @@ describe("pacer", () => {
     expect(c.now() - quiet).toBeLessThan(250);
   });
 
+  test("tryAcquire answers a ticket only when acquire would not wait", async () => {
+    const c = clock();
+    const pacer = createPacer({ now: c.now, sleep: c.sleep });
+    const first = pacer.tryAcquire();
+    expect(first).toBeDefined();
+    expect(pacer.tryAcquire()).toBeUndefined(); // learning the bucket: one at a time
+    pacer.settle(first ?? -1, answer(c.now(), 10, 2, 500));
+    expect(pacer.tryAcquire()).toBeDefined();
+    expect(pacer.tryAcquire()).toBeUndefined(); // the bucket is spent: acquire would wait for a refill
+    expect(c.sleeps).toEqual([]);
+  });
+
   test("does not pace an API that sends no rate-limit headers on success", async () => {
     const c = clock();
     const pacer = createPacer({ now: c.now, sleep: c.sleep });
