@@ -7,8 +7,9 @@ import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
  * - `x-ratelimit-reset` is the Unix second at which the bucket is FULL again, not the next free slot: Auth0's
  *   recorded answers show reset − Date = (limit − remaining) × the refill interval (fidelity corpus of
  *   @idlink/emulator). So the refill interval is (reset − now) / (limit − remaining); reset is rounded up to the
- *   second, so each reading is long by up to a second, and the pacer keeps the ratio of the sums over all readings:
- *   an estimate that errs slow, never fast.
+ *   second, so each reading is off by up to a second, and the pacer keeps the ratio of the sums over all readings
+ *   (half a second taken off each), whose error shrinks as the readings add up. A bucket that refills whole within
+ *   a couple of seconds cannot be read that finely: there the pacer keeps its reserve (see `needed`).
  *
  * The pacer never assumes it owns the bucket: every answer replaces its estimate with what the tenant says is left,
  * less the requests this client sent after the answered one and still awaits. Another client spending the same
@@ -65,6 +66,8 @@ export function createPacer(options: PacerOptions = {}): Pacer {
   let available = 0;
   let at = 0;
   let spanSum = 0;
+  /** The same spans read as the upper bounds they are (reset rounded up, nothing taken off). */
+  let upperSum = 0;
   let missingSum = 0;
   /** What the answers showed spent by others, decayed to `othersAt`. */
   let others = 0;
@@ -77,7 +80,19 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     wake = resolve;
   });
 
-  const interval = () => (missingSum > 0 ? Math.max(1, spanSum / missingSum) : fallbackIntervalMs);
+  /**
+   * The refill interval. A bucket that refills whole within `coarseMs` is read with each span as an upper bound, an
+   * estimate that errs slow (a level left in the bucket) rather than fast (429s): reset's second is most of such a
+   * span. Others are read with half a second taken off each span, unbiased, their error shrinking with the readings.
+   */
+  function interval(): number {
+    if (missingSum <= 0) return fallbackIntervalMs;
+    const upper = Math.max(1, upperSum / missingSum);
+    return coarse() ? upper : Math.max(1, spanSum / missingSum);
+  }
+
+  /** Whether the bucket refills whole within `coarseMs`, by the slow estimate (so a fine bucket is never taken for coarse). */
+  const coarse = () => missingSum > 0 && (limit ?? 0) * (upperSum / missingSum) < coarseMs;
 
   function tokens(t: number): number {
     if (limit === undefined) return 0;
@@ -92,7 +107,7 @@ export function createPacer(options: PacerOptions = {}): Pacer {
    * cannot be estimated finer than that), else the margin. A bucket smaller than the reserve (a burst of 1) keeps none.
    */
   function needed(t: number): number {
-    const keep = othersNow(t) >= contendedAt || (limit ?? 0) * interval() < coarseMs ? reserve : margin;
+    const keep = othersNow(t) >= contendedAt || coarse() ? reserve : margin;
     return Math.min(1 + keep, limit ?? 1);
   }
 
@@ -154,10 +169,8 @@ export function createPacer(options: PacerOptions = {}): Pacer {
     if (state) {
       const missing = state.limit - state.remaining;
       if (missing >= 1 && state.reset > 0) {
-        // reset is rounded UP to the second: the span it gives is an upper bound, so the refill it implies errs slow.
-        // A slow estimate costs a level of requests kept in the bucket (each answer resyncs); a fast one costs 429s,
-        // and half a second taken off each reading made it fast whenever the bucket refills within a second or so.
-        spanSum += Math.max(0, state.reset * 1000 - t);
+        spanSum += Math.max(0, state.reset * 1000 - 500 - t);
+        upperSum += Math.max(0, state.reset * 1000 - t);
         // remaining is rounded down, so on average half a request more is missing than it says: counting the
         // whole would make the refill look faster than it is, and the estimate run ahead of the tenant.
         missingSum += missing - 0.5;
