@@ -52,7 +52,8 @@ const commands: readonly BoundCommand[] = [
 
 const programDescription =
   "Link, unlink, inspect and bulk-link Auth0 accounts.\n\n" +
-  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET.\n" +
+  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID with a private key\n" +
+  "(AUTH0_CLIENT_SIGNING_KEY_PATH, --private-key-file F) or AUTH0_CLIENT_SECRET; or a profile (--tenant NAME).\n" +
   "Never pass a secret as a flag value.";
 
 function usageOf(command: CommandSpec): string {
