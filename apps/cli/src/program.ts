@@ -138,7 +138,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     io.writeOut(`${version}\n`);
     return ExitCode.ok;
   }
-  const [name, ...rest] = args;
+  const [name, ...rest] = tenantAfterCommand(args);
   if (name === undefined) return usageError("no command given", programHelp(io.errColumns));
   if (name === "help") {
     const topic = rest[0]?.startsWith("-") ? undefined : rest[0];
@@ -176,6 +176,16 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const { reportError } = await import("./report.ts");
     return reportError(error, output);
   }
+}
+
+/** `idlink --tenant staging show …` reads as `idlink show --tenant staging …`: a profile may be named first. */
+function tenantAfterCommand(args: string[]): string[] {
+  const [first, second, third, ...more] = args;
+  if (first === "--tenant" && second !== undefined && third !== undefined)
+    return [third, first, second, ...more];
+  if (first?.startsWith("--tenant=") && second !== undefined)
+    return [second, first, ...(third === undefined ? [] : [third]), ...more];
+  return args;
 }
 
 function unknownCommand(name: string): string {

@@ -185,6 +185,16 @@ describe("profiles", () => {
     expectNothingSecret(result);
   });
 
+  test.each([
+    [["--tenant", "staging", "show", alice, "--json"]],
+    [["--tenant=staging", "show", alice, "--json"]],
+  ])("the profile may be named before the command: %j", async (argv) => {
+    write({ tenants: { staging: staging() } });
+    const result = await idlink(argv, { env: env() });
+    expect(result.code).toBe(0);
+    expect(json(result)).toMatchObject({ ok: true, user: { user_id: alice } });
+  });
+
   test("IDLINK_TENANT selects a profile, and a profile's secret comes from the variable it names", async () => {
     write({
       tenants: {
