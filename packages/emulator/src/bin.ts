@@ -123,7 +123,9 @@ process.stdout.write(
     `  admin client id:     ${admin} (its emulator-only secret is in the seed file)`,
     ...(publicKeyFile === undefined
       ? []
-      : [`  Private Key JWT:     client ${jwtClientId}, public key from ${publicKeyFile} (aud: ${emulator.issuer})`]),
+      : [
+          `  Private Key JWT:     client ${jwtClientId}, public key from ${publicKeyFile} (aud: ${emulator.issuer})`,
+        ]),
     `  get a token:         curl -s ${emulator.url}/oauth/token -H 'content-type: application/json' \\`,
     `                         -d '{"grant_type":"client_credentials","client_id":"${admin}","client_secret":"<from seed.json>","audience":"${emulator.managementAudience}"}'`,
     ...(spa
