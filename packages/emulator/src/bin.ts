@@ -8,18 +8,14 @@ import {
   type GeneratedTenantOptions,
   type RateLimit,
   type Seed,
-  withPrivateKeyJwtClient,
 } from "./index.ts";
-
-const jwtClientId = "idlink-admin-jwt";
 
 const usage = [
   "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]",
-  "                       [--users N [--duplicate-rate R] [--seed S]] [--client-public-key FILE]",
+  "                       [--users N [--duplicate-rate R] [--seed S]]",
   "  --users N            add N generated users (database, social, enterprise; computed on demand)",
   "  --duplicate-rate R   share (0..1) of generated users that duplicate another's email (default 0.1)",
   "  --seed S             with --users, a whole number seeds the generator (default 1); otherwise a seed FILE",
-  `  --client-public-key FILE  add the M2M client ${jwtClientId} (Private Key JWT) with this PEM public key`,
 ].join("\n");
 
 function fail(message: string): never {
@@ -41,7 +37,6 @@ let values: {
   "rate-limit"?: string;
   users?: string;
   "duplicate-rate"?: string;
-  "client-public-key"?: string;
   help?: boolean;
 };
 try {
@@ -52,7 +47,6 @@ try {
       "rate-limit": { type: "string" },
       users: { type: "string" },
       "duplicate-rate": { type: "string" },
-      "client-public-key": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -89,17 +83,6 @@ if (values.seed !== undefined) {
   }
 }
 const rateLimit = parseRateLimit(values["rate-limit"]);
-const publicKeyFile = values["client-public-key"];
-if (publicKeyFile !== undefined) {
-  let publicKeyPem = "";
-  try {
-    publicKeyPem = readFileSync(publicKeyFile, "utf8");
-  } catch {
-    fail(`cannot read --client-public-key ${publicKeyFile}`);
-  }
-  // The seed's own check refuses a private key here, without printing it.
-  seed = withPrivateKeyJwtClient(seed ?? defaultSeed(), { clientId: jwtClientId, publicKeyPem });
-}
 
 const emulator = await createEmulator({
   ...(seed ? { seed } : {}),
@@ -121,11 +104,6 @@ process.stdout.write(
       : []),
     `  management audience: ${emulator.managementAudience}`,
     `  admin client id:     ${admin} (its emulator-only secret is in the seed file)`,
-    ...(publicKeyFile === undefined
-      ? []
-      : [
-          `  Private Key JWT:     client ${jwtClientId}, public key from ${publicKeyFile} (aud: ${emulator.issuer})`,
-        ]),
     `  get a token:         curl -s ${emulator.url}/oauth/token -H 'content-type: application/json' \\`,
     `                         -d '{"grant_type":"client_credentials","client_id":"${admin}","client_secret":"<from seed.json>","audience":"${emulator.managementAudience}"}'`,
     ...(spa
