@@ -71,6 +71,15 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
   };
   const { file, stdin } = sources;
   if (file && stdin) fail(file.name, `${file.name} and ${stdin.name} both give the token: use one`);
+  const explicitToken = file ?? stdin;
+  for (const other of [sources.keyFile, sources.audience]) {
+    if (explicitToken && other) {
+      fail(
+        other.name,
+        `${other.name} is for a machine-to-machine application, and ${explicitToken.name} gives a token — use one`,
+      );
+    }
+  }
   for (const explicit of [file, stdin]) {
     if (!explicit) continue;
     const token = (await explicit.read()).trim();

@@ -268,6 +268,22 @@ describe("resolveCredentials", () => {
     expectNoKey(shown(error));
   });
 
+  test.each([
+    [{ keyFile: { name: "--private-key-file", path: "./key.pem" } }, "--private-key-file"],
+    [{ audience: { name: "--audience", value: "https://t.auth0.com/api/v2/" } }, "--audience"],
+  ])("refuses a token file beside %j", async (extra, path) => {
+    const error = await resolveCredentials({
+      env: {},
+      file: { name: "--token-file", read: async () => "t" },
+      readFile,
+      ...extra,
+    }).catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toContainEqual({
+      path,
+      message: expect.stringContaining("--token-file gives a token — use one"),
+    });
+  });
+
   test("names a profile's variables as the profile calls them", async () => {
     const error = await resolveCredentials({
       env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SECRET: "s", AUTH0_CLIENT_ASSERTION_SIGNING_KEY: pem },
