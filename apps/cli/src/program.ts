@@ -52,7 +52,8 @@ const commands: readonly BoundCommand[] = [
 
 const programDescription =
   "Link, unlink, inspect and bulk-link Auth0 accounts.\n\n" +
-  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET.\n" +
+  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID with a private key\n" +
+  "(AUTH0_CLIENT_SIGNING_KEY_PATH, --private-key-file F) or AUTH0_CLIENT_SECRET; or a profile (--tenant NAME).\n" +
   "Never pass a secret as a flag value.";
 
 function usageOf(command: CommandSpec): string {
@@ -137,7 +138,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     io.writeOut(`${version}\n`);
     return ExitCode.ok;
   }
-  const [name, ...rest] = args;
+  const [name, ...rest] = tenantAfterCommand(args);
   if (name === undefined) return usageError("no command given", programHelp(io.errColumns));
   if (name === "help") {
     const topic = rest[0]?.startsWith("-") ? undefined : rest[0];
@@ -175,6 +176,16 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const { reportError } = await import("./report.ts");
     return reportError(error, output);
   }
+}
+
+/** `idlink --tenant staging show …` reads as `idlink show --tenant staging …`: a profile may be named first. */
+function tenantAfterCommand(args: string[]): string[] {
+  const [first, second, third, ...more] = args;
+  if (first === "--tenant" && second !== undefined && third !== undefined)
+    return [third, first, second, ...more];
+  if (first?.startsWith("--tenant=") && second !== undefined)
+    return [second, first, ...(third === undefined ? [] : [third]), ...more];
+  return args;
 }
 
 function unknownCommand(name: string): string {

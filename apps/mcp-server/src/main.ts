@@ -10,7 +10,7 @@ const log = (message: string) => process.stderr.write(`idlink-mcp: ${redactText(
 const onerror = (error: Error) => log(error.message);
 
 try {
-  const config = parseConfig(process.env, process.argv.slice(2));
+  const config = await parseConfig(process.env, process.argv.slice(2));
   if (config.version) {
     process.stdout.write(`${pkg.version}\n`);
   } else if (config.help) {

@@ -32,7 +32,7 @@ export async function startDemo(config: DemoConfig, clientDir: string, seed?: Se
         spaClientId: config.spaClientId,
         client: createManagementClient({
           domain: config.domain,
-          clientCredentials: { clientId: config.clientId, clientSecret: config.clientSecret },
+          clientCredentials: config.clientCredentials,
         }),
       });
     } else {

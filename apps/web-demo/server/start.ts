@@ -6,7 +6,7 @@ import { startDemo } from "./start-demo.ts";
 const clientDir = fileURLToPath(new URL("../client/", import.meta.url));
 
 try {
-  const demo = await startDemo(readEnv(), clientDir);
+  const demo = await startDemo(await readEnv(), clientDir);
   const where = demo.emulator ? "local emulator, default seed" : "your Auth0 tenant";
   console.log(`idlink web demo (${where}) — open ${demo.url}`);
   let stopping = false;

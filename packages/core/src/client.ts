@@ -10,7 +10,7 @@ import {
 import type { components, paths } from "./generated/management-api.ts";
 import { redactText } from "./redact.ts";
 import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
-import { getManagementToken } from "./tokens.ts";
+import { type ClientAuthentication, getManagementToken } from "./tokens.ts";
 import {
   type CallContext,
   createTransport,
@@ -39,8 +39,11 @@ export interface ManagementClientOptions {
   token?: string;
   /** Called before each request (cache inside it, as `getManagementToken` does). */
   getToken?: () => string | Promise<string>;
-  /** A machine-to-machine client: tokens come from `getManagementToken`, cached until shortly before expiry. */
-  clientCredentials?: { clientId: string; clientSecret: string };
+  /**
+   * A machine-to-machine client (client secret or Private Key JWT): tokens come from `getManagementToken`, cached
+   * until shortly before expiry.
+   */
+  clientCredentials?: ClientAuthentication;
   /** Defaults to the global fetch. */
   fetch?: FetchLike;
   retry?: RetryOptions;

@@ -20,9 +20,19 @@ export {
   type UserIdentitySchema,
 } from "./client.ts";
 export {
+  checkSigningKeyPem,
+  clientAssertionType,
+  importSigningKey,
+  parseSigningAlg,
+  type SigningAlg,
+  type SigningKey,
+  signClientAssertion,
+  signingAlgs,
+} from "./client-assertion.ts";
+export {
   type CredentialSources,
   type Credentials,
-  credentialsFromEnv,
+  credentialVariables,
   resolveCredentials,
 } from "./credentials.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
@@ -80,6 +90,16 @@ export {
   summarizeIdentity,
   type UnlinkPlan,
 } from "./plan.ts";
+export {
+  applyProfile,
+  configFilePath,
+  type Profile,
+  type ProfileEnvironment,
+  type ProfileRequest,
+  ProfileSchema,
+  parseTenantConfig,
+  type TenantConfig,
+} from "./profiles.ts";
 export { readRateLimit } from "./rate-limit-headers.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {
@@ -109,6 +129,7 @@ export {
 } from "./tenant-duplicates.ts";
 export {
   type CallerToken,
+  type ClientAuthentication,
   getManagementToken,
   type ManagementTokenOptions,
   type PreflightResult,

@@ -35,7 +35,7 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
     const parsed = parseLinkArguments(args);
     if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
     for (const note of parsed.value.notes) output.note(note.message);
-    const { origin } = resolveOrigin(flags, io);
+    const { origin } = await resolveOrigin(flags, io);
     const curl = toCurl({
       method: "POST",
       origin,

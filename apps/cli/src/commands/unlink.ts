@@ -26,7 +26,7 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
   const targetId = fullUserId(target);
 
   if (flags.printCurl) {
-    const { origin } = resolveOrigin(flags, io);
+    const { origin } = await resolveOrigin(flags, io);
     const curl = toCurl({
       method: "DELETE",
       origin,
