@@ -1,4 +1,5 @@
 import createClient from "openapi-fetch";
+import type { DebugSink } from "./debug.ts";
 import { tenantOrigin } from "./domain.ts";
 import {
   type Issue,
@@ -49,6 +50,11 @@ export interface ManagementClientOptions {
   userAgent?: string;
   /** Aborts every call of this client. */
   signal?: AbortSignal;
+  /**
+   * A debug trail: every attempt, answer (status, rate-limit headers, timing), wait and retry decision, and the
+   * client-credentials token request (never its body or the token). Format with `formatDebugEvent`.
+   */
+  onEvent?: DebugSink;
 }
 
 /** A typed client for the Management API operations of account linking. */
@@ -90,7 +96,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   const getToken =
     options.getToken ??
     (clientCredentials &&
-      (() => getManagementToken({ domain: origin, ...clientCredentials, fetch: fetchImpl })));
+      (() =>
+        getManagementToken({
+          domain: origin,
+          ...clientCredentials,
+          fetch: fetchImpl,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        })));
   if (token === undefined && getToken === undefined) {
     throw new TypeError(
       "createManagementClient needs token, getToken or clientCredentials: a Management API token with update:users",
@@ -101,6 +113,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     retry: options.retry,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
+    onEvent: options.onEvent,
   });
   const api = createClient<paths>({
     baseUrl: `${origin}/api/v2`,

@@ -25,6 +25,7 @@ export {
   credentialsFromEnv,
   resolveCredentials,
 } from "./credentials.ts";
+export { type DebugCall, type DebugEvent, type DebugSink, formatDebugEvent } from "./debug.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
 export {

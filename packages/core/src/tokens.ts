@@ -1,4 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import { type DebugSink, observeFetch } from "./debug.ts";
 import { managementAudience, tenantOrigin } from "./domain.ts";
 import { type Issue, ManagementApiError } from "./errors.ts";
 import type { components } from "./generated/authentication-api.ts";
@@ -15,6 +16,8 @@ export interface ManagementTokenOptions {
   /** Defaults to the tenant's Management API, `https://{domain}/api/v2/`. */
   audience?: string;
   fetch?: FetchLike;
+  /** Sees the token request's method, path, status and timing: never its body or the answer's token. */
+  onEvent?: DebugSink;
 }
 
 interface CachedToken {
@@ -55,7 +58,11 @@ async function requestToken(
   audience: string,
   options: ManagementTokenOptions,
 ): Promise<TokenResponse> {
-  const fetchImpl = options.fetch ?? ((request: Request) => fetch(request));
+  const fetchImpl = observeFetch(
+    options.fetch ?? ((request: Request) => fetch(request)),
+    options.onEvent,
+    "Get Management token",
+  );
   const path = "/oauth/token";
   const response = await fetchImpl(
     new Request(`${origin}${path}`, {
