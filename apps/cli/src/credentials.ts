@@ -3,6 +3,8 @@ import { resolve } from "node:path";
 import {
   type Credentials,
   createManagementClient,
+  type DebugSink,
+  formatDebugEvent,
   type ManagementClient,
   parseTenantDomain,
   type RetryOptions,
@@ -16,12 +18,15 @@ export interface ConnectionFlags {
   domain?: string | undefined;
   tokenFile?: string | undefined;
   tokenStdin?: boolean | undefined;
+  debug?: boolean | undefined;
 }
 
 /** A tenant and the credentials for it (core's one rule decides which). */
 export interface Connection {
   origin: string;
   credentials: Credentials;
+  /** With --debug or IDLINK_DEBUG: writes each request, answer and retry decision to stderr, redacted. */
+  onEvent: DebugSink | undefined;
 }
 
 const userAgent = "idlink-cli/0.1.0";
@@ -53,7 +58,13 @@ export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise
     stdin: flags.tokenStdin ? { name: "--token-stdin", read: () => io.readStdin() } : undefined,
     alternatives: ["--token-file F", "--token-stdin"],
   });
-  return { origin, credentials };
+  return { origin, credentials, onEvent: debugSink(flags, io) };
+}
+
+/** The debug trail's sink, on stderr (stdout stays the result's): one `idlink debug:` line per event. */
+export function debugSink(flags: { debug?: boolean | undefined }, io: Io): DebugSink | undefined {
+  if (!flags.debug && !io.env.debug) return undefined;
+  return (event) => io.writeErr(`idlink debug: ${formatDebugEvent(event)}\n`);
 }
 
 /** A Management client for the connection; `signal` aborts its calls (Ctrl-C). */
@@ -61,9 +72,10 @@ export function createClient(
   connection: Connection,
   options: { signal?: AbortSignal; retry?: RetryOptions } = {},
 ): ManagementClient {
-  const { credentials, origin } = connection;
+  const { credentials, origin, onEvent } = connection;
   return createManagementClient({
     domain: origin,
+    ...(onEvent ? { onEvent } : {}),
     ...("token" in credentials
       ? { token: credentials.token }
       : { clientCredentials: credentials.clientCredentials }),

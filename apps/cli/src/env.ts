@@ -4,14 +4,22 @@ export interface Env {
   domain: string | undefined;
   /** AUTH0_TOKEN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET as they are: core's credential rule names an empty one. */
   credentials: Readonly<Record<string, string | undefined>>;
-  /** NO_COLOR set to anything non-empty (https://no-color.org). */
-  noColor: boolean;
+  /**
+   * `never` when NO_COLOR is set to anything non-empty (https://no-color.org) or FORCE_COLOR is 0/false; `always`
+   * when FORCE_COLOR is set otherwise (https://force-color.org; it wins over NO_COLOR, as in Node); else `auto`:
+   * colour on a terminal only. The `--no-color` flag wins over both.
+   */
+  color: "auto" | "always" | "never";
+  /** IDLINK_DEBUG set to anything but empty, 0, false or no: the same as --debug. */
+  debug: boolean;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === "" ? undefined : value.trim();
 
-/** Reads AUTH0_DOMAIN, AUTH0_TOKEN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and NO_COLOR. */
+const off = (value: string) => ["0", "false", "no"].includes(value.toLowerCase());
+
+/** Reads AUTH0_DOMAIN, AUTH0_TOKEN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, NO_COLOR, FORCE_COLOR and IDLINK_DEBUG. */
 export function readEnv(source: Record<string, string | undefined>): Env {
   return {
     domain: nonEmpty(source.AUTH0_DOMAIN),
@@ -20,6 +28,12 @@ export function readEnv(source: Record<string, string | undefined>): Env {
       AUTH0_CLIENT_ID: source.AUTH0_CLIENT_ID,
       AUTH0_CLIENT_SECRET: source.AUTH0_CLIENT_SECRET,
     },
-    noColor: nonEmpty(source.NO_COLOR) !== undefined,
+    color: colorOf(source.FORCE_COLOR, source.NO_COLOR),
+    debug: ((v) => v !== undefined && !off(v))(nonEmpty(source.IDLINK_DEBUG)),
   };
+}
+
+function colorOf(force: string | undefined, no: string | undefined): Env["color"] {
+  if (force !== undefined) return off(force.trim()) ? "never" : "always";
+  return nonEmpty(no) === undefined ? "auto" : "never";
 }

@@ -26,5 +26,10 @@ export const connection = {
   },
   "token-file": { type: "string", value: "file", description: "read the Management API token from a file" },
   "token-stdin": { type: "boolean", description: "read the Management API token from stdin" },
+  debug: {
+    type: "boolean",
+    description:
+      "every request and answer on stderr: status, rate limits, timing, retries (secrets redacted)",
+  },
   json,
 } as const satisfies Record<string, OptionSpec>;
