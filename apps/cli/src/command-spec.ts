@@ -84,7 +84,7 @@ export const commonOptions: Readonly<Record<"quiet" | "no-color" | "help", Optio
   quiet: {
     type: "boolean",
     short: "q",
-    description: "print only errors and the essential result (no plan, notes or progress)",
+    description: "only errors and the essential result (no plan, notes, progress)",
   },
   "no-color": { type: "boolean", description: "no colour, even on a terminal (as NO_COLOR=1)" },
   help: helpOption,

@@ -28,8 +28,7 @@ export const connection = {
   "token-stdin": { type: "boolean", description: "read the Management API token from stdin" },
   debug: {
     type: "boolean",
-    description:
-      "every request and answer on stderr: status, rate limits, timing, retries (secrets redacted)",
+    description: "each request, answer and retry on stderr (redacted)",
   },
   json,
 } as const satisfies Record<string, OptionSpec>;
