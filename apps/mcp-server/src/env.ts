@@ -13,6 +13,8 @@ export interface Config {
   credentials: Credentials;
   readOnly: boolean;
   tools: ToolName[] | undefined;
+  /** IDLINK_DEBUG=1: every Management API request and answer on stderr (redacted), never on stdout. */
+  debug: boolean;
   /** Streamable HTTP on 127.0.0.1 instead of stdio. */
   http: { port: number; token: string } | undefined;
   /** `--help` / `--version`: print that and stop; nothing else is read. */
@@ -41,6 +43,7 @@ Environment:
   AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET    a machine-to-machine application (read:users, update:users)
   IDLINK_MCP_READ_ONLY=1                   same as --read-only
   IDLINK_MCP_HTTP_TOKEN                    bearer token HTTP callers must send (required with --http, 32+ characters)
+  IDLINK_DEBUG=1                           every request to Auth0 and its answer on stderr (secrets redacted)
 `;
 
 export const defaultHttpPort = 3917;
@@ -56,6 +59,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   const help = values.help === true;
   const version = values.version === true;
   const readOnly = values["read-only"] === true || flag(env.IDLINK_MCP_READ_ONLY, "IDLINK_MCP_READ_ONLY");
+  const debug = flag(env.IDLINK_DEBUG, "IDLINK_DEBUG");
   const tools = values.tools === undefined ? undefined : toolList(values.tools, readOnly);
   const http = values.http === true ? httpConfig(values.port, env.IDLINK_MCP_HTTP_TOKEN) : undefined;
   if (values.http !== true && values.port !== undefined) throw new ConfigError("--port needs --http");
@@ -66,6 +70,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       credentials: { source: "", token: "" },
       readOnly,
       tools,
+      debug,
       http,
       help,
       version,
@@ -84,6 +89,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
       credentials: credentialsFromEnv(env),
       readOnly,
       tools,
+      debug,
       http,
       help,
       version,
