@@ -1,11 +1,15 @@
 import { z } from "zod";
 
-/** Where the demo points: the local emulator (no configuration) or a real tenant. */
+/**
+ * Where the demo points: the local emulator (no configuration) or a real tenant; `debug` (IDLINK_DEBUG=1) traces
+ * the demo server's calls to the tenant on stderr.
+ */
 export type DemoConfig =
-  | { mode: "emulator"; port: number }
+  | { mode: "emulator"; port: number; debug?: boolean }
   | {
       mode: "tenant";
       port: number;
+      debug?: boolean;
       domain: string;
       clientId: string;
       clientSecret: string;
@@ -23,6 +27,16 @@ const EnvSchema = z.object({
   AUTH0_CLIENT_ID: optional,
   AUTH0_CLIENT_SECRET: optional,
   AUTH0_SPA_CLIENT_ID: optional,
+  IDLINK_DEBUG: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => ["", "0", "false", "no", "1", "true", "yes"].includes(v),
+      "IDLINK_DEBUG must be 1/true/yes or 0/false/no",
+    )
+    .optional()
+    .transform((v) => v === "1" || v === "true" || v === "yes"),
   PORT: z
     .string()
     .trim()
@@ -55,7 +69,8 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   }
   const env = parsed.data;
   const set = tenantVariables.filter((name) => env[name] !== undefined);
-  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0 };
+  const debug = env.IDLINK_DEBUG ? { debug: true } : {};
+  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0, ...debug };
   const missing = tenantVariables.filter((name) => env[name] === undefined);
   if (
     missing.length > 0 ||
@@ -77,5 +92,6 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     clientId: env.AUTH0_CLIENT_ID,
     clientSecret: env.AUTH0_CLIENT_SECRET,
     spaClientId: env.AUTH0_SPA_CLIENT_ID,
+    ...debug,
   };
 }

@@ -31,6 +31,12 @@ describe("readEnv", () => {
     expect(() => readEnv(partial)).toThrow("missing: AUTH0_CLIENT_SECRET");
   });
 
+  test("IDLINK_DEBUG turns the debug trail on, and refuses what it cannot read", () => {
+    expect(readEnv({ IDLINK_DEBUG: "true" })).toEqual({ mode: "emulator", port: 0, debug: true });
+    expect(readEnv({ IDLINK_DEBUG: "0" })).toEqual({ mode: "emulator", port: 0 });
+    expect(() => readEnv({ IDLINK_DEBUG: "loud" })).toThrow("IDLINK_DEBUG must be 1/true/yes or 0/false/no");
+  });
+
   test.each(["abc", "70000", "-1"])("refuses PORT=%s", (port) => {
     expect(() => readEnv({ PORT: port })).toThrow("PORT must be a number between 0 and 65535");
   });
