@@ -26,7 +26,10 @@ beforeAll(async () => {
     clearScreen: false,
   });
   await vite.listen();
-  const { port } = vite.httpServer?.address() as AddressInfo;
+  const address = vite.httpServer?.address();
+  if (address === null || address === undefined || typeof address === "string")
+    throw new Error("not listening");
+  const { port } = address as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
 });
 
