@@ -25,6 +25,9 @@ import {
 } from "./helpers.ts";
 
 const ansi = "\u001b[";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
+const escapes = /\u001b\[[0-9;]*m/g;
+const plain = (text: string) => text.replace(escapes, "");
 
 /** A terminal session of `columns` columns for runCli. */
 async function onTerminal(
@@ -196,7 +199,7 @@ describe("colour and width", () => {
     expect(coloured.stdout).toContain(ansi);
     const flag = await onTerminal(["show", alice, "--no-color"], tenant.env);
     expect(flag.stdout).not.toContain(ansi);
-    expect(flag.stdout).toBe(coloured.stdout.replace(/\u001b\[[0-9;]*m/g, ""));
+    expect(flag.stdout).toBe(plain(coloured.stdout));
     expect(readEnv({ NO_COLOR: "1" }).color).toBe("never");
     expect(readEnv({ NO_COLOR: "" }).color).toBe("auto");
     expect(readEnv({ FORCE_COLOR: "1", NO_COLOR: "1" }).color).toBe("always");
@@ -244,7 +247,7 @@ describe("colour and width", () => {
     const redraws = result.stderr.split("\r\u001b[K").slice(1);
     expect(redraws.length).toBeGreaterThan(0);
     for (const redraw of redraws)
-      expect(redraw.replace(/\u001b\[[0-9;]*m/g, "").trimEnd().length).toBeLessThan(30);
+      expect(plain(redraw).trimEnd().length).toBeLessThan(30);
   });
 });
 
