@@ -246,8 +246,7 @@ describe("colour and width", () => {
     expect(result.code).toBe(0);
     const redraws = result.stderr.split("\r\u001b[K").slice(1);
     expect(redraws.length).toBeGreaterThan(0);
-    for (const redraw of redraws)
-      expect(plain(redraw).trimEnd().length).toBeLessThan(30);
+    for (const redraw of redraws) expect(plain(redraw).trimEnd().length).toBeLessThan(30);
   });
 });
 
