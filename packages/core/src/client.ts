@@ -50,6 +50,8 @@ export interface ManagementClientOptions {
   userAgent?: string;
   /** Aborts every call of this client. */
   signal?: AbortSignal;
+  /** `false` sends as fast as the callers ask, without pacing to the tenant's bucket (429s are still waited out). */
+  pacer?: false;
   /**
    * A debug trail: every attempt, answer (status, rate-limit headers, timing), wait and retry decision, and the
    * client-credentials token request (never its body or the token). Format with `formatDebugEvent`.
@@ -113,6 +115,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     retry: options.retry,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
+    pacer: options.pacer,
     onEvent: options.onEvent,
   });
   const api = createClient<paths>({
