@@ -124,11 +124,11 @@ export function createTransport(options: {
       }
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      const paceStart = debugging ? now() : 0;
+      const paceStart = debugging ? performance.now() : 0;
       const ticket = after429 ? pacer?.pass() : await pacer?.acquire(options.signal, maxWaitMs - waited);
-      if (debugging && now() - paceStart >= 1) {
-        emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: now() - paceStart });
-      }
+      // A millisecond or more is a wait the pacer chose; less is the cost of asking it.
+      const paced = debugging && !after429 ? performance.now() - paceStart : 0;
+      if (paced >= 1) emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: paced });
       after429 = false;
       let response: Response;
       if (debugging) emit({ type: "request", at: Date.now(), ...call, attempt: attempt + 1 });

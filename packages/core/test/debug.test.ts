@@ -19,6 +19,7 @@ const ID_TOKEN =
   "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJnb29nbGUtb2F1dGgyfDEwOCIsImF1ZCI6ImEifQ.c2lnbmF0dXJlLWlkLXRva2Vu";
 const CLIENT_SECRET = "client-secret-that-must-never-show-9f8e7d6c5b4a";
 
+// Unpaced, so the sequence of events is the same however loaded the machine: the pacer's waits are not the subject.
 function setup(replies: Reply[], credentials: "token" | "client" = "token") {
   const recorder = createRecordingFetch(replies);
   const events: DebugEvent[] = [];
@@ -29,6 +30,7 @@ function setup(replies: Reply[], credentials: "token" | "client" = "token") {
       : { clientCredentials: { clientId: "cid", clientSecret: CLIENT_SECRET } }),
     fetch: recorder.fetch,
     retry: { sleep: async () => {} },
+    pacer: false,
     onEvent: (event) => events.push(event),
   });
   const trail = () => events.map(formatDebugEvent);
@@ -130,6 +132,29 @@ describe("debug trail", () => {
     }
     expect(events.map((e) => e.path)).toEqual(["/tenant/users.json.gz", "/tenant/users.json.gz"]);
     expect(JSON.stringify(events)).not.toContain("X-Amz-Signature");
+  });
+
+  test("shows the pacer holding a call back while the tenant's bucket refills", async () => {
+    const reset = String(Math.ceil(Date.now() / 1000) + 1);
+    const empty = { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset };
+    const recorder = createRecordingFetch([
+      json(200, { user_id: "auth0|1" }, empty),
+      json(200, { user_id: "auth0|1" }),
+    ]);
+    const events: DebugEvent[] = [];
+    const client = createManagementClient({
+      domain: "paced.example.auth0.com",
+      token: TOKEN,
+      fetch: recorder.fetch,
+      onEvent: (event) => events.push(event),
+    });
+    await client.getUser("auth0|1");
+    await client.getUser("auth0|1");
+    const waits = events.filter((e) => e.type === "wait");
+    expect(waits).toEqual([expect.objectContaining({ reason: "pacer", method: "GET" })]);
+    expect(formatDebugEvent(waits[0] as DebugEvent)).toMatch(
+      /… GET \/api\/v2\/users\/auth0%7C1 waited \d+ ms for the pacer \(spacing calls to the tenant's bucket\)$/,
+    );
   });
 
   test("a sink that throws changes nothing", async () => {
