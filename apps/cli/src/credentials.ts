@@ -63,7 +63,14 @@ export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise
 
 /** The debug trail's sink, on stderr (stdout stays the result's): one `idlink debug:` line per event. */
 export function debugSink(flags: { debug?: boolean | undefined }, io: Io): DebugSink | undefined {
-  if (!flags.debug && !io.env.debug) return undefined;
+  const { debug } = io.env;
+  if (typeof debug === "object") {
+    throw new UsageError(
+      `IDLINK_DEBUG must be 1/true/yes or 0/false/no, not "${debug.invalid.slice(0, 20)}".`,
+      "Set IDLINK_DEBUG=1 (or pass --debug) for the trail; unset it for none.",
+    );
+  }
+  if (!flags.debug && !debug) return undefined;
   return (event) => io.writeErr(`idlink debug: ${formatDebugEvent(event)}\n`);
 }
 

@@ -10,8 +10,11 @@ export interface Env {
    * colour on a terminal only. The `--no-color` flag wins over both.
    */
   color: "auto" | "always" | "never";
-  /** IDLINK_DEBUG set to anything but empty, 0, false or no: the same as --debug. */
-  debug: boolean;
+  /**
+   * IDLINK_DEBUG: 1/true/yes is the same as --debug; unset, empty, 0/false/no is off; anything else is kept as
+   * given, for the command to refuse with a message (as the MCP server and the demo server refuse it at start).
+   */
+  debug: boolean | { invalid: string };
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>
@@ -29,8 +32,13 @@ export function readEnv(source: Record<string, string | undefined>): Env {
       AUTH0_CLIENT_SECRET: source.AUTH0_CLIENT_SECRET,
     },
     color: colorOf(source.FORCE_COLOR, source.NO_COLOR),
-    debug: ((v) => v !== undefined && !off(v))(nonEmpty(source.IDLINK_DEBUG)),
+    debug: debugOf(nonEmpty(source.IDLINK_DEBUG)),
   };
+}
+
+function debugOf(value: string | undefined): Env["debug"] {
+  if (value === undefined || off(value)) return false;
+  return ["1", "true", "yes"].includes(value.toLowerCase()) || { invalid: value };
 }
 
 function colorOf(force: string | undefined, no: string | undefined): Env["color"] {

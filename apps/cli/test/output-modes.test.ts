@@ -131,6 +131,11 @@ describe("--debug and IDLINK_DEBUG", () => {
     expect(debugLines(fromEnv.stderr).length).toBeGreaterThanOrEqual(2);
     const off = await idlink(["show", alice], { env: { ...tenant.clientEnv, IDLINK_DEBUG: "0" } });
     expect(off.stderr).toBe("");
+    const requests = tenant.emu.state.requests.length;
+    const unreadable = await idlink(["show", alice], { env: { ...tenant.clientEnv, IDLINK_DEBUG: "loud" } });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain('IDLINK_DEBUG must be 1/true/yes or 0/false/no, not "loud"');
+    expect(tenant.emu.state.requests.length).toBe(requests);
   });
 
   test("never show the ID token of link_with or the user's own token", async () => {
