@@ -6,6 +6,8 @@ import {
   type Credentials,
   configFilePath,
   createManagementClient,
+  type DebugSink,
+  formatDebugEvent,
   type ManagementClient,
   type ProfileEnvironment,
   parseTenantDomain,
@@ -23,12 +25,15 @@ export interface ConnectionFlags {
   tenant?: string | undefined;
   audience?: string | undefined;
   privateKeyFile?: string | undefined;
+  debug?: boolean | undefined;
 }
 
 /** A tenant and the credentials for it (core's one rule decides which). */
 export interface Connection {
   origin: string;
   credentials: Credentials;
+  /** With --debug or IDLINK_DEBUG: writes each request, answer and retry decision to stderr, redacted. */
+  onEvent: DebugSink | undefined;
 }
 
 const userAgent = "idlink-cli/0.1.0";
@@ -102,7 +107,20 @@ export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise
     readFile: (path) => readFileFor(path, io, "private key file"),
     alternatives: ["--token-file F", "--token-stdin"],
   });
-  return { origin, credentials };
+  return { origin, credentials, onEvent: debugSink(flags, io) };
+}
+
+/** The debug trail's sink, on stderr (stdout stays the result's): one `idlink debug:` line per event. */
+export function debugSink(flags: { debug?: boolean | undefined }, io: Io): DebugSink | undefined {
+  const { debug } = io.env;
+  if (typeof debug === "object") {
+    throw new UsageError(
+      `IDLINK_DEBUG must be 1/true/yes or 0/false/no, not "${debug.invalid.slice(0, 20)}".`,
+      "Set IDLINK_DEBUG=1 (or pass --debug) for the trail; unset it for none.",
+    );
+  }
+  if (!flags.debug && !debug) return undefined;
+  return (event) => io.writeErr(`idlink debug: ${formatDebugEvent(event)}\n`);
 }
 
 /** A Management client for the connection; `signal` aborts its calls (Ctrl-C). */
@@ -110,9 +128,10 @@ export function createClient(
   connection: Connection,
   options: { signal?: AbortSignal; retry?: RetryOptions } = {},
 ): ManagementClient {
-  const { credentials, origin } = connection;
+  const { credentials, origin, onEvent } = connection;
   return createManagementClient({
     domain: origin,
+    ...(onEvent ? { onEvent } : {}),
     ...("token" in credentials
       ? { token: credentials.token }
       : { clientCredentials: credentials.clientCredentials }),

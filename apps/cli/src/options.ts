@@ -41,5 +41,9 @@ export const connection = {
     value: "file",
     description: "sign in with Private Key JWT: the application's PEM private key (with AUTH0_CLIENT_ID)",
   },
+  debug: {
+    type: "boolean",
+    description: "each request, answer and retry on stderr (redacted)",
+  },
   json,
 } as const satisfies Record<string, OptionSpec>;

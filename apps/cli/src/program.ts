@@ -1,6 +1,7 @@
 import pkg from "../package.json" with { type: "json" };
 import {
   type CommandSpec,
+  commonOptions,
   type Handler,
   helpOption,
   optionTerm,
@@ -89,7 +90,7 @@ function programHelp(width: number | undefined): string {
 }
 
 function commandHelp(command: CommandSpec, width: number | undefined): string {
-  const options = Object.entries({ ...command.options, help: helpOption }).map(
+  const options = Object.entries({ ...command.options, ...commonOptions }).map(
     ([name, option]): [string, string] => {
       const extra = [
         ...(option.choices ? [`choices: ${option.choices.map((c) => JSON.stringify(c)).join(", ")}`] : []),
@@ -121,7 +122,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const usageError = (message: string, help?: string): number => {
     io.writeErr(help ?? `error: ${message}\n(run with --help for usage)\n`);
     if (wantsJson) {
-      createOutput(io, true).document({
+      createOutput(io, { json: true, quiet: false, noColor: false }).document({
         ok: false,
         exitCode: ExitCode.usage,
         error: { title: "Usage error — nothing was sent", message },
@@ -169,7 +170,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return ExitCode.ok;
   }
   if (parsed.kind === "error") return usageError(parsed.message);
-  const output = createOutput(io, parsed.json);
+  const output = createOutput(io, parsed.mode);
   try {
     return await parsed.input({ io, output });
   } catch (error) {

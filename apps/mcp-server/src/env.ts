@@ -17,6 +17,8 @@ export interface Config {
   credentials: Credentials;
   readOnly: boolean;
   tools: ToolName[] | undefined;
+  /** IDLINK_DEBUG=1: every Management API request and answer on stderr (redacted), never on stdout. */
+  debug: boolean;
   /** Streamable HTTP on 127.0.0.1 instead of stdio. */
   http: { port: number; token: string } | undefined;
   /** `--help` / `--version`: print that and stop; nothing else is read. */
@@ -54,6 +56,7 @@ Environment:
                                            $XDG_CONFIG_HOME/idlink/config.json or ~/.config/idlink/config.json)
   IDLINK_MCP_READ_ONLY=1                   same as --read-only
   IDLINK_MCP_HTTP_TOKEN                    bearer token HTTP callers must send (required with --http, 32+ characters)
+  IDLINK_DEBUG=1                           every request to Auth0 and its answer on stderr (secrets redacted)
 `;
 
 export const defaultHttpPort = 3917;
@@ -85,6 +88,7 @@ export async function parseConfig(
   const version = values.version === true;
   const readOnly =
     values["read-only"] === true || flag(environment.IDLINK_MCP_READ_ONLY, "IDLINK_MCP_READ_ONLY");
+  const debug = flag(environment.IDLINK_DEBUG, "IDLINK_DEBUG");
   const tools = values.tools === undefined ? undefined : toolList(values.tools, readOnly);
   const http = values.http === true ? httpConfig(values.port, environment.IDLINK_MCP_HTTP_TOKEN) : undefined;
   if (values.http !== true && values.port !== undefined) throw new ConfigError("--port needs --http");
@@ -94,6 +98,7 @@ export async function parseConfig(
       credentials: { source: "", token: "" },
       readOnly,
       tools,
+      debug,
       http,
       help,
       version,
@@ -118,6 +123,7 @@ export async function parseConfig(
       }),
       readOnly,
       tools,
+      debug,
       http,
       help,
       version,

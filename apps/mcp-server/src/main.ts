@@ -1,4 +1,4 @@
-import { redactText } from "@idlink/core";
+import { type DebugEvent, formatDebugEvent, redactText } from "@idlink/core";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import pkg from "../package.json" with { type: "json" };
 import { createFactory } from "./app.ts";
@@ -11,15 +11,16 @@ const onerror = (error: Error) => log(error.message);
 
 try {
   const config = await parseConfig(process.env, process.argv.slice(2));
+  const onEvent = config.debug ? (event: DebugEvent) => log(`debug: ${formatDebugEvent(event)}`) : undefined;
   if (config.version) {
     process.stdout.write(`${pkg.version}\n`);
   } else if (config.help) {
     process.stdout.write(usage);
   } else if (config.http) {
-    const http = await serveHttp({ factory: createFactory(config), ...config.http, onerror });
+    const http = await serveHttp({ factory: createFactory(config, onEvent), ...config.http, onerror });
     log(`listening on ${http.url}`);
   } else {
-    serveStdio(createFactory(config), { onerror });
+    serveStdio(createFactory(config, onEvent), { onerror });
   }
 } catch (error) {
   log(

@@ -13,6 +13,7 @@ describe("parseConfig", () => {
       credentials: { source: "client id", clientCredentials: { clientId: "id", clientSecret: "secret" } },
       readOnly: false,
       tools: undefined,
+      debug: false,
       http: undefined,
       help: false,
       version: false,
@@ -36,6 +37,10 @@ describe("parseConfig", () => {
     [{ ...clientCredentials, AUTH0_DOMAIN: "https://tenant.eu.auth0.com/api/v2" }, "AUTH0_DOMAIN has a path"],
     [{ ...clientCredentials, AUTH0_DOMAIN: "http://tenant.eu.auth0.com" }, "AUTH0_DOMAIN must use https"],
     [{ ...clientCredentials, IDLINK_MCP_READ_ONLY: "maybe" }, "IDLINK_MCP_READ_ONLY must be 1/true/yes"],
+    [
+      { ...clientCredentials, IDLINK_DEBUG: "verbose" },
+      'IDLINK_DEBUG must be 1/true/yes or 0/false/no, not "verbose"',
+    ],
   ])("refuses %j: %s", async (env, message) => {
     await expect(parseConfig(env, [])).rejects.toThrow(ConfigError);
     await expect(parseConfig(env, [])).rejects.toThrow(message);
@@ -47,6 +52,11 @@ describe("parseConfig", () => {
     [[], { IDLINK_MCP_READ_ONLY: "true" }],
   ])("turns read-only mode on from %j %j", async (argv, env) => {
     expect((await parseConfig({ ...clientCredentials, ...env }, argv)).readOnly).toBe(true);
+  });
+
+  test("turns the debug trail on with IDLINK_DEBUG=1", async () => {
+    expect((await parseConfig({ ...clientCredentials, IDLINK_DEBUG: "1" }, [])).debug).toBe(true);
+    expect((await parseConfig({ ...clientCredentials, IDLINK_DEBUG: "0" }, [])).debug).toBe(false);
   });
 
   test("selects tools in their stable order", async () => {

@@ -2,12 +2,16 @@ import { readFile } from "node:fs/promises";
 import { type ClientAuthentication, resolveCredentials, ValidationError } from "@idlink/core";
 import { z } from "zod";
 
-/** Where the demo points: the local emulator (no configuration) or a real tenant. */
+/**
+ * Where the demo points: the local emulator (no configuration) or a real tenant; `debug` (IDLINK_DEBUG=1) traces
+ * the demo server's calls to the tenant on stderr.
+ */
 export type DemoConfig =
-  | { mode: "emulator"; port: number }
+  | { mode: "emulator"; port: number; debug?: boolean }
   | {
       mode: "tenant";
       port: number;
+      debug?: boolean;
       domain: string;
       /** The machine-to-machine application of the demo server: a client secret or a private key (Private Key JWT). */
       clientCredentials: ClientAuthentication;
@@ -24,6 +28,16 @@ const EnvSchema = z.object({
   AUTH0_DOMAIN: optional,
   AUTH0_CLIENT_ID: optional,
   AUTH0_SPA_CLIENT_ID: optional,
+  IDLINK_DEBUG: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => ["", "0", "false", "no", "1", "true", "yes"].includes(v),
+      "IDLINK_DEBUG must be 1/true/yes or 0/false/no",
+    )
+    .optional()
+    .transform((v) => v === "1" || v === "true" || v === "yes"),
   PORT: z
     .string()
     .trim()
@@ -63,7 +77,8 @@ export async function readEnv(
   }
   const env = parsed.data;
   const set = tenantVariables.filter((name) => source[name]?.trim());
-  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0 };
+  const debug = env.IDLINK_DEBUG ? { debug: true } : {};
+  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0, ...debug };
   const missing = requiredVariables.filter((name) => env[name] === undefined);
   if (missing.length > 0 || !env.AUTH0_DOMAIN || !env.AUTH0_CLIENT_ID || !env.AUTH0_SPA_CLIENT_ID) {
     throw new ConfigError(
@@ -97,5 +112,6 @@ export async function readEnv(
     domain: env.AUTH0_DOMAIN,
     clientCredentials: credentials.clientCredentials,
     spaClientId: env.AUTH0_SPA_CLIENT_ID,
+    ...debug,
   };
 }

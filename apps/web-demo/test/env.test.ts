@@ -95,6 +95,14 @@ describe("readEnv", () => {
     expect(await refusal(env)).toContain(message);
   });
 
+  test("IDLINK_DEBUG turns the debug trail on, and refuses what it cannot read", async () => {
+    expect(await readEnv({ IDLINK_DEBUG: "true" })).toEqual({ mode: "emulator", port: 0, debug: true });
+    expect(await readEnv({ IDLINK_DEBUG: "0" })).toEqual({ mode: "emulator", port: 0 });
+    await expect(readEnv({ IDLINK_DEBUG: "loud" })).rejects.toThrow(
+      "IDLINK_DEBUG must be 1/true/yes or 0/false/no",
+    );
+  });
+
   test.each(["abc", "70000", "-1"])("refuses PORT=%s", async (port) => {
     await expect(readEnv({ PORT: port })).rejects.toThrow("PORT must be a number between 0 and 65535");
   });

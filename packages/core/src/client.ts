@@ -1,4 +1,5 @@
 import createClient from "openapi-fetch";
+import type { DebugSink } from "./debug.ts";
 import { tenantOrigin } from "./domain.ts";
 import {
   type Issue,
@@ -54,6 +55,11 @@ export interface ManagementClientOptions {
   signal?: AbortSignal;
   /** `false` sends as fast as the callers ask, without pacing to the tenant's bucket (429s are still waited out). */
   pacer?: false;
+  /**
+   * A debug trail: every attempt, answer (status, rate-limit headers, timing), wait and retry decision, and the
+   * client-credentials token request (never its body or the token). Format with `formatDebugEvent`.
+   */
+  onEvent?: DebugSink;
 }
 
 /** A typed client for the Management API operations of account linking. */
@@ -95,7 +101,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   const getToken =
     options.getToken ??
     (clientCredentials &&
-      (() => getManagementToken({ domain: origin, ...clientCredentials, fetch: fetchImpl })));
+      (() =>
+        getManagementToken({
+          domain: origin,
+          ...clientCredentials,
+          fetch: fetchImpl,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        })));
   if (token === undefined && getToken === undefined) {
     throw new TypeError(
       "createManagementClient needs token, getToken or clientCredentials: a Management API token with update:users",
@@ -107,6 +119,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     pacer: options.pacer,
+    onEvent: options.onEvent,
   });
   const api = createClient<paths>({
     baseUrl: `${origin}/api/v2`,

@@ -35,6 +35,7 @@ export {
   credentialVariables,
   resolveCredentials,
 } from "./credentials.ts";
+export { type DebugCall, type DebugEvent, type DebugSink, formatDebugEvent } from "./debug.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
 export {

@@ -6,6 +6,7 @@ import {
   type SigningKey,
   signClientAssertion,
 } from "./client-assertion.ts";
+import { type DebugSink, observeFetch } from "./debug.ts";
 import { managementAudience, tenantOrigin } from "./domain.ts";
 import { type Issue, ManagementApiError } from "./errors.ts";
 import type { components } from "./generated/authentication-api.ts";
@@ -38,6 +39,8 @@ export type ClientAuthentication = {
 export type ManagementTokenOptions = ClientAuthentication & {
   domain: string;
   fetch?: FetchLike;
+  /** Sees the token request's method, path, status and timing: never its body or the answer's token. */
+  onEvent?: DebugSink;
 };
 
 interface CachedToken {
@@ -82,7 +85,11 @@ async function requestToken(
   audience: string,
   options: ManagementTokenOptions,
 ): Promise<TokenResponse> {
-  const fetchImpl = options.fetch ?? ((request: Request) => fetch(request));
+  const fetchImpl = observeFetch(
+    options.fetch ?? ((request: Request) => fetch(request)),
+    options.onEvent,
+    "Get Management token",
+  );
   const path = "/oauth/token";
   const proof =
     "clientSecret" in options

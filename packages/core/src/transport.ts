@@ -1,3 +1,4 @@
+import { type DebugSink, emitter, pathOf, rateLimitOf } from "./debug.ts";
 import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
 import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
@@ -70,6 +71,8 @@ export function createTransport(options: {
   now?: () => number;
   /** Paces requests to the tenant's bucket (see `createPacer`); false sends as fast as the callers ask. */
   pacer?: Pacer | false | undefined;
+  /** Receives every attempt, answer, wait and retry decision (see `DebugEvent`). */
+  onEvent?: DebugSink | undefined;
 }): Transport {
   const maxRetries = options.retry?.maxRetries ?? 4;
   const maxWaitMs = options.retry?.maxWaitMs ?? 60_000;
@@ -84,6 +87,8 @@ export function createTransport(options: {
       ? undefined
       : (options.pacer ?? createPacer({ now, sleep: options.retry?.sleep }));
 
+  const emit = emitter(options.onEvent);
+  const debugging = options.onEvent !== undefined;
   // Without an injected fetch, the global one takes the URL and init directly: no Request object to build.
   const injected = options.fetch;
   const deliver = injected
@@ -93,19 +98,41 @@ export function createTransport(options: {
   async function send(request: Outgoing, ctx: CallContext): Promise<Response> {
     const unsafe = unsafeMethods.has(ctx.method);
     const { url, method, headers, body } = request;
+    const call = { operation: ctx.operation, method, path: debugging ? pathOf(url) : "" };
+    const decide = (
+      decision: "retry" | "pause" | "outcome-unknown" | "give-up",
+      why: string,
+      waitMs?: number,
+    ) =>
+      debugging &&
+      emit({
+        type: "decision",
+        at: Date.now(),
+        ...call,
+        decision,
+        why,
+        ...(waitMs === undefined ? {} : { waitMs }),
+      });
     let waited = 0;
     let after429 = false;
     for (let attempt = 0; ; attempt++) {
       const pause = pausedUntil - now();
       if (pause > 0) {
         waited += pause;
+        if (debugging) emit({ type: "wait", at: Date.now(), ...call, reason: "paused", ms: pause });
         await sleep(pause, options.signal);
       }
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const paceStart = debugging ? performance.now() : 0;
       const ticket = after429 ? pacer?.pass() : await pacer?.acquire(options.signal, maxWaitMs - waited);
+      // A millisecond or more is a wait the pacer chose; less is the cost of asking it.
+      const paced = debugging && !after429 ? performance.now() - paceStart : 0;
+      if (paced >= 1) emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: paced });
       after429 = false;
       let response: Response;
+      if (debugging) emit({ type: "request", at: Date.now(), ...call, attempt: attempt + 1 });
+      const sent = debugging ? performance.now() : 0;
       try {
         response = await deliver(url, { method, headers, body, signal });
         if (ticket !== undefined) pacer?.settle(ticket, response);
@@ -115,20 +142,59 @@ export function createTransport(options: {
         const reason = timeout.aborted
           ? `no answer within ${timeoutMs / 1000} s`
           : describeNetworkError(error);
+        if (debugging)
+          emit({
+            type: "no-answer",
+            at: Date.now(),
+            ...call,
+            attempt: attempt + 1,
+            ms: performance.now() - sent,
+            reason,
+          });
         const refused = !timeout.aborted && connectionRefused(error);
-        if (unsafe && !refused) throw new OutcomeUnknownError({ ...ctx, reason });
+        if (unsafe && !refused) {
+          decide(
+            "outcome-unknown",
+            "a write that got no answer may have been applied: read before trying again",
+          );
+          throw new OutcomeUnknownError({ ...ctx, reason });
+        }
         const delay = backoff(attempt);
-        if (attempt >= maxRetries || unsafe || waited + delay > maxWaitMs)
+        if (attempt >= maxRetries || unsafe || waited + delay > maxWaitMs) {
+          decide(
+            "give-up",
+            unsafe ? "the connection was refused: nothing was applied" : "out of retries or of waiting time",
+          );
           throw new NetworkError({ ...ctx, reason, cause: error });
+        }
+        decide("retry", `${reason}; a read is safe to repeat`, delay);
         waited += delay;
         await sleep(delay, options.signal);
         continue;
       }
+      if (debugging)
+        emit({
+          type: "response",
+          at: Date.now(),
+          ...call,
+          attempt: attempt + 1,
+          status: response.status,
+          ms: performance.now() - sent,
+          rateLimit: rateLimitOf(response.headers),
+        });
       rateLimit = readRateLimit(response.headers) ?? rateLimit;
       if (response.status === 429) {
         const wait = retryDelay(response.headers, now()) ?? backoff(attempt);
         const jittered = wait + Math.random() * Math.min(250, wait * 0.05 + 25);
-        if (waited + jittered > maxWaitMs) return response;
+        if (waited + jittered > maxWaitMs) {
+          decide("give-up", `waiting ${Math.round(jittered)} ms more would pass the cap of ${maxWaitMs} ms`);
+          return response;
+        }
+        decide(
+          "pause",
+          "429: the bucket is empty; a 429 is a definite no, safe to repeat for any method",
+          jittered,
+        );
         pausedUntil = Math.max(pausedUntil, now() + jittered);
         after429 = true;
         await response.body?.cancel();
@@ -137,6 +203,10 @@ export function createTransport(options: {
       if (response.status >= 500) {
         if (unsafe) {
           await response.body?.cancel();
+          decide(
+            "outcome-unknown",
+            `a write answered ${response.status} may have been applied: read before trying again`,
+          );
           throw new OutcomeUnknownError({
             ...ctx,
             reason: `${response.status} from Auth0`,
@@ -144,7 +214,11 @@ export function createTransport(options: {
           });
         }
         const delay = backoff(attempt);
-        if (attempt >= maxRetries || waited + delay > maxWaitMs) return response;
+        if (attempt >= maxRetries || waited + delay > maxWaitMs) {
+          decide("give-up", "out of retries or of waiting time");
+          return response;
+        }
+        decide("retry", `${response.status}; a read is safe to repeat`, delay);
         await response.body?.cancel();
         waited += delay;
         await sleep(delay, options.signal);

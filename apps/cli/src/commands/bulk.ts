@@ -2,12 +2,13 @@ import { resolve } from "node:path";
 import { Journal, loadJournal, type OutcomeStatus, type PairState } from "../bulk/journal.ts";
 import { acquireLock, LockedError } from "../bulk/lock.ts";
 import { createProgress } from "../bulk/progress.ts";
-import { detectFormat, type ParsedRows, parseRows } from "../bulk/rows.ts";
+import { detectFormat, type ParsedRows, parseRows, type Row } from "../bulk/rows.ts";
 import { type PendingRow, type RowResult, runRows } from "../bulk/runner.ts";
 import type { Handler } from "../command-spec.ts";
 import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, readFileFor, resolveConnection } from "../credentials.ts";
+import { writeCsv } from "../csv.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
@@ -18,6 +19,9 @@ const maxIssuesShown = 20;
 export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx) => {
   if (flags.undo !== undefined) {
     if (file !== undefined) throw new UsageError("--undo takes a journal, not a pairs file: drop the file.");
+    if (flags.csv !== undefined) {
+      throw new UsageError("--csv writes the rows of a bulk run, not of --undo: drop --csv.");
+    }
     return (await import("./bulk-undo.ts")).bulkUndo({ journalFile: flags.undo, flags }, ctx);
   }
   if (file === undefined) throw new UsageError("bulk needs a pairs file (or --undo JOURNAL).");
@@ -42,7 +46,8 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     );
   }
 
-  if (flags.dryRun) return dryRun(parsed, loadJournal(journalPath), { file, journalPath }, ctx);
+  const csvPath = flags.csv === undefined ? undefined : resolve(io.cwd, flags.csv);
+  if (flags.dryRun) return dryRun(parsed, loadJournal(journalPath), { file, journalPath, csvPath }, ctx);
 
   const connection = await resolveConnection(flags, io);
   if (!(await confirm(io, `Link ${parsed.rows.length} pairs on ${connection.origin}?`, flags.yes))) {
@@ -55,8 +60,8 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     lock = acquireLock(`${journalPath}.lock`, io.pid);
   } catch (error) {
     if (!(error instanceof LockedError)) throw error;
-    output.note(`${output.err.red("error:")} ${error.message}`);
-    output.note(
+    output.error(`${output.err.red("error:")} ${error.message}`);
+    output.error(
       `${output.err.dim("hint:")} Wait for it to finish (or stop it); a lock left by a dead process is taken over.`,
     );
     if (output.json) {
@@ -83,6 +88,7 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     const journal = new Journal(journalPath);
     const counts: Record<OutcomeStatus, number> = { linked: 0, already_linked: 0, failed: 0, unknown: 0 };
     const failures: RowResult[] = [];
+    const results = new Map<string, RowResult>();
     const progress = createProgress(io, output, pending.length);
     try {
       await journal.append({
@@ -102,6 +108,7 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         onResult(result) {
           counts[result.status]++;
           if (result.status === "failed" || result.status === "unknown") failures.push(result);
+          if (csvPath !== undefined) results.set(result.row.key, result);
           progress.update(result, counts, client.rateLimit);
         },
       });
@@ -129,7 +136,15 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         invalid: parsed.issues.map((i) => ({ row: i.row, line: i.line, field: i.path, message: i.message })),
         notRun,
         interrupted,
+        ...(csvPath === undefined ? {} : { csvFile: csvPath }),
       };
+      if (csvPath !== undefined) {
+        await writeRowsCsv(csvPath, parsed, (row) => {
+          const result = results.get(row.key);
+          if (result) return [result.status, result.via, result.reason];
+          return state.get(row.key) === "done" ? ["done_before", "journal"] : ["not_run"];
+        });
+      }
       printSummary(summary, ctx);
       if (interrupted) return ExitCode.interrupted;
       return summary.ok && parsed.issues.length === 0 ? ExitCode.ok : ExitCode.partialFailure;
@@ -141,12 +156,12 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   }
 };
 
-function dryRun(
+async function dryRun(
   parsed: ParsedRows,
   state: Map<string, PairState>,
-  paths: { file: string; journalPath: string },
+  paths: { file: string; journalPath: string; csvPath: string | undefined },
   { output }: CommandContext,
-): number {
+): Promise<number> {
   let done = 0;
   let reconcile = 0;
   let retry = 0;
@@ -168,7 +183,15 @@ function dryRun(
     toReconcile: reconcile,
     toRetry: retry,
     toLink: parsed.rows.length - done - reconcile - retry,
+    ...(paths.csvPath === undefined ? {} : { csvFile: paths.csvPath }),
   };
+  if (paths.csvPath !== undefined) {
+    const planned = { done: "done_before", unknown: "to_reconcile", failed: "to_retry" } as const;
+    await writeRowsCsv(paths.csvPath, parsed, (row) => {
+      const s = state.get(row.key);
+      return [s === undefined ? "to_link" : planned[s]];
+    });
+  }
   const s = output.out;
   output.line(`${s.bold("Dry run")} of ${paths.file}: nothing will be sent.`);
   output.line(`  rows            ${plan.rows}`);
@@ -185,8 +208,33 @@ function dryRun(
   for (const i of plan.invalid.slice(0, maxIssuesShown)) {
     output.line(`  ${s.red("invalid")} row ${i.row} (line ${i.line}) ${i.field}: ${i.message}`);
   }
+  if (paths.csvPath !== undefined) output.line(`CSV: ${paths.csvPath}`);
   if (output.json) output.document(plan);
   return plan.ok ? ExitCode.ok : ExitCode.usage;
+}
+
+const csvHeader = ["row", "line", "primary", "secondary", "status", "via", "reason"] as const;
+
+/** Every data row of the file, in its order, with what became of it (or what will) — for a spreadsheet. */
+async function writeRowsCsv(
+  path: string,
+  parsed: ParsedRows,
+  outcome: (row: Row) => [status: string, via?: string, reason?: string],
+): Promise<void> {
+  const invalid = new Map<number, { line: number; reasons: string[] }>();
+  for (const i of parsed.issues) {
+    const entry = invalid.get(i.row) ?? { line: i.line, reasons: [] };
+    entry.reasons.push(`${i.path}: ${i.message}`);
+    invalid.set(i.row, entry);
+  }
+  const records = [
+    ...parsed.rows.map((row) => [row.row, row.line, row.primary, row.secondary, ...outcome(row)] as const),
+    ...[...invalid].map(
+      ([row, i]) => [row, i.line, undefined, undefined, "invalid", undefined, i.reasons.join("; ")] as const,
+    ),
+  ];
+  records.sort((a, b) => a[0] - b[0]);
+  await writeCsv(path, csvHeader, records);
 }
 
 interface Summary {
@@ -201,6 +249,7 @@ interface Summary {
   invalid: { row: number; line: number; field: string; message: string }[];
   notRun: number;
   interrupted: boolean;
+  csvFile?: string;
 }
 
 function printSummary(summary: Summary, { output }: CommandContext): void {
@@ -221,6 +270,7 @@ function printSummary(summary: Summary, { output }: CommandContext): void {
   if (summary.failed.length > 50)
     output.line(`  … and ${summary.failed.length - 50} more (see --json or the journal)`);
   output.line(`Journal: ${summary.journal}`);
+  if (summary.csvFile !== undefined) output.line(`CSV: ${summary.csvFile}`);
   if (summary.interrupted)
     output.line(
       "Interrupted: in-flight requests finished and the journal is flushed; run the same command to resume.",
