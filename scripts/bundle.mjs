@@ -7,7 +7,7 @@
 // - a library (core, the emulator): our code bundled, third-party packages and other workspace packages left as
 //   imports (they are the library's dependencies), plus `.d.ts` declarations from tsc.
 //
-// From a package's folder:  node ../../scripts/bundle.mjs --library [--platform neutral] src/index.ts [src/bin.ts]
+// From a package's folder:  node ../../scripts/bundle.mjs --library [--splitting] [--platform neutral] src/index.ts [src/bin.ts]
 // Apps call bundleApp() from their build.mjs, which their tests' global setup runs too.
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -46,9 +46,10 @@ export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, sp
 
 /**
  * Bundles a library: one `dist/<name>.js` per entry with its dependencies left as imports, and the declarations of
- * everything the entries export (`dist/**\/*.d.ts`, mirroring `src/`).
+ * everything the entries export (`dist/**\/*.d.ts`, mirroring `src/`). `splitting` puts what several entries share
+ * into `dist/chunks/` once, so a class two entries export stays one class.
  */
-export async function bundleLibrary({ dir, entryPoints, platform = "node" }) {
+export async function bundleLibrary({ dir, entryPoints, platform = "node", splitting = false }) {
   const at = (path) => resolve(dir, path);
   await rm(at("dist"), { recursive: true, force: true });
   await build({
@@ -58,6 +59,8 @@ export async function bundleLibrary({ dir, entryPoints, platform = "node" }) {
     outdir: at("dist"),
     platform,
     packages: "external",
+    splitting,
+    chunkNames: "chunks/[name]-[hash]",
   });
   emitDeclarations(dir, entryPoints);
 }
@@ -99,11 +102,18 @@ function onUnRecoverableConfigFileDiagnostic(diagnostic) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { library: { type: "boolean" }, platform: { type: "string" } },
+    options: { library: { type: "boolean" }, splitting: { type: "boolean" }, platform: { type: "string" } },
   });
   if (!values.library || positionals.length === 0) {
-    process.stderr.write("usage: node scripts/bundle.mjs --library [--platform neutral] ENTRY...\n");
+    process.stderr.write(
+      "usage: node scripts/bundle.mjs --library [--splitting] [--platform neutral] ENTRY...\n",
+    );
     process.exit(2);
   }
-  await bundleLibrary({ dir: process.cwd(), entryPoints: positionals, platform: values.platform });
+  await bundleLibrary({
+    dir: process.cwd(),
+    entryPoints: positionals,
+    platform: values.platform,
+    splitting: values.splitting,
+  });
 }

@@ -5,8 +5,9 @@ import {
   IdlinkError,
   parseTenantDomain,
   ValidationError,
-} from "@idlink/core";
-import { readOnlyToolNames, type ToolName, toolNames } from "./tools/index.ts";
+} from "@idlink/core/startup";
+import { readOnlyToolNames, toolNames } from "./catalog.ts";
+import type { ToolName } from "./tools/index.ts";
 
 export interface Config {
   domain: string;

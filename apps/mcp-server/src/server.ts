@@ -5,13 +5,11 @@ import { type Confirmations, createConfirmations } from "./confirmations.ts";
 import type { ToolDeps } from "./deps.ts";
 import { listed } from "./listing.ts";
 import { guarded, refusal } from "./results.ts";
+import { isSelected, type ToolSelection } from "./selection.ts";
 import type { ToolDefinition } from "./tool.ts";
 import { type ToolName, tools } from "./tools/index.ts";
 
-export interface ServerOptions {
-  /** Register only the tools that change nothing (and let the previews issue no confirmation tokens). */
-  readOnly?: boolean;
-  /** Register only these tools (intersected with the read-only set in read-only mode). */
+export interface ServerOptions extends ToolSelection {
   tools?: readonly ToolName[];
 }
 
@@ -43,7 +41,7 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
   const strays = watchRawArguments(server);
   const all: readonly ToolDefinition<ToolName>[] = tools;
   for (const tool of all) {
-    if (!enabled(tool.name, tool.annotations.readOnlyHint, options)) continue;
+    if (!isSelected(tool.name, tool.annotations.readOnlyHint, options)) continue;
     const declared = new Set(Object.keys(tool.inputSchema.shape));
     const { name, title, description, inputSchema, outputSchema, annotations } = tool;
     server.registerTool(
@@ -77,14 +75,7 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
 
 /** The tools a set of options registers, in a stable order. */
 export function enabledTools(options: ServerOptions = {}): ToolName[] {
-  return tools.filter((t) => enabled(t.name, t.annotations.readOnlyHint, options)).map((t) => t.name);
-}
-
-function enabled(name: ToolName, readOnlyHint: boolean, options: ServerOptions): boolean {
-  return (
-    (options.tools === undefined || options.tools.includes(name)) &&
-    (options.readOnly !== true || readOnlyHint)
-  );
+  return tools.filter((t) => isSelected(t.name, t.annotations.readOnlyHint, options)).map((t) => t.name);
 }
 
 /**

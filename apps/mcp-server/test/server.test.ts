@@ -1,7 +1,7 @@
 import { seedSecrets } from "@idlink/emulator";
 import { describe, expect, test } from "vitest";
+import { readOnlyToolNames, toolNames } from "../src/catalog.ts";
 import { enabledTools } from "../src/server.ts";
-import { readOnlyToolNames, toolNames } from "../src/tools/index.ts";
 import {
   alice,
   aliceGoogle,
