@@ -24,7 +24,9 @@ export interface ServerDeps {
 const instructions =
   "idlink links Auth0 accounts (a secondary login joins a primary user) and unlinks them. " +
   "Link only accounts one person owns: look them up (get_user_identities, find_link_candidates), " +
-  "then preview_link or preview_unlink, then link_accounts or unlink_identity, which ask the user to confirm.";
+  "then preview_link or preview_unlink, then link_accounts or unlink_identity, which ask the user to confirm. " +
+  "In results, an account is {user_id, email, email_verified, identities} and an identity " +
+  "{id: provider|user_id, provider, connection}.";
 
 /** Creates the idlink MCP server with the tools the options select. */
 export function createServer({ client, confirmations, options = {} }: ServerDeps): McpServer {
