@@ -21,8 +21,18 @@ const common = { bundle: true, format: "esm", target: "node20", logLevel: "warni
 /**
  * Bundles an app. `entryPoints` maps output names to sources (`{ idlink: "src/main.ts" }` → `dist/idlink.js`);
  * `splitting` puts what entries import lazily into `dist/chunks/`; `outfile` replaces `outdir` for one entry.
+ * `minify` shortens what Node must parse at start (names kept: errors and classes still say theirs); `plugins` are
+ * esbuild's (see `englishOnlyZod`).
  */
-export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, splitting = false }) {
+export async function bundleApp({
+  dir,
+  entryPoints,
+  outdir = "dist",
+  outfile,
+  splitting = false,
+  minify = false,
+  plugins = [],
+}) {
   const at = (path) => resolve(dir, path);
   if (!outfile) await rm(at(outdir), { recursive: true, force: true });
   await build({
@@ -33,6 +43,9 @@ export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, sp
     platform: "node",
     splitting,
     chunkNames: "chunks/[name]-[hash]",
+    minify,
+    keepNames: minify,
+    plugins,
     // A bin needs the hashbang (harmless elsewhere); CommonJS dependencies bundled into ESM need a `require`.
     banner: {
       js: [
@@ -43,6 +56,21 @@ export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, sp
     },
   });
 }
+
+/**
+ * zod's `z.locales` namespace re-exports every language zod speaks (about 350 KB of an app bundle, all parsed at load);
+ * idlink's messages are its own and English, and zod's default locale (English) is imported apart. This keeps only
+ * `z.locales.en`.
+ */
+export const englishOnlyZod = {
+  name: "english-only-zod",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: "js",
+    }));
+  },
+};
 
 /**
  * Bundles a library: one `dist/<name>.js` per entry with its dependencies left as imports, and the declarations of
