@@ -12,7 +12,7 @@ import {
   seedSecrets,
   seedUsers,
 } from "@idlink/emulator";
-import { recordOutput, recordSecrets } from "@idlink/test-kit";
+import { recordOutput, recordSecrets, useServer } from "@idlink/test-kit";
 import {
   type CallToolResult,
   Client,
@@ -21,7 +21,7 @@ import {
   InMemoryTransport,
 } from "@modelcontextprotocol/client";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { type Confirmations, createConfirmations } from "../src/confirmations.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
 
@@ -63,26 +63,19 @@ export function findSecrets(texts: readonly string[], known: Iterable<string> = 
 
 /** One emulator per test file, reset to its seed before each test; outputs are scanned for secrets after it. */
 export function useEmulator(options: EmulatorOptions = {}): () => Emulator {
-  let emulator: Emulator | undefined;
-  beforeAll(async () => {
-    emulator = await createEmulator({ rateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options });
-  });
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-  beforeEach(() => {
-    emulator?.state.reset();
-    emulator?.setFaults({});
-    emulator?.setRateLimit({ burst: 1_000_000, perSecond: 1_000_000 });
-  });
+  const unlimited = { burst: 1_000_000, perSecond: 1_000_000 };
   afterEach(() => {
     expect(findSecrets(outputs)).toEqual([]);
     outputs.length = 0;
   });
-  return () => {
-    if (!emulator) throw new Error("emulator not started");
-    return emulator;
-  };
+  return useServer(
+    () => createEmulator({ rateLimit: unlimited, ...options }),
+    (emulator) => {
+      emulator.state.reset();
+      emulator.setFaults({});
+      emulator.setRateLimit(unlimited);
+    },
+  );
 }
 
 export type Elicit = (params: ElicitRequestFormParams) => ElicitResult | Promise<ElicitResult>;

@@ -252,9 +252,11 @@ describe("link as the signed-in user", () => {
     await signInPrimary(carol);
     await flow.locator(".badge-warn").waitFor();
     await signInSecondary(carolGoogle);
-    const refusal = flow.getByRole("alert").filter({ hasText: "Linking refused" });
+    // Core's plan refuses it (one email policy for every face), and the page shows the plan's reason.
+    const refusal = flow.getByRole("alert").filter({ hasText: "This link cannot go ahead" });
     await refusal.waitFor();
-    expect(await refusal.textContent()).toContain("link only accounts whose emails are verified");
+    expect(await refusal.textContent()).toContain("is not verified");
+    expect(await refusal.textContent()).toContain("linking only accounts whose emails are verified");
     expect(await flow.getByRole("button", { name: "Link accounts" }).isDisabled()).toBe(true);
     await shot("user-flow-unverified-refused");
   });

@@ -49,6 +49,8 @@ export interface ManagementClientOptions {
   userAgent?: string;
   /** Aborts every call of this client. */
   signal?: AbortSignal;
+  /** `false` sends as fast as the callers ask, without pacing to the tenant's bucket (429s are still waited out). */
+  pacer?: false;
 }
 
 /** A typed client for the Management API operations of account linking. */
@@ -101,6 +103,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     retry: options.retry,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
+    pacer: options.pacer,
   });
   const api = createClient<paths>({
     baseUrl: `${origin}/api/v2`,

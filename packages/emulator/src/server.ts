@@ -141,6 +141,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const faults = new FaultInjector(options.faults);
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const requests: RequestRecord[] = [];
+  // A reset starts a new log: a request that arrived before it and is answered after it is not recorded.
+  let logGeneration = 0;
   const sockets = new Set<Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -149,7 +151,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     const queryAt = rawUrl.indexOf("?");
     const rawPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const rawQuery = queryAt === -1 ? "" : rawUrl.slice(queryAt + 1);
+    const generation = logGeneration;
     const record = (status: number): void => {
+      if (generation !== logGeneration) return;
       requests.push({ method, path: rawPath, query: rawQuery, status, at: Date.now() });
     };
     const drop = () => {
@@ -286,6 +290,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         store.reset(initialSeed);
         logins.reset();
         requests.length = 0;
+        logGeneration += 1;
       },
       requests,
     },

@@ -22,6 +22,18 @@ describe("faults", () => {
     em.setFaults({});
   });
 
+  test("a request answered after a reset is not logged in the new log", async () => {
+    const em = emulator();
+    em.setFaults({ latencyMs: 150 });
+    const slow = fetch(`${em.url}/api/v2/users/${enc(alice)}`);
+    await new Promise((r) => setTimeout(r, 30));
+    em.state.reset();
+    em.setFaults({});
+    expect((await slow).status).toBe(401);
+    await call(em, "GET", `/api/v2/users/${enc(alice)}`);
+    expect(em.state.requests.map((r) => r.status)).toEqual([401]);
+  });
+
   test("limits faults to the methods named", async () => {
     const em = emulator();
     em.setFaults({ errorRate: 1, methods: ["POST"] });

@@ -1,5 +1,4 @@
-import { fetchChecked } from "@idlink/test-kit";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { fetchChecked, useServer } from "@idlink/test-kit";
 import {
   createEmulator,
   type Emulator,
@@ -16,20 +15,10 @@ export const enc = encodeURIComponent;
 
 /** One emulator per test file (a bucket too big to empty unless asked), reset to its seed before each test. */
 export function useEmulator(options: EmulatorOptions = {}): () => Emulator {
-  let emulator: Emulator | undefined;
-  beforeAll(async () => {
-    emulator = await createEmulator({ rateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options });
-  });
-  afterAll(async () => {
-    await emulator?.stop();
-  });
-  beforeEach(() => {
-    emulator?.state.reset();
-  });
-  return () => {
-    if (!emulator) throw new Error("emulator not started");
-    return emulator;
-  };
+  return useServer(
+    () => createEmulator({ rateLimit: { burst: 1_000_000, perSecond: 1_000_000 }, ...options }),
+    (emulator) => emulator.state.reset(),
+  );
 }
 
 export interface CallOptions {

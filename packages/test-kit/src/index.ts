@@ -9,6 +9,7 @@ export {
   responseValidator,
   validateSchema,
 } from "./contract.ts";
+export { useServer } from "./use-server.ts";
 
 /**
  * Where a suite leaves what it used and what it saw, for `scripts/secret-scan.mjs` to cross-check after all the

@@ -6,7 +6,7 @@ import {
   OutcomeUnknownError,
 } from "@idlink/core";
 import type { Emulator } from "@idlink/emulator";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { alice, bob, bobGithub, jane, useEmulator } from "./helpers.ts";
 
 const tally = { calls: 0, requests: 0, typedErrors: 0 };
@@ -47,12 +47,15 @@ describe("core under the emulator's rate limit", () => {
     tally.requests += emulator().state.requests.length;
   });
 
+  // Unpaced, so the storm happens: the pacer would space these reads and often avoid the 429s altogether.
   test("a 429 storm with Auth0's headers ends with every read answered", async () => {
     const em = emulator();
-    const c = client(em);
+    em.setRateLimit({ burst: 1, perSecond: 3 }); // slow enough that six reads at once meet it on a loaded machine
+    const c = client(em, { pacer: false });
     const results = await Promise.all(
       [alice, bob, jane, alice, bob, jane].map((id) => settle(em, () => c.getUser(id))),
     );
+    em.setRateLimit({ burst: 1, perSecond: 8 });
     expect(results.map((r) => r.error)).toEqual(Array(6).fill(undefined));
     expect(em.state.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
   });
@@ -60,7 +63,7 @@ describe("core under the emulator's rate limit", () => {
   test("a 429 storm of a custom policy (Retry-After, its own body) ends with every read answered", async () => {
     const em = emulator();
     em.setRateLimit({ burst: 1, perSecond: 8, mode: "custom" });
-    const c = client(em);
+    const c = client(em, { pacer: false });
     const results = await Promise.all([alice, bob, jane].map((id) => settle(em, () => c.getUser(id))));
     em.setRateLimit({ burst: 1, perSecond: 8 });
     expect(results.map((r) => r.error)).toEqual([undefined, undefined, undefined]);
@@ -104,8 +107,9 @@ describe("core under the emulator's faults", () => {
     await c.getUser(bob); // the token and the connection, before the slow answers
     em.setFaults({ latencyMs: 300 });
     const { error } = await settle(em, () => link(c));
-    // The emulator logs the request when it answers, after the client gave up: wait for it.
-    await new Promise((r) => setTimeout(r, 400));
+    // The emulator logs the request when it answers, 300 ms after it arrived and after the client gave up: wait for
+    // that answer (however slow a loaded machine makes it), so it cannot land in the next test's log.
+    await vi.waitFor(() => expect(posts(em).length).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
     em.setFaults({});
     expect(error).toBeInstanceOf(OutcomeUnknownError);
     expect(posts(em)).toHaveLength(1);
