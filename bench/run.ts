@@ -1,6 +1,6 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
-// `pnpm --filter @idlink/bench run bench duplicates [--runs N]` (minutes at 1M users) or `… run bench web` runs that
-// section alone and replaces it in RESULTS.md.
+// `pnpm --filter @idlink/bench run bench duplicates [--runs N]` (minutes at 1M users), `… run bench web` or
+// `… run bench startup` runs that section alone and replaces it in RESULTS.md.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { bulk } from "./src/bulk.ts";
@@ -25,10 +25,12 @@ const runDuplicates = () =>
     profile: true,
   });
 const results = new URL("./RESULTS.md", import.meta.url);
-// One section alone (`duplicates`, `web`): run it and replace it in RESULTS.md.
+// One section alone (`duplicates`, `web`, `startup`): run it and replace it in RESULTS.md.
+const startupRuns = () => startup({ runs: 15 });
 const alone: Record<string, () => Promise<Section>> = {
   duplicates: runDuplicates,
   web: () => web({ loads: 7 }),
+  startup: startupRuns,
 };
 const only = process.argv.slice(2).flatMap((a) => alone[a] ?? [])[0];
 if (only) {
@@ -67,7 +69,7 @@ log(
     title: "2c. Bulk linking while another client spends the same bucket",
   }),
 );
-log(await startup({ runs: 15 }));
+log(await startupRuns());
 log(validation({ iterations: 20_000, rounds: 7 }));
 log(await web({ loads: 7 }));
 log(await runDuplicates());

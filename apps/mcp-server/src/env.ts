@@ -2,15 +2,14 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
 import {
-  applyProfile,
   type Credentials,
-  configFilePath,
   IdlinkError,
   parseTenantDomain,
   resolveCredentials,
   ValidationError,
-} from "@idlink/core";
-import { readOnlyToolNames, type ToolName, toolNames } from "./tools/index.ts";
+} from "@idlink/core/startup";
+import { readOnlyToolNames, toolNames } from "./catalog.ts";
+import type { ToolName } from "./tools/index.ts";
 
 export interface Config {
   domain: string;
@@ -135,19 +134,23 @@ export async function parseConfig(
   }
 }
 
-/** Core's `applyProfile` with IDLINK_TENANT (or the config file's default, when AUTH0_DOMAIN is not set). */
+/**
+ * Core's `applyProfile` with IDLINK_TENANT (or the config file's default, when AUTH0_DOMAIN is not set). Profiles
+ * parse the config file with zod, so core's main entry is imported only when a profile may apply: with AUTH0_DOMAIN
+ * set and no IDLINK_TENANT the server starts without it.
+ */
 async function profileEnvironment(env: Record<string, string | undefined>, files: ConfigFiles) {
   const name = nonEmpty(env.IDLINK_TENANT);
   const requested = name === undefined ? undefined : { name, via: "IDLINK_TENANT" };
-  const configPath = configFilePath(env, env.HOME ?? files.home);
-  const mayApply = requested !== undefined || nonEmpty(env.AUTH0_DOMAIN) === undefined;
-  let configText: string | undefined;
-  if (mayApply) {
-    configText = await readNamedFile(files, configPath, "the config file").catch((error: unknown) => {
-      if (error instanceof ConfigError && error.code === "ENOENT") return undefined;
-      throw error;
-    });
+  if (requested === undefined && nonEmpty(env.AUTH0_DOMAIN) !== undefined) {
+    return { profile: undefined, env: { ...env }, labels: {} };
   }
+  const { applyProfile, configFilePath } = await import("@idlink/core");
+  const configPath = configFilePath(env, env.HOME ?? files.home);
+  const configText = await readNamedFile(files, configPath, "the config file").catch((error: unknown) => {
+    if (error instanceof ConfigError && error.code === "ENOENT") return undefined;
+    throw error;
+  });
   const applied = applyProfile({ env, configPath, configText, requested });
   if (!applied.ok) throw new ConfigError(applied.issues.map((i) => i.message).join("; "));
   return applied.value;
