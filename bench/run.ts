@@ -1,6 +1,6 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
 // `pnpm --filter @idlink/bench run bench duplicates [--runs N]` (minutes at 1M users), or `client`, `bulk`,
-// `bulk-memory`, `web`, runs those sections alone and replaces them in RESULTS.md.
+// `bulk-memory`, `startup`, `web`, runs those sections alone and replaces them in RESULTS.md.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { bulk } from "./src/bulk.ts";
@@ -26,6 +26,7 @@ const runDuplicates = () =>
     profile: true,
   });
 const results = new URL("./RESULTS.md", import.meta.url);
+const startupRuns = () => startup({ runs: 15 });
 
 const client = async () => [await clientOverhead({ rounds: 10, callsPerRound: 100 })];
 const bulkRows = async () => [
@@ -55,6 +56,7 @@ const alone: Record<string, () => Promise<Section[]>> = {
   "bulk-memory": memory,
   duplicates: async () => [await runDuplicates()],
   web: async () => [await web({ loads: 7 })],
+  startup: async () => [await startupRuns()],
 };
 const chosen = process.argv.slice(2).flatMap((a) => alone[a] ?? []);
 if (chosen.length > 0) {
@@ -75,7 +77,7 @@ if (chosen.length > 0) {
 
 for (const section of await client()) log(section);
 for (const section of await bulkRows()) log(section);
-log(await startup({ runs: 15 }));
+log(await startupRuns());
 log(validation({ iterations: 20_000, rounds: 7 }));
 log(await web({ loads: 7 }));
 log(await runDuplicates());

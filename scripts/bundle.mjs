@@ -7,7 +7,7 @@
 // - a library (core, the emulator): our code bundled, third-party packages and other workspace packages left as
 //   imports (they are the library's dependencies), plus `.d.ts` declarations from tsc.
 //
-// From a package's folder:  node ../../scripts/bundle.mjs --library [--platform neutral] src/index.ts [src/bin.ts]
+// From a package's folder:  node ../../scripts/bundle.mjs --library [--splitting] [--platform neutral] src/index.ts [src/bin.ts]
 // Apps call bundleApp() from their build.mjs, which their tests' global setup runs too.
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -21,8 +21,18 @@ const common = { bundle: true, format: "esm", target: "node20", logLevel: "warni
 /**
  * Bundles an app. `entryPoints` maps output names to sources (`{ idlink: "src/main.ts" }` → `dist/idlink.js`);
  * `splitting` puts what entries import lazily into `dist/chunks/`; `outfile` replaces `outdir` for one entry.
+ * `minify` shortens what Node must parse at start (names kept: errors and classes still say theirs); `plugins` are
+ * esbuild's (see `englishOnlyZod`).
  */
-export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, splitting = false }) {
+export async function bundleApp({
+  dir,
+  entryPoints,
+  outdir = "dist",
+  outfile,
+  splitting = false,
+  minify = false,
+  plugins = [],
+}) {
   const at = (path) => resolve(dir, path);
   if (!outfile) await rm(at(outdir), { recursive: true, force: true });
   await build({
@@ -33,6 +43,9 @@ export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, sp
     platform: "node",
     splitting,
     chunkNames: "chunks/[name]-[hash]",
+    minify,
+    keepNames: minify,
+    plugins,
     // A bin needs the hashbang (harmless elsewhere); CommonJS dependencies bundled into ESM need a `require`.
     banner: {
       js: [
@@ -45,10 +58,26 @@ export async function bundleApp({ dir, entryPoints, outdir = "dist", outfile, sp
 }
 
 /**
- * Bundles a library: one `dist/<name>.js` per entry with its dependencies left as imports, and the declarations of
- * everything the entries export (`dist/**\/*.d.ts`, mirroring `src/`).
+ * zod's `z.locales` namespace re-exports every language zod speaks (about 350 KB of an app bundle, all parsed at load);
+ * idlink's messages are its own and English, and zod's default locale (English) is imported apart. This keeps only
+ * `z.locales.en`.
  */
-export async function bundleLibrary({ dir, entryPoints, platform = "node" }) {
+export const englishOnlyZod = {
+  name: "english-only-zod",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * Bundles a library: one `dist/<name>.js` per entry with its dependencies left as imports, and the declarations of
+ * everything the entries export (`dist/**\/*.d.ts`, mirroring `src/`). `splitting` puts what several entries share
+ * into `dist/chunks/` once, so a class two entries export stays one class.
+ */
+export async function bundleLibrary({ dir, entryPoints, platform = "node", splitting = false }) {
   const at = (path) => resolve(dir, path);
   await rm(at("dist"), { recursive: true, force: true });
   await build({
@@ -58,6 +87,8 @@ export async function bundleLibrary({ dir, entryPoints, platform = "node" }) {
     outdir: at("dist"),
     platform,
     packages: "external",
+    splitting,
+    chunkNames: "chunks/[name]-[hash]",
   });
   emitDeclarations(dir, entryPoints);
 }
@@ -99,11 +130,18 @@ function onUnRecoverableConfigFileDiagnostic(diagnostic) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { library: { type: "boolean" }, platform: { type: "string" } },
+    options: { library: { type: "boolean" }, splitting: { type: "boolean" }, platform: { type: "string" } },
   });
   if (!values.library || positionals.length === 0) {
-    process.stderr.write("usage: node scripts/bundle.mjs --library [--platform neutral] ENTRY...\n");
+    process.stderr.write(
+      "usage: node scripts/bundle.mjs --library [--splitting] [--platform neutral] ENTRY...\n",
+    );
     process.exit(2);
   }
-  await bundleLibrary({ dir: process.cwd(), entryPoints: positionals, platform: values.platform });
+  await bundleLibrary({
+    dir: process.cwd(),
+    entryPoints: positionals,
+    platform: values.platform,
+    splitting: values.splitting,
+  });
 }

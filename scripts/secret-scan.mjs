@@ -1,6 +1,6 @@
-// The cross-suite secret scan: every token, client secret and ID token the test suites recorded (through
-// @idlink/test-kit), plus the emulator seed's client secrets and IdP tokens, is searched for in every output the
-// suites recorded and in every committed snapshot. Prints "secret scan: …", leaves test-results/secret-scan.json
+// The cross-suite secret scan: every token, client secret, ID token, private key (each of its lines) and client
+// assertion the test suites recorded (through @idlink/test-kit), plus the emulator seed's client secrets and IdP
+// tokens, is searched for in every output the suites recorded and in every committed snapshot. Prints "secret scan: …", leaves test-results/secret-scan.json
 // for the CI summary, and exits 1 on a hit (or when nothing was recorded).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +24,10 @@ const lines = (prefix) =>
   });
 
 const secrets = new Set(lines("secrets-"));
+// A private key leaks as soon as one of its base64 lines is printed: each line of a recorded PEM is a secret too.
+for (const secret of [...secrets])
+  if (secret.includes("-----BEGIN"))
+    for (const line of secret.split("\n")) if (line.trim().length >= 40) secrets.add(line.trim());
 const seed = JSON.parse(readFileSync(join(root, "packages/emulator/seed.json"), "utf8"));
 for (const client of seed.clients) if (client.client_secret) secrets.add(client.client_secret);
 for (const user of seed.users)

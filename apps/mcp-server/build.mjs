@@ -1,8 +1,16 @@
 import { fileURLToPath } from "node:url";
-import { bundleApp } from "../../scripts/bundle.mjs";
+import { bundleApp, englishOnlyZod } from "../../scripts/bundle.mjs";
+import { writeCatalog } from "./generate.mjs";
 
-// One self-contained file: Node starts it without resolving node_modules, which keeps start-up short.
+// The catalog the stdio front answers from, generated from the real tool definitions first.
+await writeCatalog();
+// The entry holds the config checks and the stdio front; the SDK server, zod, core's client and openapi-fetch are
+// chunks (dist/chunks/) loaded on the first request the front does not answer, minified and with zod's English only,
+// since that first request waits for them. Node resolves no node_modules.
 await bundleApp({
   dir: fileURLToPath(new URL(".", import.meta.url)),
   entryPoints: { "idlink-mcp": "src/main.ts" },
+  splitting: true,
+  minify: true,
+  plugins: [englishOnlyZod],
 });

@@ -71,4 +71,7 @@ export default defineConfig({
     alias: [{ find: /^zod$/, replacement: slim("zod.ts") }],
   },
   build: { outDir: "dist/client", emptyOutDir: true, sourcemap: false },
+  // Under the dev server the SDK is served module by module through the plugin above, not pre-bundled without it;
+  // its one CommonJS dependency the page keeps still needs pre-bundling to be a module.
+  optimizeDeps: { exclude: ["@auth0/auth0-spa-js"], include: ["@auth0/auth0-spa-js > es-cookie"] },
 });

@@ -8,11 +8,17 @@ export const bins = {
   demoClient: fileURLToPath(new URL("../../apps/web-demo/dist/client/", import.meta.url)),
 };
 
+/**
+ * The environment every timed process gets: PATH only. The machine's own (NODE_EXTRA_CA_CERTS, say, which loads a CA
+ * bundle at every Node start) would weigh on both sides of a ratio differently.
+ */
+const minimalEnv = { PATH: process.env.PATH ?? "" };
+
 /** Milliseconds from spawn to exit of `node ...args`; throws on a non-zero exit. */
 export function timeExit(args: string[]): Promise<number> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: "ignore" });
+    const child = spawn(process.execPath, args, { stdio: "ignore", env: minimalEnv });
     child.on("error", reject);
     child.on("exit", (code) =>
       code === 0
@@ -22,7 +28,8 @@ export function timeExit(args: string[]): Promise<number> {
   });
 }
 
-const mcpMessages = [
+/** What a host sends first: the 2025 handshake, then tools/list (id 2). */
+const handshake = [
   {
     jsonrpc: "2.0",
     id: 1,
@@ -31,42 +38,56 @@ const mcpMessages = [
   },
   { jsonrpc: "2.0", method: "notifications/initialized" },
   { jsonrpc: "2.0", id: 2, method: "tools/list" },
-]
-  .map((m) => `${JSON.stringify(m)}\n`)
-  .join("");
+];
+
+/**
+ * A first tool call (id 3) that needs the whole server — the SDK, zod, core — but no tenant: core refuses the user
+ * id before anything is sent.
+ */
+const firstCall = {
+  jsonrpc: "2.0",
+  id: 3,
+  method: "tools/call",
+  params: { name: "get_user_identities", arguments: { user_id: "not-a-user-id" } },
+};
 
 /** Milliseconds from spawning idlink-mcp over stdio to its answer to tools/list (which calls no tenant). */
 export async function timeMcpToolsList(): Promise<number> {
-  return (await mcpToolsList()).ms;
+  return (await mcpExchange(handshake, 2)).ms;
+}
+
+/** Milliseconds from spawning idlink-mcp to its answer to the first tools/call, sent right after the handshake. */
+export async function timeMcpFirstCall(): Promise<number> {
+  return (await mcpExchange([...handshake, firstCall], 3)).ms;
 }
 
 /** What an agent pays for tools/list on every session: its result's JSON characters, and tokens as characters / 4. */
 export async function mcpToolsListSize(): Promise<{ characters: number; tokens: number }> {
-  const characters = JSON.stringify((await mcpToolsList()).result).length;
+  const characters = JSON.stringify((await mcpExchange(handshake, 2)).result).length;
   return { characters, tokens: Math.ceil(characters / 4) };
 }
 
-function mcpToolsList(): Promise<{ ms: number; result: unknown }> {
+/** Spawns idlink-mcp, writes the messages, and times the answer with this id. */
+function mcpExchange(messages: object[], id: number): Promise<{ ms: number; result: unknown }> {
   const start = performance.now();
   const child = spawn(process.execPath, [bins.mcp], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      AUTH0_DOMAIN: "http://127.0.0.1:9",
-      AUTH0_TOKEN: "unused-by-tools-list",
-    },
+    env: { ...minimalEnv, AUTH0_DOMAIN: "http://127.0.0.1:9", AUTH0_TOKEN: "unused-no-tenant-is-called" },
     stdio: ["pipe", "pipe", "ignore"],
   });
-  child.stdin.write(mcpMessages);
+  child.stdin.write(messages.map((m) => `${JSON.stringify(m)}\n`).join(""));
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk;
-      const line = out.split("\n").find((l) => l.includes('"id":2') && l.includes('"tools"'));
-      if (line !== undefined) {
-        resolve({ ms: performance.now() - start, result: JSON.parse(line).result });
+      const lines = out.split("\n").filter((l) => l.endsWith("}"));
+      const answer = lines
+        .map((l) => JSON.parse(l) as { id?: number; result?: unknown })
+        .find((m) => m.id === id);
+      if (answer?.result !== undefined) {
+        resolve({ ms: performance.now() - start, result: answer.result });
         child.kill();
       }
     });
-    child.on("exit", (code) => reject(new Error(`idlink-mcp exited (${code}) before answering tools/list`)));
+    child.on("exit", (code) => reject(new Error(`idlink-mcp exited (${code}) before answering ${id}`)));
   });
 }

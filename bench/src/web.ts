@@ -61,12 +61,12 @@ export async function web(size: { loads: number }): Promise<Section> {
   // The floor, measured the same way in the same run: a page of one such button and no script, served on loopback
   // with the demo page's own response headers (its cross-origin-opener-policy alone makes Chromium start the page
   // in a new process). What the demo takes above it is the page's own.
-  const demoHeaders = Object.fromEntries(
-    [...(await fetch(demo.url)).headers].filter(
-      ([name]) =>
-        !/^(content-length|date|etag|last-modified|connection|keep-alive|transfer-encoding)$/.test(name),
-    ),
-  );
+  const demoHeaders: Record<string, string> = {};
+  (await fetch(demo.url)).headers.forEach((value, name) => {
+    if (!/^(content-length|date|etag|last-modified|connection|keep-alive|transfer-encoding)$/.test(name)) {
+      demoHeaders[name] = value;
+    }
+  });
   const floor = createServer((_request, response) => {
     response.writeHead(200, { ...demoHeaders, "content-type": "text/html; charset=utf-8" });
     response.end('<!doctype html><meta charset="utf-8"><button type="button">Sign in as primary</button>');
@@ -83,7 +83,8 @@ export async function web(size: { loads: number }): Promise<Section> {
       // Timed inside the page, when it happens, not when the harness's polling notices it (which added 0.3–0.4 s).
       await page.addInitScript({ content: markInteractive });
       await page.goto(url);
-      return await (await page.waitForFunction(() => (window as Timed).__interactiveAt)).jsonValue();
+      const at = await page.waitForFunction(() => (window as Timed).__interactiveAt);
+      return Number(await at.jsonValue());
     } finally {
       await context.close();
     }

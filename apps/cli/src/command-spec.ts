@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { CommandContext } from "./context.ts";
+import type { OutputMode } from "./output.ts";
 
 /** One option of a command, keyed by its long name without dashes (`dry-run`). */
 export interface OptionSpec {
@@ -67,7 +68,7 @@ export function defineCommand<const O extends Options, const A extends readonly 
 }
 
 export type ParseResult<T> =
-  | { kind: "run"; input: T; json: boolean }
+  | { kind: "run"; input: T; mode: OutputMode }
   | { kind: "help" }
   | { kind: "error"; message: string };
 
@@ -76,6 +77,17 @@ export const helpOption: OptionSpec = {
   type: "boolean",
   short: "h",
   description: "display help for command",
+};
+
+/** Options every command takes besides its own: how it speaks. Handled by the runner, not the handlers. */
+export const commonOptions: Readonly<Record<"quiet" | "no-color" | "help", OptionSpec>> = {
+  quiet: {
+    type: "boolean",
+    short: "q",
+    description: "only errors and the essential result (no plan, notes, progress)",
+  },
+  "no-color": { type: "boolean", description: "no colour, even on a terminal (as NO_COLOR=1)" },
+  help: helpOption,
 };
 
 /** `--provider <provider>`, `-y, --yes`: how an option is named in help and errors. */
@@ -90,7 +102,10 @@ export function optionTerm(name: string, option: OptionSpec): string {
  */
 export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): ParseResult<CommandInput<S>> {
   // A Map, not an object: `--constructor` or `--__proto__` must not find Object.prototype's members.
-  const all = new Map<string, OptionSpec>([...Object.entries(spec.options), ["help", helpOption]]);
+  const all = new Map<string, OptionSpec>([
+    ...Object.entries(spec.options),
+    ...Object.entries(commonOptions),
+  ]);
   const declared = (name: string) => all.get(name);
   const options: Record<string, { type: "string" | "boolean"; short?: string; default?: string }> = {};
   for (const [name, { type, short, default: fallback }] of all) {
@@ -161,7 +176,7 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Pa
   }
   const flags = new Map<string, string | boolean | undefined>();
   for (const [name, value] of Object.entries(values)) {
-    if (name !== "help" && all.has(name))
+    if (!Object.hasOwn(commonOptions, name) && all.has(name))
       flags.set(
         name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
         value,
@@ -170,7 +185,7 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Pa
   return {
     kind: "run",
     input: typedInput(spec, positionals, Object.fromEntries(flags)),
-    json: flags.get("json") === true,
+    mode: { json: values.json === true, quiet: values.quiet === true, noColor: values["no-color"] === true },
   };
 }
 

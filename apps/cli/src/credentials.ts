@@ -1,9 +1,15 @@
 import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { resolve } from "node:path";
 import {
+  applyProfile,
   type Credentials,
+  configFilePath,
   createManagementClient,
+  type DebugSink,
+  formatDebugEvent,
   type ManagementClient,
+  type ProfileEnvironment,
   parseTenantDomain,
   type RetryOptions,
   resolveCredentials,
@@ -16,44 +22,105 @@ export interface ConnectionFlags {
   domain?: string | undefined;
   tokenFile?: string | undefined;
   tokenStdin?: boolean | undefined;
+  tenant?: string | undefined;
+  audience?: string | undefined;
+  privateKeyFile?: string | undefined;
+  debug?: boolean | undefined;
 }
 
 /** A tenant and the credentials for it (core's one rule decides which). */
 export interface Connection {
   origin: string;
   credentials: Credentials;
+  /** With --debug or IDLINK_DEBUG: writes each request, answer and retry decision to stderr, redacted. */
+  onEvent: DebugSink | undefined;
 }
 
 const userAgent = "idlink-cli/0.1.0";
 
-/** The tenant's origin from --domain or AUTH0_DOMAIN, through core's tenant-domain parser. */
-export function resolveOrigin(flags: ConnectionFlags, io: Io): { origin: string } {
-  const domain = flags.domain ?? io.env.domain;
-  if (domain === undefined) {
+/**
+ * The environment as the selected profile makes it (--tenant, IDLINK_TENANT, or the config file's default when no
+ * domain is given): core's `applyProfile`. The config file is read only when a profile may apply.
+ */
+async function profileEnvironment(flags: ConnectionFlags, io: Io): Promise<ProfileEnvironment> {
+  const env = io.env.credentials;
+  const fromEnv = env.IDLINK_TENANT?.trim();
+  const requested =
+    flags.tenant !== undefined
+      ? { name: flags.tenant, via: "--tenant" }
+      : fromEnv
+        ? { name: fromEnv, via: "IDLINK_TENANT" }
+        : undefined;
+  const configPath = configFilePath(env, env.HOME ?? homedir());
+  const mayApply = requested !== undefined || (flags.domain === undefined && !env.AUTH0_DOMAIN?.trim());
+  const configText = mayApply ? await readConfig(configPath, io) : undefined;
+  const applied = applyProfile({ env, configPath, configText, requested, domainFlag: flags.domain });
+  if (!applied.ok) throw new UsageError(applied.issues.map((i) => i.message).join("; "));
+  return applied.value;
+}
+
+async function readConfig(path: string, io: Io): Promise<string | undefined> {
+  try {
+    return await readFile(resolve(io.cwd, path), "utf8");
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    if (code === "ENOENT") return undefined;
+    return readFileFor(path, io, "config file");
+  }
+}
+
+/** The tenant's origin from --domain, AUTH0_DOMAIN or the profile, through core's tenant-domain parser. */
+export async function resolveOrigin(
+  flags: ConnectionFlags,
+  io: Io,
+  settings?: ProfileEnvironment,
+): Promise<{ origin: string }> {
+  const { env, labels } = settings ?? (await profileEnvironment(flags, io));
+  const domain = flags.domain ?? env.AUTH0_DOMAIN?.trim();
+  if (domain === undefined || domain === "") {
     throw new UsageError(
       "No tenant given.",
-      "Pass --domain your-tenant.eu.auth0.com or set AUTH0_DOMAIN (the emulator prints its own).",
+      "Pass --domain your-tenant.eu.auth0.com, set AUTH0_DOMAIN (the emulator prints its own), or name a profile with --tenant.",
     );
   }
-  const parsed = parseTenantDomain(domain, flags.domain === undefined ? "AUTH0_DOMAIN" : "--domain");
+  const field = flags.domain === undefined ? (labels.AUTH0_DOMAIN ?? "AUTH0_DOMAIN") : "--domain";
+  const parsed = parseTenantDomain(domain, field);
   if (!parsed.ok) throw new UsageError(parsed.issues.map((i) => i.message).join("; "));
   return { origin: parsed.value };
 }
 
-/** Resolves the tenant and credentials from flags and environment (core's `resolveCredentials`). */
+/** Resolves the tenant and credentials from flags, profile and environment (core's `resolveCredentials`). */
 export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise<Connection> {
-  const { origin } = resolveOrigin(flags, io);
-  const { tokenFile } = flags;
+  const settings = await profileEnvironment(flags, io);
+  const { origin } = await resolveOrigin(flags, io, settings);
+  const { tokenFile, privateKeyFile, audience } = flags;
   const credentials = await resolveCredentials({
-    env: io.env.credentials,
+    env: settings.env,
+    labels: settings.labels,
     file:
       tokenFile === undefined
         ? undefined
         : { name: "--token-file", read: () => readFileFor(tokenFile, io, "--token-file") },
     stdin: flags.tokenStdin ? { name: "--token-stdin", read: () => io.readStdin() } : undefined,
+    keyFile: privateKeyFile === undefined ? undefined : { name: "--private-key-file", path: privateKeyFile },
+    audience: audience === undefined ? undefined : { name: "--audience", value: audience },
+    readFile: (path) => readFileFor(path, io, "private key file"),
     alternatives: ["--token-file F", "--token-stdin"],
   });
-  return { origin, credentials };
+  return { origin, credentials, onEvent: debugSink(flags, io) };
+}
+
+/** The debug trail's sink, on stderr (stdout stays the result's): one `idlink debug:` line per event. */
+export function debugSink(flags: { debug?: boolean | undefined }, io: Io): DebugSink | undefined {
+  const { debug } = io.env;
+  if (typeof debug === "object") {
+    throw new UsageError(
+      `IDLINK_DEBUG must be 1/true/yes or 0/false/no, not "${debug.invalid.slice(0, 20)}".`,
+      "Set IDLINK_DEBUG=1 (or pass --debug) for the trail; unset it for none.",
+    );
+  }
+  if (!flags.debug && !debug) return undefined;
+  return (event) => io.writeErr(`idlink debug: ${formatDebugEvent(event)}\n`);
 }
 
 /** A Management client for the connection; `signal` aborts its calls (Ctrl-C). */
@@ -61,9 +128,10 @@ export function createClient(
   connection: Connection,
   options: { signal?: AbortSignal; retry?: RetryOptions } = {},
 ): ManagementClient {
-  const { credentials, origin } = connection;
+  const { credentials, origin, onEvent } = connection;
   return createManagementClient({
     domain: origin,
+    ...(onEvent ? { onEvent } : {}),
     ...("token" in credentials
       ? { token: credentials.token }
       : { clientCredentials: credentials.clientCredentials }),

@@ -13,22 +13,28 @@ export function emailText(
     : `${account.email} ${style.yellow("(not verified)")}`;
 }
 
-export function identityTable(identities: IdentitySummary[], style: Style, indent = "    "): string {
+/** The identities as a table, indented; `width` is the terminal's (see `table`). */
+export function identityTable(
+  identities: IdentitySummary[],
+  style: Style,
+  width?: number,
+  indent = "    ",
+): string {
   const rows = [[style.dim("ID"), style.dim("CONNECTION")], ...identities.map((i) => [i.id, i.connection])];
-  return table(rows)
+  return table(rows, width === undefined ? undefined : width - indent.length)
     .split("\n")
     .map((l) => indent + l)
     .join("\n");
 }
 
-/** The plan a person reads before confirming a link. */
-export function planText(plan: LinkPlan, style: Style): string {
+/** The plan a person reads before confirming a link; `width` is the terminal's (see `table`). */
+export function planText(plan: LinkPlan, style: Style, width?: number): string {
   const lines = [
     `${style.bold("Link")} ${plan.secondary.user_id} ${style.bold("into")} ${plan.primary.user_id}`,
     `  primary    ${plan.primary.user_id}  ${emailText(plan.primary, style)}`,
     `  secondary  ${plan.secondary.user_id}  ${emailText(plan.secondary, style)}`,
     "  identities of the primary afterwards:",
-    identityTable(plan.identitiesAfter, style),
+    identityTable(plan.identitiesAfter, style, width),
   ];
   for (const warning of plan.warnings) lines.push(`  ${style.yellow("warning:")} ${warning}`);
   if (plan.mergeableKeys.length > 0) {

@@ -13,10 +13,13 @@ export interface Io {
   interactive: boolean;
   /** stderr is a terminal: progress may redraw one line. */
   stderrIsTTY: boolean;
-  /** Colour allowed on stdout / stderr (a TTY and no NO_COLOR). */
+  /** Colour allowed on stdout / stderr (a TTY and no NO_COLOR, or FORCE_COLOR); `--no-color` turns both off. */
   colorOut: boolean;
   colorErr: boolean;
-  /** Width of stdout / stderr when a terminal, for wrapping help (80 otherwise). */
+  /**
+   * Width of stdout / stderr when a terminal: help wraps to it, a table too wide for it is shown a record at a
+   * time, a redrawn progress line is cut to it. Unset when piped: nothing is cut or reflowed (80 for help).
+   */
   outColumns?: number | undefined;
   errColumns?: number | undefined;
   /** Aborted on the first Ctrl-C. */

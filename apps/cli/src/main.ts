@@ -26,7 +26,8 @@ const readStdin = (): Promise<string> => {
   return stdinText;
 };
 
-const colorAllowed = !env.noColor;
+const colorOn = (tty: boolean | undefined) =>
+  env.color === "always" || (env.color === "auto" && tty === true);
 const io: Io = {
   env,
   writeOut: (text) => process.stdout.write(text),
@@ -50,8 +51,8 @@ const io: Io = {
     }),
   interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,
-  colorOut: colorAllowed && process.stdout.isTTY === true,
-  colorErr: colorAllowed && process.stderr.isTTY === true,
+  colorOut: colorOn(process.stdout.isTTY),
+  colorErr: colorOn(process.stderr.isTTY),
   outColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
   errColumns: process.stderr.isTTY ? process.stderr.columns : undefined,
   interrupt: controller.signal,

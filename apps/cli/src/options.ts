@@ -26,5 +26,24 @@ export const connection = {
   },
   "token-file": { type: "string", value: "file", description: "read the Management API token from a file" },
   "token-stdin": { type: "boolean", description: "read the Management API token from stdin" },
+  tenant: {
+    type: "string",
+    value: "profile",
+    description: "a profile of the config file (default: $IDLINK_TENANT, or the file's default)",
+  },
+  audience: {
+    type: "string",
+    value: "url",
+    description: "Management API audience, when --domain is a custom domain (default: $AUTH0_AUDIENCE)",
+  },
+  "private-key-file": {
+    type: "string",
+    value: "file",
+    description: "sign in with Private Key JWT: the application's PEM private key (with AUTH0_CLIENT_ID)",
+  },
+  debug: {
+    type: "boolean",
+    description: "each request, answer and retry on stderr (redacted)",
+  },
   json,
 } as const satisfies Record<string, OptionSpec>;

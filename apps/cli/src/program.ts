@@ -1,6 +1,7 @@
 import pkg from "../package.json" with { type: "json" };
 import {
   type CommandSpec,
+  commonOptions,
   type Handler,
   helpOption,
   optionTerm,
@@ -52,7 +53,8 @@ const commands: readonly BoundCommand[] = [
 
 const programDescription =
   "Link, unlink, inspect and bulk-link Auth0 accounts.\n\n" +
-  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET.\n" +
+  "Credentials: AUTH0_TOKEN, --token-file F, --token-stdin, or AUTH0_CLIENT_ID with a private key\n" +
+  "(AUTH0_CLIENT_SIGNING_KEY_PATH, --private-key-file F) or AUTH0_CLIENT_SECRET; or a profile (--tenant NAME).\n" +
   "Never pass a secret as a flag value.";
 
 function usageOf(command: CommandSpec): string {
@@ -88,7 +90,7 @@ function programHelp(width: number | undefined): string {
 }
 
 function commandHelp(command: CommandSpec, width: number | undefined): string {
-  const options = Object.entries({ ...command.options, help: helpOption }).map(
+  const options = Object.entries({ ...command.options, ...commonOptions }).map(
     ([name, option]): [string, string] => {
       const extra = [
         ...(option.choices ? [`choices: ${option.choices.map((c) => JSON.stringify(c)).join(", ")}`] : []),
@@ -120,7 +122,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const usageError = (message: string, help?: string): number => {
     io.writeErr(help ?? `error: ${message}\n(run with --help for usage)\n`);
     if (wantsJson) {
-      createOutput(io, true).document({
+      createOutput(io, { json: true, quiet: false, noColor: false }).document({
         ok: false,
         exitCode: ExitCode.usage,
         error: { title: "Usage error — nothing was sent", message },
@@ -137,7 +139,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     io.writeOut(`${version}\n`);
     return ExitCode.ok;
   }
-  const [name, ...rest] = args;
+  const [name, ...rest] = tenantAfterCommand(args);
   if (name === undefined) return usageError("no command given", programHelp(io.errColumns));
   if (name === "help") {
     const topic = rest[0]?.startsWith("-") ? undefined : rest[0];
@@ -168,13 +170,23 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return ExitCode.ok;
   }
   if (parsed.kind === "error") return usageError(parsed.message);
-  const output = createOutput(io, parsed.json);
+  const output = createOutput(io, parsed.mode);
   try {
     return await parsed.input({ io, output });
   } catch (error) {
     const { reportError } = await import("./report.ts");
     return reportError(error, output);
   }
+}
+
+/** `idlink --tenant staging show …` reads as `idlink show --tenant staging …`: a profile may be named first. */
+function tenantAfterCommand(args: string[]): string[] {
+  const [first, second, third, ...more] = args;
+  if (first === "--tenant" && second !== undefined && third !== undefined)
+    return [third, first, second, ...more];
+  if (first?.startsWith("--tenant=") && second !== undefined)
+    return [second, first, ...(third === undefined ? [] : [third]), ...more];
+  return args;
 }
 
 function unknownCommand(name: string): string {

@@ -59,7 +59,7 @@ export function reportError(error: unknown, output: Output): ExitCodeValue {
     lines.push(`${err.red("error:")} ${doc.title}: ${doc.message}`);
   }
   if (doc.hint) lines.push(`${err.dim("hint:")} ${doc.hint}`);
-  output.note(lines.join("\n"));
+  output.error(lines.join("\n"));
   if (output.json) output.document({ ok: false, exitCode: code, error: doc });
   return code;
 }

@@ -23,30 +23,71 @@ export function createStyle(enabled: boolean): Style {
   };
 }
 
-/** Columns padded to their widest cell; the last column is not padded. */
-export function table(rows: string[][], visibleLength: (s: string) => number = stripLength): string {
+/**
+ * Columns padded to their widest cell; the last column is not padded. The first row is the header. Given a `width`
+ * (a terminal's) that the table would overflow, each row becomes a block of `HEADER  value` lines instead: nothing
+ * is ever cut, since ids are copied from here.
+ */
+export function table(rows: string[][], width?: number): string {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell));
     });
   }
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) =>
-          i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - visibleLength(cell)),
-        )
-        .join("  ")
-        .trimEnd(),
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) =>
+        i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - visibleLength(cell)),
+      )
+      .join("  ")
+      .trimEnd(),
+  );
+  if (width === undefined || rows.length < 2 || lines.every((l) => visibleLength(l) <= width)) {
+    return lines.join("\n");
+  }
+  const [header = [], ...records] = rows;
+  const labelWidth = Math.max(...header.map(visibleLength));
+  return records
+    .map((record) =>
+      record
+        .map((cell, i) => {
+          const label = header[i] ?? "";
+          return visibleLength(label) === 0
+            ? cell
+            : `${label}${" ".repeat(labelWidth - visibleLength(label))}  ${cell}`.trimEnd();
+        })
+        .join("\n"),
     )
-    .join("\n");
+    .join("\n\n");
+}
+
+/**
+ * Cuts a line to `width` visible characters (an ellipsis marks the cut), keeping ANSI escapes whole: for a line
+ * redrawn in place on a terminal, which must not wrap. Unchanged when `width` is undefined (not a terminal).
+ */
+export function fitLine(text: string, width: number | undefined): string {
+  if (width === undefined || visibleLength(text) <= width) return text;
+  let out = "";
+  let shown = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: keeping ANSI escapes whole is the point
+  for (const part of text.split(/(\u001b\[[0-9;]*m)/)) {
+    if (part.startsWith("\u001b[")) {
+      out += part;
+      continue;
+    }
+    const room = width - 1 - shown;
+    if (room <= 0) continue;
+    out += part.slice(0, room);
+    shown += Math.min(room, part.length);
+  }
+  return `${out}…${out.includes("\u001b[") ? "\u001b[0m" : ""}`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
 const ansi = /\u001b\[[0-9;]*m/g;
 
-function stripLength(text: string): number {
+function visibleLength(text: string): number {
   return text.replace(ansi, "").length;
 }
 

@@ -36,6 +36,9 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** No test reads the config file of the machine's user: a profile comes only from a test's own IDLINK_CONFIG. */
+const hermetic = { IDLINK_CONFIG: join(tmpdir(), "idlink-tests-no-config", "config.json") };
+
 /**
  * Runs idlink in-process through its injectable Io (`runCli`), as a script would see it: no terminal, stdin from
  * `input`, the environment from `env` only. The default for tests; `idlinkBin` runs the built bin end to end.
@@ -44,7 +47,7 @@ export async function idlink(args: string[], options: RunOptions = {}): Promise<
   let stdout = "";
   let stderr = "";
   const io: Io = {
-    env: readEnv(options.env ?? {}),
+    env: readEnv({ ...hermetic, ...options.env }),
     writeOut: (text) => {
       stdout += text;
     },
@@ -73,7 +76,7 @@ export function idlinkBin(args: string[], options: RunOptions = {}): Promise<Res
 }
 
 export function startIdlink(args: string[], options: RunOptions = {}) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", ...hermetic };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd ?? process.cwd() });
   let stdout = "";

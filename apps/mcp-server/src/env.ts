@@ -1,18 +1,23 @@
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { parseArgs } from "node:util";
 import {
   type Credentials,
-  credentialsFromEnv,
   IdlinkError,
   parseTenantDomain,
+  resolveCredentials,
   ValidationError,
-} from "@idlink/core";
-import { readOnlyToolNames, type ToolName, toolNames } from "./tools/index.ts";
+} from "@idlink/core/startup";
+import { readOnlyToolNames, toolNames } from "./catalog.ts";
+import type { ToolName } from "./tools/index.ts";
 
 export interface Config {
   domain: string;
   credentials: Credentials;
   readOnly: boolean;
   tools: ToolName[] | undefined;
+  /** IDLINK_DEBUG=1: every Management API request and answer on stderr (redacted), never on stdout. */
+  debug: boolean;
   /** Streamable HTTP on 127.0.0.1 instead of stdio. */
   http: { port: number; token: string } | undefined;
   /** `--help` / `--version`: print that and stop; nothing else is read. */
@@ -23,6 +28,8 @@ export interface Config {
 /** A configuration the server cannot start with; the message says what to set. */
 export class ConfigError extends IdlinkError {
   override name = "ConfigError" as const;
+  /** The file system's code when a file could not be read (ENOENT…). */
+  code: string | undefined;
 }
 
 export const usage = `idlink-mcp — Auth0 account linking over MCP (stdio by default)
@@ -37,16 +44,39 @@ Options:
 
 Environment:
   AUTH0_DOMAIN                             your-tenant.eu.auth0.com (or the emulator's http://127.0.0.1:PORT)
-  AUTH0_TOKEN                              a Management API token, or:
-  AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET    a machine-to-machine application (read:users, update:users)
+  AUTH0_TOKEN (or AUTH0_ACCESS_TOKEN)      a Management API token, or a machine-to-machine application
+  AUTH0_CLIENT_ID with                     (read:users, update:users) and one of:
+    AUTH0_CLIENT_SIGNING_KEY_PATH          its PEM private key file (Private Key JWT), or
+    AUTH0_CLIENT_ASSERTION_SIGNING_KEY     the PEM private key itself, or
+    AUTH0_CLIENT_SECRET                    its client secret
+  AUTH0_CLIENT_ASSERTION_SIGNING_ALG       RS256 (default), RS384 or PS256
+  AUTH0_AUDIENCE                           the Management API audience, when AUTH0_DOMAIN is a custom domain
+  IDLINK_TENANT                            a profile of the config file instead (IDLINK_CONFIG, default
+                                           $XDG_CONFIG_HOME/idlink/config.json or ~/.config/idlink/config.json)
   IDLINK_MCP_READ_ONLY=1                   same as --read-only
   IDLINK_MCP_HTTP_TOKEN                    bearer token HTTP callers must send (required with --http, 32+ characters)
+  IDLINK_DEBUG=1                           every request to Auth0 and its answer on stderr (secrets redacted)
 `;
 
 export const defaultHttpPort = 3917;
 
-/** Reads the configuration once, from the environment and the command line. Throws ConfigError. */
-export function parseConfig(env: Record<string, string | undefined>, argv: readonly string[]): Config {
+/** The files the configuration may read: the config file of profiles and a private key file. */
+export interface ConfigFiles {
+  readFile(path: string): Promise<string>;
+  home: string;
+}
+
+const nodeFiles: ConfigFiles = { readFile: (path) => readFile(path, "utf8"), home: homedir() };
+
+/**
+ * Reads the configuration once, from the environment, the command line and the files they name (a profile, a
+ * private key). Throws ConfigError.
+ */
+export async function parseConfig(
+  environment: Record<string, string | undefined>,
+  argv: readonly string[],
+  files: ConfigFiles = nodeFiles,
+): Promise<Config> {
   let values: ReturnType<typeof parse>["values"];
   try {
     values = parse(argv).values;
@@ -55,35 +85,44 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   }
   const help = values.help === true;
   const version = values.version === true;
-  const readOnly = values["read-only"] === true || flag(env.IDLINK_MCP_READ_ONLY, "IDLINK_MCP_READ_ONLY");
+  const readOnly =
+    values["read-only"] === true || flag(environment.IDLINK_MCP_READ_ONLY, "IDLINK_MCP_READ_ONLY");
+  const debug = flag(environment.IDLINK_DEBUG, "IDLINK_DEBUG");
   const tools = values.tools === undefined ? undefined : toolList(values.tools, readOnly);
-  const http = values.http === true ? httpConfig(values.port, env.IDLINK_MCP_HTTP_TOKEN) : undefined;
+  const http = values.http === true ? httpConfig(values.port, environment.IDLINK_MCP_HTTP_TOKEN) : undefined;
   if (values.http !== true && values.port !== undefined) throw new ConfigError("--port needs --http");
-  const domain = nonEmpty(env.AUTH0_DOMAIN);
   if (help || version) {
     return {
-      domain: domain ?? "",
+      domain: "",
       credentials: { source: "", token: "" },
       readOnly,
       tools,
+      debug,
       http,
       help,
       version,
     };
   }
+  const { env, labels } = await profileEnvironment(environment, files);
+  const domain = nonEmpty(env.AUTH0_DOMAIN);
   if (domain === undefined) {
     throw new ConfigError(
-      "AUTH0_DOMAIN is not set — set it to your tenant's domain (your-tenant.eu.auth0.com) or the emulator's URL",
+      "AUTH0_DOMAIN is not set — set it to your tenant's domain (your-tenant.eu.auth0.com) or the emulator's URL, or name a profile with IDLINK_TENANT",
     );
   }
-  const origin = parseTenantDomain(domain, "AUTH0_DOMAIN");
+  const origin = parseTenantDomain(domain, labels.AUTH0_DOMAIN ?? "AUTH0_DOMAIN");
   if (!origin.ok) throw new ConfigError(origin.issues.map((i) => i.message).join("; "));
   try {
     return {
       domain: origin.value,
-      credentials: credentialsFromEnv(env),
+      credentials: await resolveCredentials({
+        env,
+        labels,
+        readFile: (path) => readNamedFile(files, path, "the private key file"),
+      }),
       readOnly,
       tools,
+      debug,
       http,
       help,
       version,
@@ -92,6 +131,39 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
     if (error instanceof ValidationError)
       throw new ConfigError(error.issues.map((i) => i.message).join("; "));
     throw error;
+  }
+}
+
+/**
+ * Core's `applyProfile` with IDLINK_TENANT (or the config file's default, when AUTH0_DOMAIN is not set). Profiles
+ * parse the config file with zod, so core's main entry is imported only when a profile may apply: with AUTH0_DOMAIN
+ * set and no IDLINK_TENANT the server starts without it.
+ */
+async function profileEnvironment(env: Record<string, string | undefined>, files: ConfigFiles) {
+  const name = nonEmpty(env.IDLINK_TENANT);
+  const requested = name === undefined ? undefined : { name, via: "IDLINK_TENANT" };
+  if (requested === undefined && nonEmpty(env.AUTH0_DOMAIN) !== undefined) {
+    return { profile: undefined, env: { ...env }, labels: {} };
+  }
+  const { applyProfile, configFilePath } = await import("@idlink/core");
+  const configPath = configFilePath(env, env.HOME ?? files.home);
+  const configText = await readNamedFile(files, configPath, "the config file").catch((error: unknown) => {
+    if (error instanceof ConfigError && error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  const applied = applyProfile({ env, configPath, configText, requested });
+  if (!applied.ok) throw new ConfigError(applied.issues.map((i) => i.message).join("; "));
+  return applied.value;
+}
+
+async function readNamedFile(files: ConfigFiles, path: string, what: string): Promise<string> {
+  try {
+    return await files.readFile(path);
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : "it cannot be read";
+    throw Object.assign(new ConfigError(`cannot read ${what} ${path}: ${why}`), { code });
   }
 }
 

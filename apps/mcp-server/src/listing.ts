@@ -6,8 +6,9 @@ import type { z } from "zod";
  * Validation is zod's, unchanged; only the advertised JSON Schema is trimmed. Inputs lose the `$schema` URI only
  * (the arguments an agent writes keep every type, pattern, bound and description). Outputs keep their top-level
  * fields with types and descriptions (no `required`: every answer is the tool's own); a nested object is said in
- * words — its field names two levels deep, e.g. `[{user_id, email, identities: [{id, provider, connection}]}]` —
- * instead of a schema repeated in every tool.
+ * words — by its title if it has one (`account`, `[identity]`: the server's instructions define both once), else
+ * its field names two levels deep, e.g. `[{email, primary, secondaries}]` — instead of a schema repeated in every
+ * tool; an array of plain strings is `[string]`.
  */
 export function listed<S extends z.ZodType>(schema: S, io: "input" | "output"): S {
   const std = schema["~standard"] as StandardSchemaWithJSON<unknown, unknown>["~standard"];
@@ -37,14 +38,21 @@ function slimObject(schema: Json): Json {
 
 function slimField(field: Json): Json {
   const description = typeof field.description === "string" ? field.description : undefined;
-  const shape = shapeOf(field);
+  const shape = isStrings(field) ? "[string]" : shapeOf(field);
   if (shape === undefined) return field;
   const type = field.type === "array" ? "array" : "object";
-  return { type, description: description ? `${description} ${shape}` : shape };
+  return { type, description: description ? `${shape}: ${description}` : shape };
 }
 
-/** A nested object or array of objects, in words: `{a, b: {c}, d: [{e}]}`; undefined for a plain field. */
+/**
+ * A nested object or array of objects, in words: `{a, b: {c}, d: [{e}]}`, or by its title (`account`, `[identity]`:
+ * shapes the server's instructions define once); undefined for a plain field.
+ */
 function shapeOf(field: Json, depth = true): string | undefined {
+  if (typeof field.title === "string") return field.title;
+  if (field.type === "array" && isJson(field.items) && typeof field.items.title === "string") {
+    return `[${field.items.title}]`;
+  }
   if (field.type === "object" && field.properties) return keysOf(field, depth);
   if (
     field.type === "array" &&
@@ -62,9 +70,19 @@ function keysOf(schema: Json, depth: boolean): string {
   const keys = Object.entries(properties).map(([key, value]) => {
     if (!depth) return key;
     const nested = shapeOf(value, false);
-    return nested ? `${key}: ${nested}` : key;
+    return nested && nested !== key ? `${key}: ${nested}` : key;
   });
   return `{${keys.join(", ")}}`;
+}
+
+/** An array of plain strings: said `[string]`. */
+function isStrings(field: Json): boolean {
+  return (
+    field.type === "array" &&
+    isJson(field.items) &&
+    Object.keys(field.items).length === 1 &&
+    field.items.type === "string"
+  );
 }
 
 function isJson(value: unknown): value is Json {

@@ -1,25 +1,36 @@
-import { redactText } from "@idlink/core";
-import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { type DebugEvent, formatDebugEvent, redactText } from "@idlink/core/startup";
 import pkg from "../package.json" with { type: "json" };
-import { createFactory } from "./app.ts";
+import { catalog } from "./catalog.ts";
 import { ConfigError, parseConfig, usage } from "./env.ts";
-import { serveHttp } from "./http.ts";
+import { serveFront } from "./front.ts";
 
 // While serving, stdout belongs to the protocol: logs go to stderr (only --help and --version print to stdout).
+// Start-up evaluates only this entry, the config checks and the stdio front: the SDK, zod and core's client are
+// imported when first needed (src/front.ts), which is what lets a host list the tools at once.
 const log = (message: string) => process.stderr.write(`idlink-mcp: ${redactText(message)}\n`);
 const onerror = (error: Error) => log(error.message);
 
 try {
-  const config = parseConfig(process.env, process.argv.slice(2));
+  const config = await parseConfig(process.env, process.argv.slice(2));
+  const onEvent = config.debug ? (event: DebugEvent) => log(`debug: ${formatDebugEvent(event)}`) : undefined;
   if (config.version) {
     process.stdout.write(`${pkg.version}\n`);
   } else if (config.help) {
     process.stdout.write(usage);
   } else if (config.http) {
-    const http = await serveHttp({ factory: createFactory(config), ...config.http, onerror });
+    const [{ serveHttp }, { createFactory }] = await Promise.all([import("./http.ts"), import("./app.ts")]);
+    const http = await serveHttp({ factory: createFactory(config, onEvent), ...config.http, onerror });
     log(`listening on ${http.url}`);
   } else {
-    serveStdio(createFactory(config), { onerror });
+    serveFront({
+      catalog,
+      selection: config,
+      onerror,
+      load: async (handover) => {
+        const { serveSdkStdio } = await import("./sdk-stdio.ts");
+        serveSdkStdio(config, handover, onerror, onEvent);
+      },
+    });
   }
 } catch (error) {
   log(

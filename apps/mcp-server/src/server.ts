@@ -5,13 +5,11 @@ import { type Confirmations, createConfirmations } from "./confirmations.ts";
 import type { ToolDeps } from "./deps.ts";
 import { listed } from "./listing.ts";
 import { guarded, refusal } from "./results.ts";
+import { isSelected, type ToolSelection } from "./selection.ts";
 import type { ToolDefinition } from "./tool.ts";
 import { type ToolName, tools } from "./tools/index.ts";
 
-export interface ServerOptions {
-  /** Register only the tools that change nothing (and let the previews issue no confirmation tokens). */
-  readOnly?: boolean;
-  /** Register only these tools (intersected with the read-only set in read-only mode). */
+export interface ServerOptions extends ToolSelection {
   tools?: readonly ToolName[];
 }
 
@@ -26,7 +24,9 @@ export interface ServerDeps {
 const instructions =
   "idlink links Auth0 accounts (a secondary login joins a primary user) and unlinks them. " +
   "Link only accounts one person owns: look them up (get_user_identities, find_link_candidates), " +
-  "then preview_link or preview_unlink, then link_accounts or unlink_identity, which ask the user to confirm.";
+  "then preview_link or preview_unlink, then link_accounts or unlink_identity, which ask the user to confirm. " +
+  "In results, an account is {user_id, email, email_verified, identities} and an identity " +
+  "{id: provider|user_id, provider, connection}.";
 
 /** Creates the idlink MCP server with the tools the options select. */
 export function createServer({ client, confirmations, options = {} }: ServerDeps): McpServer {
@@ -43,7 +43,7 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
   const strays = watchRawArguments(server);
   const all: readonly ToolDefinition<ToolName>[] = tools;
   for (const tool of all) {
-    if (!enabled(tool.name, tool.annotations.readOnlyHint, options)) continue;
+    if (!isSelected(tool.name, tool.annotations.readOnlyHint, options)) continue;
     const declared = new Set(Object.keys(tool.inputSchema.shape));
     const { name, title, description, inputSchema, outputSchema, annotations } = tool;
     server.registerTool(
@@ -77,14 +77,7 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
 
 /** The tools a set of options registers, in a stable order. */
 export function enabledTools(options: ServerOptions = {}): ToolName[] {
-  return tools.filter((t) => enabled(t.name, t.annotations.readOnlyHint, options)).map((t) => t.name);
-}
-
-function enabled(name: ToolName, readOnlyHint: boolean, options: ServerOptions): boolean {
-  return (
-    (options.tools === undefined || options.tools.includes(name)) &&
-    (options.readOnly !== true || readOnlyHint)
-  );
+  return tools.filter((t) => isSelected(t.name, t.annotations.readOnlyHint, options)).map((t) => t.name);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { seedSecrets } from "@idlink/emulator";
 import { describe, expect, test } from "vitest";
+import { readOnlyToolNames, toolNames } from "../src/catalog.ts";
 import { enabledTools } from "../src/server.ts";
-import { readOnlyToolNames, toolNames } from "../src/tools/index.ts";
 import {
   alice,
   aliceGoogle,
@@ -20,17 +20,19 @@ import {
 const { emulator, open } = useHarness();
 
 describe("tools/list", () => {
-  test("advertises names, titles, descriptions, schemas and annotations (reviewed snapshot)", async () => {
+  test("what an agent reads: tools/list as JSON (reviewed snapshot: __snapshots__/tools-list.json)", async () => {
     const { client } = await open();
-    const { tools } = await client.listTools();
-    expect(tools).toMatchSnapshot();
+    const listed = await client.listTools();
+    await expect(`${JSON.stringify(listed, null, 2)}\n`).toMatchFileSnapshot("__snapshots__/tools-list.json");
   });
 
-  test("what an agent pays for on every session: tools/list's JSON characters, and tokens as characters / 4", async () => {
+  test("what an agent pays for on every session: under 2,000 tokens (tools/list's JSON characters / 4)", async () => {
     const { client } = await open();
     const listed = await client.listTools();
     const json = JSON.stringify(listed);
-    expect({ characters: json.length, tokens: Math.ceil(json.length / 4) }).toMatchSnapshot();
+    const size = { characters: json.length, tokens: Math.ceil(json.length / 4) };
+    expect(size).toMatchSnapshot();
+    expect(size.tokens).toBeLessThan(2000);
     expect(json).not.toContain('"$schema"');
     for (const tool of listed.tools) {
       // Shared shapes are said in words one level down, not repeated as nested schemas in every tool.
@@ -61,21 +63,18 @@ describe("tools/list", () => {
     const { client } = await open();
     const { tools } = await client.listTools();
     const annotations = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
-    for (const name of readOnlyToolNames) {
-      expect(annotations[name]).toMatchObject({
-        readOnlyHint: true,
-        destructiveHint: false,
-        openWorldHint: true,
-      });
-    }
+    // Only what differs from MCP's defaults (openWorldHint true; destructiveHint and idempotentHint mean something
+    // only when readOnlyHint is false), and every tool talks to the tenant: an open world.
+    for (const name of readOnlyToolNames) expect(annotations[name]).toEqual({ readOnlyHint: true });
     for (const name of ["link_accounts", "unlink_identity"]) {
       expect(annotations[name]).toEqual({
         readOnlyHint: false,
         destructiveHint: true,
         idempotentHint: false,
-        openWorldHint: true,
       });
     }
+    for (const annotation of Object.values(annotations))
+      expect(annotation).not.toHaveProperty("openWorldHint");
   });
 
   test("lists the same tools and input properties to a 2026-07-28 client", async () => {

@@ -122,6 +122,46 @@ describe("idlink-mcp over stdio", () => {
     expect(identityIds(emulator(), alice)).toEqual([alice]);
   });
 
+  test("IDLINK_DEBUG=1 traces each request to Auth0 on stderr, redacted, and stdout stays the protocol's", async () => {
+    const server = spawnServer({ ...env(), IDLINK_DEBUG: "1" });
+    running.push(server);
+    await request(server, 1, "initialize", {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "raw", version: "0" },
+    });
+    server.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+    await request(server, 2, "tools/call", { name: "get_user_identities", arguments: { user_id: frank } });
+    const idToken = (await emulator().login(aliceGoogle)).id_token;
+    rememberSecret(idToken, adminClient.clientSecret);
+    await request(server, 3, "tools/call", {
+      name: "preview_link",
+      arguments: { primary: alice, link_with: idToken },
+    });
+    server.child.stdin.end();
+    expect(await server.exited).toBe(0);
+    for (const line of server.stdout().split("\n").filter(Boolean)) {
+      expect(JSON.parse(line)).toMatchObject({ jsonrpc: "2.0" });
+    }
+    expect(server.stdout()).not.toContain("debug");
+    const trail = server
+      .stderr()
+      .split("\n")
+      .filter((l) => l.startsWith("idlink-mcp: debug: "));
+    expect(trail[0]).toMatch(/→ POST \/oauth\/token \(Get Management token\)$/);
+    expect(trail[1]).toMatch(/← 200 POST \/oauth\/token \d+ ms$/);
+    expect(trail).toContainEqual(expect.stringMatching(/→ GET \/api\/v2\/users\/auth0%7C\w+ \(Get user\)$/));
+    expect(trail).toContainEqual(
+      expect.stringMatching(
+        /← 200 GET \/api\/v2\/users\/auth0%7C\w+ \d+ ms · limit \d+ remaining \d+ reset \d+$/,
+      ),
+    );
+    rememberOutput("stdio debug", server.stdout(), server.stderr());
+    expect(findSecrets([server.stdout(), server.stderr()])).toEqual([]);
+    // The server's own Management token is not known here: no JWT-shaped text at all.
+    expect(server.stderr()).not.toMatch(/eyJ[\w-]*\.[\w-]+\./);
+  });
+
   test.each(eras)("links through a real client that answers the confirmation (%s)", async (era) => {
     const transport = new StdioClientTransport({
       command: process.execPath,

@@ -5,8 +5,8 @@ import { baseHeaders, checkCaller, contentSecurityPolicy } from "./security.ts";
 import { readStaticFile } from "./static-files.ts";
 
 export interface DemoServerOptions {
-  /** The built page (Vite's output folder). */
-  clientDir: string;
+  /** The built page (Vite's output folder); without it only the API answers (under `pnpm dev`, Vite serves the page). */
+  clientDir?: string | undefined;
   /** 0 picks a free port. Always on 127.0.0.1. */
   port?: number;
 }
@@ -18,6 +18,8 @@ export interface DemoServer {
   origins: string[];
   /** Connects the server to its tenant; until then the API answers 503. */
   attach(setup: TenantSetup): void;
+  /** Lets another page origin write through the admin API: the Vite dev server's, which proxies `/api` here. */
+  allowOrigin(origin: string): void;
   stop(): Promise<void>;
 }
 
@@ -98,7 +100,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     if (method !== "GET" && method !== "HEAD") {
       return send(res, 405, { allow: "GET, HEAD", "content-type": "text/plain" }, "Method not allowed");
     }
-    const file = await readStaticFile(options.clientDir, path);
+    const file = options.clientDir === undefined ? undefined : await readStaticFile(options.clientDir, path);
     if (!file) return send(res, 404, { "content-type": "text/plain; charset=utf-8" }, "Not found");
     const headers: Record<string, string> = {
       "content-type": file.contentType,
@@ -134,13 +136,17 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     hosts.add(`${host}:${port}`);
     origins.add(`http://${host}:${port}`);
   }
+  const own = [...origins];
   const origin = `http://127.0.0.1:${port}`;
 
   return {
     origin,
-    origins: [...origins],
+    origins: own,
     attach(next) {
       setup = next;
+    },
+    allowOrigin(other) {
+      origins.add(other);
     },
     stop: () =>
       new Promise<void>((resolve, reject) => {

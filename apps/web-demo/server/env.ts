@@ -1,14 +1,20 @@
+import { readFile } from "node:fs/promises";
+import { type ClientAuthentication, resolveCredentials, ValidationError } from "@idlink/core";
 import { z } from "zod";
 
-/** Where the demo points: the local emulator (no configuration) or a real tenant. */
+/**
+ * Where the demo points: the local emulator (no configuration) or a real tenant; `debug` (IDLINK_DEBUG=1) traces
+ * the demo server's calls to the tenant on stderr.
+ */
 export type DemoConfig =
-  | { mode: "emulator"; port: number }
+  | { mode: "emulator"; port: number; debug?: boolean }
   | {
       mode: "tenant";
       port: number;
+      debug?: boolean;
       domain: string;
-      clientId: string;
-      clientSecret: string;
+      /** The machine-to-machine application of the demo server: a client secret or a private key (Private Key JWT). */
+      clientCredentials: ClientAuthentication;
       spaClientId: string;
     };
 
@@ -21,8 +27,17 @@ const optional = z
 const EnvSchema = z.object({
   AUTH0_DOMAIN: optional,
   AUTH0_CLIENT_ID: optional,
-  AUTH0_CLIENT_SECRET: optional,
   AUTH0_SPA_CLIENT_ID: optional,
+  IDLINK_DEBUG: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => ["", "0", "false", "no", "1", "true", "yes"].includes(v),
+      "IDLINK_DEBUG must be 1/true/yes or 0/false/no",
+    )
+    .optional()
+    .transform((v) => v === "1" || v === "true" || v === "yes"),
   PORT: z
     .string()
     .trim()
@@ -32,11 +47,13 @@ const EnvSchema = z.object({
     .refine((v) => v === undefined || v <= 65_535, "PORT must be a number between 0 and 65535"),
 });
 
+const requiredVariables = ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_SPA_CLIENT_ID"] as const;
+// Any of these set means a tenant is meant; the secret or key themselves are checked by core's credential rule.
 const tenantVariables = [
-  "AUTH0_DOMAIN",
-  "AUTH0_CLIENT_ID",
+  ...requiredVariables,
   "AUTH0_CLIENT_SECRET",
-  "AUTH0_SPA_CLIENT_ID",
+  "AUTH0_CLIENT_SIGNING_KEY_PATH",
+  "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
 ] as const;
 
 /** A configuration problem, worded for the person starting the demo. */
@@ -46,27 +63,46 @@ export class ConfigError extends Error {
 
 /**
  * Reads the demo's configuration from the environment (the only place that does). With none of the AUTH0_*
- * variables set the demo starts its own emulator; with all four it talks to that tenant.
+ * variables set the demo starts its own emulator; otherwise it talks to that tenant with a machine-to-machine
+ * application: AUTH0_CLIENT_ID with a private key (AUTH0_CLIENT_SIGNING_KEY_PATH or
+ * AUTH0_CLIENT_ASSERTION_SIGNING_KEY, Private Key JWT) or AUTH0_CLIENT_SECRET, through core's credential rule.
  */
-export function readEnv(source: Record<string, string | undefined> = process.env): DemoConfig {
+export async function readEnv(
+  source: Record<string, string | undefined> = process.env,
+  readKeyFile: (path: string) => Promise<string> = (path) => readFile(path, "utf8"),
+): Promise<DemoConfig> {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => i.message).join("; "));
   }
   const env = parsed.data;
-  const set = tenantVariables.filter((name) => env[name] !== undefined);
-  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0 };
-  const missing = tenantVariables.filter((name) => env[name] === undefined);
-  if (
-    missing.length > 0 ||
-    !env.AUTH0_DOMAIN ||
-    !env.AUTH0_CLIENT_ID ||
-    !env.AUTH0_CLIENT_SECRET ||
-    !env.AUTH0_SPA_CLIENT_ID
-  ) {
+  const set = tenantVariables.filter((name) => source[name]?.trim());
+  const debug = env.IDLINK_DEBUG ? { debug: true } : {};
+  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0, ...debug };
+  const missing = requiredVariables.filter((name) => env[name] === undefined);
+  if (missing.length > 0 || !env.AUTH0_DOMAIN || !env.AUTH0_CLIENT_ID || !env.AUTH0_SPA_CLIENT_ID) {
     throw new ConfigError(
-      `to use a real tenant set all of ${tenantVariables.join(", ")} (missing: ${missing.join(", ")}); ` +
+      `to use a real tenant set ${requiredVariables.join(", ")} and the application's private key or secret (missing: ${missing.join(", ")}); ` +
         "unset them all to use the local emulator",
+    );
+  }
+  const credentials = await resolveCredentials({
+    env: source,
+    readFile: async (path) => {
+      try {
+        return await readKeyFile(path);
+      } catch {
+        throw new ConfigError(`cannot read the private key file ${path} (AUTH0_CLIENT_SIGNING_KEY_PATH)`);
+      }
+    },
+  }).catch((error: unknown) => {
+    if (error instanceof ValidationError)
+      throw new ConfigError(error.issues.map((i) => i.message).join("; "));
+    throw error;
+  });
+  if (!("clientCredentials" in credentials)) {
+    throw new ConfigError(
+      `the demo server needs a machine-to-machine application (AUTH0_CLIENT_ID with a private key or secret), not ${credentials.source}`,
     );
   }
   return {
@@ -74,8 +110,8 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     // A fixed port, because the tenant's SPA application must list this origin as a callback and web origin.
     port: env.PORT ?? 5173,
     domain: env.AUTH0_DOMAIN,
-    clientId: env.AUTH0_CLIENT_ID,
-    clientSecret: env.AUTH0_CLIENT_SECRET,
+    clientCredentials: credentials.clientCredentials,
     spaClientId: env.AUTH0_SPA_CLIENT_ID,
+    ...debug,
   };
 }

@@ -1,11 +1,25 @@
-/** The page's Content-Security-Policy: scripts and styles from the demo's own origin only (no inline, no eval);
- *  requests to the demo server and to the tenant only. */
-export function contentSecurityPolicy(tenantOrigin: string | undefined): string {
-  const connect = ["'self'", tenantOrigin].filter(Boolean).join(" ");
+/**
+ * What Vite's dev server needs beyond the built page's policy, and nothing more: its inline react-refresh preamble
+ * and the `<style>` elements its client injects for CSS carry this per-response nonce (Vite's `html.cspNonce`), and
+ * its hot-reload websocket is on the page's own host.
+ */
+export interface DevAllowances {
+  nonce: string;
+  /** `ws://127.0.0.1:PORT`: the dev server's HMR websocket. */
+  websocket: string;
+}
+
+/**
+ * The page's Content-Security-Policy: scripts and styles from the demo's own origin only (no inline, no eval);
+ * requests to the demo server and to the tenant only. Under `pnpm dev`, `dev` adds exactly Vite's needs.
+ */
+export function contentSecurityPolicy(tenantOrigin: string | undefined, dev?: DevAllowances): string {
+  const nonce = dev ? ` 'nonce-${dev.nonce}'` : "";
+  const connect = ["'self'", tenantOrigin, dev?.websocket].filter(Boolean).join(" ");
   return [
     "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
+    `script-src 'self'${nonce}`,
+    `style-src 'self'${nonce}`,
     "img-src 'self' data:",
     `connect-src ${connect}`,
     "base-uri 'none'",

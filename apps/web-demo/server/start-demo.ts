@@ -1,4 +1,4 @@
-import { createManagementClient, tenantOrigin } from "@idlink/core";
+import { createManagementClient, type DebugSink, tenantOrigin } from "@idlink/core";
 import {
   adminClient,
   createEmulator,
@@ -20,27 +20,23 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
+export interface TenantOptions {
+  /** The emulator's tenant (default: its default seed). */
+  seed?: Seed | undefined;
+  /** Receives the Management client's debug trail (start.ts writes it to stderr when IDLINK_DEBUG is on). */
+  onEvent?: DebugSink | undefined;
+}
+
 /** Starts the demo server and, without a configured tenant, a local emulator with the default seed. */
-export async function startDemo(config: DemoConfig, clientDir: string, seed?: Seed): Promise<RunningDemo> {
+export async function startDemo(
+  config: DemoConfig,
+  clientDir: string | undefined,
+  options: TenantOptions = {},
+): Promise<RunningDemo> {
   const server = await startDemoServer({ clientDir, port: config.port });
   let emulator: Emulator | undefined;
   try {
-    if (config.mode === "tenant") {
-      server.attach({
-        mode: "tenant",
-        tenant: tenantOrigin(config.domain),
-        spaClientId: config.spaClientId,
-        client: createManagementClient({
-          domain: config.domain,
-          clientCredentials: { clientId: config.clientId, clientSecret: config.clientSecret },
-        }),
-      });
-    } else {
-      // The page signs in to the seed's SPA client: its callback, logout URL and web origin are this server's.
-      const tenantSeed = withSpaOrigins(seed ?? defaultSeed(), server.origins);
-      emulator = await createEmulator({ seed: tenantSeed, corsOrigins: server.origins });
-      server.attach(emulatorSetup(emulator, tenantSeed));
-    }
+    emulator = await attachTenant(server, config, server.origins, options);
   } catch (error) {
     await server.stop();
     throw error;
@@ -56,7 +52,42 @@ export async function startDemo(config: DemoConfig, clientDir: string, seed?: Se
   };
 }
 
-function emulatorSetup(emulator: Emulator, seed: Seed): TenantSetup {
+/**
+ * Connects the demo server to its tenant: the configured one, or a new emulator whose SPA client accepts the page
+ * from `pageOrigins` (its callback, logout URL, web origin and CORS). Answers the emulator it started, if any.
+ */
+export async function attachTenant(
+  server: DemoServer,
+  config: DemoConfig,
+  pageOrigins: string[],
+  options: TenantOptions = {},
+): Promise<Emulator | undefined> {
+  const { onEvent } = options;
+  if (config.mode === "tenant") {
+    server.attach({
+      mode: "tenant",
+      tenant: tenantOrigin(config.domain),
+      spaClientId: config.spaClientId,
+      client: createManagementClient({
+        domain: config.domain,
+        clientCredentials: config.clientCredentials,
+        ...(onEvent ? { onEvent } : {}),
+      }),
+    });
+    return undefined;
+  }
+  const tenantSeed = withSpaOrigins(options.seed ?? defaultSeed(), pageOrigins);
+  const emulator = await createEmulator({ seed: tenantSeed, corsOrigins: pageOrigins });
+  try {
+    server.attach(emulatorSetup(emulator, tenantSeed, onEvent));
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+  return emulator;
+}
+
+function emulatorSetup(emulator: Emulator, seed: Seed, onEvent: DebugSink | undefined): TenantSetup {
   const admin = adminClient(seed);
   const spa = seed.clients.find((c) => c.app_type === "spa");
   if (!admin || !spa) {
@@ -69,6 +100,7 @@ function emulatorSetup(emulator: Emulator, seed: Seed): TenantSetup {
     client: createManagementClient({
       domain: emulator.url,
       clientCredentials: admin,
+      ...(onEvent ? { onEvent } : {}),
     }),
     devUsers: () =>
       emulator.state.listUsers().map((u) => ({

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { formatDebugEvent } from "@idlink/core";
 import { ConfigError, readEnv } from "./env.ts";
 import { startDemo } from "./start-demo.ts";
 
@@ -6,7 +7,12 @@ import { startDemo } from "./start-demo.ts";
 const clientDir = fileURLToPath(new URL("../client/", import.meta.url));
 
 try {
-  const demo = await startDemo(readEnv(), clientDir);
+  const config = await readEnv();
+  const demo = await startDemo(config, clientDir, {
+    ...(config.debug
+      ? { onEvent: (event) => process.stderr.write(`idlink web demo debug: ${formatDebugEvent(event)}\n`) }
+      : {}),
+  });
   const where = demo.emulator ? "local emulator, default seed" : "your Auth0 tenant";
   console.log(`idlink web demo (${where}) — open ${demo.url}`);
   let stopping = false;

@@ -37,7 +37,9 @@ describe("the built page", () => {
   test("names what the sign-in button waits for in its first bytes: the configuration and Auth0's SDK chunk", async () => {
     const html = await readFile(join(built.clientDir, "index.html"), "utf8");
     expect(html).toContain('<link rel="preload" href="/api/config" as="fetch" crossorigin="">');
-    const sdk = /<link rel="modulepreload" crossorigin="" href="\/(assets\/Auth0Client-[\w-]+\.js)">/.exec(html)?.[1];
+    const sdk = /<link rel="modulepreload" crossorigin="" href="\/(assets\/Auth0Client-[\w-]+\.js)">/.exec(
+      html,
+    )?.[1];
     expect(sdk).toBeDefined();
     expect((await readdir(join(built.clientDir, "assets"))).map((f) => `assets/${f}`)).toContain(sdk);
   });

@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createManagementClient } from "@idlink/core";
+import { createManagementClient, type DebugEvent, formatDebugEvent } from "@idlink/core";
 import { seedSecrets } from "@idlink/emulator";
 import { recordOutput } from "@idlink/test-kit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startDemoServer } from "../server/demo-server.ts";
+import { readEnv } from "../server/env.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
 import type { ErrorResponse, IdentitiesResponse, PageConfig, PlanResponse } from "../src/lib/api-types.ts";
 
@@ -218,5 +219,28 @@ test("describes a refused client-credentials grant without the secret", async ()
     expect((JSON.parse(text) as ErrorResponse).error.status).toBe(401);
   } finally {
     await server.stop();
+  }
+});
+
+test("IDLINK_DEBUG: the demo server's calls to the tenant are traced, redacted", async () => {
+  const config = await readEnv({ IDLINK_DEBUG: "1" });
+  expect(config).toEqual({ mode: "emulator", port: 0, debug: true });
+  const events: DebugEvent[] = [];
+  const traced = await startDemo(config, undefined, { onEvent: (event) => events.push(event) });
+  try {
+    const origin = traced.server.origin;
+    const response = await fetch(`${origin}/api/users/${encodeURIComponent(alice)}`);
+    expect(response.status).toBe(200);
+    const trail = events.map(formatDebugEvent);
+    expect(trail[0]).toMatch(/→ POST \/oauth\/token \(Get Management token\)$/);
+    expect(trail).toContainEqual(expect.stringMatching(/← 200 GET \/api\/v2\/users\/auth0%7C\w+ \d+ ms/));
+    const text = `${trail.join("\n")}\n${JSON.stringify(events)}`;
+    recordOutput("web-demo: debug trail", text);
+    expect(text).not.toMatch(jwtPattern);
+    for (const secret of seedSecrets()) expect(text).not.toContain(secret);
+    // Without a page folder the server answers only its API.
+    expect((await fetch(`${origin}/`)).status).toBe(404);
+  } finally {
+    await traced.stop();
   }
 });

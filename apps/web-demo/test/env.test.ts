@@ -1,5 +1,11 @@
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createEmulator, defaultSeed, withPrivateKeyJwtClient } from "@idlink/emulator";
+import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
 import { ConfigError, readEnv } from "../server/env.ts";
+import { startDemo } from "../server/start-demo.ts";
 
 const tenant = {
   AUTH0_DOMAIN: "example.eu.auth0.com",
@@ -7,31 +13,130 @@ const tenant = {
   AUTH0_CLIENT_SECRET: "m2m-secret",
   AUTH0_SPA_CLIENT_ID: "spa-id",
 };
+const { privateKey: pem } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
+const keyLines = pem.split("\n").filter((line) => line.length >= 40);
+recordSecrets(pem, ...keyLines);
+const files: Record<string, string> = { "/keys/demo.pem": pem };
+const readKeyFile = async (path: string) => {
+  const text = files[path];
+  if (text === undefined) throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
+  return text;
+};
+
+async function refusal(env: Record<string, string>): Promise<string> {
+  const error = await readEnv(env, readKeyFile).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  const message = (error as ConfigError).message;
+  recordOutput("web-demo: config error", message);
+  for (const line of keyLines) expect(message).not.toContain(line);
+  return message;
+}
 
 describe("readEnv", () => {
-  test("starts the emulator when nothing is configured", () => {
-    expect(readEnv({})).toEqual({ mode: "emulator", port: 0 });
-    expect(readEnv({ AUTH0_DOMAIN: " ", PORT: "8080" })).toEqual({ mode: "emulator", port: 8080 });
+  test("starts the emulator when nothing is configured", async () => {
+    expect(await readEnv({})).toEqual({ mode: "emulator", port: 0 });
+    expect(await readEnv({ AUTH0_DOMAIN: " ", PORT: "8080" })).toEqual({ mode: "emulator", port: 8080 });
   });
 
-  test("points at a tenant when all four variables are set", () => {
-    expect(readEnv(tenant)).toEqual({
+  test("points at a tenant with a client secret", async () => {
+    expect(await readEnv(tenant)).toEqual({
       mode: "tenant",
       port: 5173,
       domain: "example.eu.auth0.com",
-      clientId: "m2m-id",
-      clientSecret: "m2m-secret",
+      clientCredentials: { clientId: "m2m-id", clientSecret: "m2m-secret" },
       spaClientId: "spa-id",
     });
   });
 
-  test("names the missing variables of a half-configured tenant", () => {
-    const { AUTH0_CLIENT_SECRET: _, ...partial } = tenant;
-    expect(() => readEnv(partial)).toThrow(ConfigError);
-    expect(() => readEnv(partial)).toThrow("missing: AUTH0_CLIENT_SECRET");
+  test("points at a tenant with a private key (Private Key JWT)", async () => {
+    const { AUTH0_CLIENT_SECRET: _, ...withoutSecret } = tenant;
+    const config = await readEnv(
+      {
+        ...withoutSecret,
+        AUTH0_CLIENT_SIGNING_KEY_PATH: "/keys/demo.pem",
+        AUTH0_AUDIENCE: "https://example.eu.auth0.com/api/v2/",
+      },
+      readKeyFile,
+    );
+    expect(config).toMatchObject({
+      mode: "tenant",
+      clientCredentials: {
+        clientId: "m2m-id",
+        clientAssertionSigningKey: pem.trim(),
+        clientAssertionSigningAlg: "RS256",
+        audience: "https://example.eu.auth0.com/api/v2/",
+      },
+    });
   });
 
-  test.each(["abc", "70000", "-1"])("refuses PORT=%s", (port) => {
-    expect(() => readEnv({ PORT: port })).toThrow("PORT must be a number between 0 and 65535");
+  test("names the missing variables of a half-configured tenant", async () => {
+    const { AUTH0_SPA_CLIENT_ID: _, ...partial } = tenant;
+    expect(await refusal(partial)).toContain("missing: AUTH0_SPA_CLIENT_ID");
+  });
+
+  test.each([
+    [{ AUTH0_CLIENT_SECRET: "" }, "without a way to authenticate"],
+    [{ AUTH0_CLIENT_SIGNING_KEY_PATH: "/keys/demo.pem" }, "an application authenticates with one"],
+    [
+      { AUTH0_CLIENT_SECRET: "", AUTH0_CLIENT_SIGNING_KEY_PATH: "/keys/missing.pem" },
+      "cannot read the private key file /keys/missing.pem",
+    ],
+    [
+      { AUTH0_CLIENT_SECRET: "", AUTH0_CLIENT_ASSERTION_SIGNING_KEY: "not-a-pem" },
+      "AUTH0_CLIENT_ASSERTION_SIGNING_KEY is not a PEM private key",
+    ],
+  ])("refuses %j", async (extra, message) => {
+    const env: Record<string, string> = { ...tenant, ...extra };
+    for (const [k, v] of Object.entries(env)) if (v === "") delete env[k];
+    expect(await refusal(env)).toContain(message);
+  });
+
+  test("IDLINK_DEBUG turns the debug trail on, and refuses what it cannot read", async () => {
+    expect(await readEnv({ IDLINK_DEBUG: "true" })).toEqual({ mode: "emulator", port: 0, debug: true });
+    expect(await readEnv({ IDLINK_DEBUG: "0" })).toEqual({ mode: "emulator", port: 0 });
+    await expect(readEnv({ IDLINK_DEBUG: "loud" })).rejects.toThrow(
+      "IDLINK_DEBUG must be 1/true/yes or 0/false/no",
+    );
+  });
+
+  test.each(["abc", "70000", "-1"])("refuses PORT=%s", async (port) => {
+    await expect(readEnv({ PORT: port })).rejects.toThrow("PORT must be a number between 0 and 65535");
+  });
+});
+
+describe("the demo server with Private Key JWT", () => {
+  test("reads a user through an emulator tenant whose M2M application has only a public key", async () => {
+    // The emulator holds only `pem`'s public half.
+    const publicKeyPem = createPublicKey(pem).export({ type: "spki", format: "pem" }).toString();
+    const seed = withPrivateKeyJwtClient(defaultSeed(), { clientId: "demo-jwt", publicKeyPem });
+    const emulator = await createEmulator({ seed, rateLimit: false });
+    const config = await readEnv(
+      {
+        AUTH0_DOMAIN: emulator.url,
+        AUTH0_CLIENT_ID: "demo-jwt",
+        AUTH0_CLIENT_ASSERTION_SIGNING_KEY: pem,
+        AUTH0_SPA_CLIENT_ID: "idlink-spa",
+        PORT: "0",
+      },
+      readKeyFile,
+    );
+    const demo = await startDemo(config, join(tmpdir(), "idlink-demo-no-client"));
+    try {
+      const response = await fetch(
+        `${demo.url}api/users/${encodeURIComponent("auth0|64f1a2b3c4d5e6f708192a3b")}`,
+      );
+      const text = await response.text();
+      recordOutput("web-demo: /api/users with Private Key JWT", text);
+      expect(response.status).toBe(200);
+      expect(text).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/);
+      for (const line of keyLines) expect(text).not.toContain(line);
+    } finally {
+      await demo.stop();
+      await emulator.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import createClient from "openapi-fetch";
+import type { DebugSink } from "./debug.ts";
 import { tenantOrigin } from "./domain.ts";
 import {
   IdlinkError,
@@ -13,7 +14,7 @@ import {
 import type { components, paths } from "./generated/management-api.ts";
 import { redactText } from "./redact.ts";
 import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
-import { getManagementToken } from "./tokens.ts";
+import { type ClientAuthentication, getManagementToken } from "./tokens.ts";
 import {
   type CallContext,
   createTransport,
@@ -42,8 +43,11 @@ export interface ManagementClientOptions {
   token?: string;
   /** Called before each request (cache inside it, as `getManagementToken` does). */
   getToken?: () => string | Promise<string>;
-  /** A machine-to-machine client: tokens come from `getManagementToken`, cached until shortly before expiry. */
-  clientCredentials?: { clientId: string; clientSecret: string };
+  /**
+   * A machine-to-machine client (client secret or Private Key JWT): tokens come from `getManagementToken`, cached
+   * until shortly before expiry.
+   */
+  clientCredentials?: ClientAuthentication;
   /** Defaults to the global fetch. */
   fetch?: FetchLike;
   retry?: RetryOptions;
@@ -54,6 +58,11 @@ export interface ManagementClientOptions {
   signal?: AbortSignal;
   /** `false` sends as fast as the callers ask, without pacing to the tenant's bucket (429s are still waited out). */
   pacer?: false;
+  /**
+   * A debug trail: every attempt, answer (status, rate-limit headers, timing), wait and retry decision, and the
+   * client-credentials token request (never its body or the token). Format with `formatDebugEvent`.
+   */
+  onEvent?: DebugSink;
 }
 
 /** A typed client for the Management API operations of account linking. */
@@ -95,7 +104,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   const getToken =
     options.getToken ??
     (clientCredentials &&
-      (() => getManagementToken({ domain: origin, ...clientCredentials, fetch: fetchImpl })));
+      (() =>
+        getManagementToken({
+          domain: origin,
+          ...clientCredentials,
+          fetch: fetchImpl,
+          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        })));
   if (token === undefined && getToken === undefined) {
     throw new TypeError(
       "createManagementClient needs token, getToken or clientCredentials: a Management API token with update:users",
@@ -107,6 +122,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     pacer: options.pacer,
+    onEvent: options.onEvent,
   });
   const base = `${origin}/api/v2`;
   const api = createClient<paths>({ baseUrl: base, Request: OutgoingRequest as unknown as typeof Request });

@@ -75,6 +75,11 @@ const titles: Record<number, string> = {
   429: "Rate limited",
 };
 
+// A custom domain serves logins, not the Management API: a token asked for (or used) there has the wrong audience
+// (node-auth0 issues 292 "Service not enabled within domain" and 787 "Bad audience"; Deploy CLI's AUTH0_AUDIENCE).
+const customDomainHint =
+  "The Management API lives on the tenant's canonical domain (your-tenant.eu.auth0.com), not on a custom domain: set AUTH0_DOMAIN (--domain) to the canonical domain, or keep the custom domain and set AUTH0_AUDIENCE (--audience) to https://<canonical domain>/api/v2/.";
+
 function hintFor(error: ManagementApiError): string | undefined {
   const m = error.apiMessage;
   switch (error.status) {
@@ -91,11 +96,18 @@ function hintFor(error: ManagementApiError): string | undefined {
         return "Check the secondary's provider and user_id (the part after the first |).";
       return "Check the request against the messages above.";
     case 401:
+      if (m.startsWith("Bad audience")) return customDomainHint;
+      if (error.path === "/oauth/token") {
+        return error.error === "invalid_client"
+          ? "Auth0 refused the client assertion: check that the private key is the one whose public key is registered on the application (Credentials tab, Private Key JWT), that its algorithm matches (AUTH0_CLIENT_ASSERTION_SIGNING_ALG), and the machine's clock."
+          : "Check the client id and its secret or private key (AUTH0_CLIENT_ID with AUTH0_CLIENT_SECRET or AUTH0_CLIENT_SIGNING_KEY_PATH).";
+      }
       if (m.includes("Missing authentication"))
         return "Send a Management API token as `Authorization: Bearer <token>`.";
       if (m.includes("Expired token")) return "The token has expired: get a new one.";
       return "Get a new token: this one is not a Management API token of this tenant (another tenant, API or key).";
     case 403:
+      if (m.includes("Service not enabled within domain")) return customDomainHint;
       return m.includes("does not match subject")
         ? "A user's own token can only act on that user; use a Management API token to act on others."
         : "Grant the application the scopes named above (Auth0 dashboard: APIs → Auth0 Management API → Machine to Machine Applications).";

@@ -1,4 +1,5 @@
 import type { ExportUsersRequest, Job, ManagementClient } from "./client.ts";
+import { type DebugSink, observeFetch } from "./debug.ts";
 import { ExportError } from "./export-errors.ts";
 import { abortableSleep } from "./rate-limit-headers.ts";
 import type { FetchLike } from "./transport.ts";
@@ -57,10 +58,12 @@ export async function runUsersExport(
  */
 export async function* downloadExport(
   location: string,
-  options: { fetch?: FetchLike; signal?: AbortSignal } = {},
+  options: { fetch?: FetchLike; signal?: AbortSignal; onEvent?: DebugSink } = {},
 ): AsyncGenerator<Uint8Array> {
   const request = new Request(location, options.signal ? { signal: options.signal } : {});
-  const response = await (options.fetch ?? ((r: Request) => fetch(r)))(request);
+  const fetchImpl = options.fetch ?? ((r: Request) => fetch(r));
+  // The trail shows the download's path, never its query: that is the pre-signed URL's credential.
+  const response = await observeFetch(fetchImpl, options.onEvent, "Download export")(request);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     throw new ExportError(

@@ -20,11 +20,22 @@ export {
   type UserIdentitySchema,
 } from "./client.ts";
 export {
+  checkSigningKeyPem,
+  clientAssertionType,
+  importSigningKey,
+  parseSigningAlg,
+  type SigningAlg,
+  type SigningKey,
+  signClientAssertion,
+  signingAlgs,
+} from "./client-assertion.ts";
+export {
   type CredentialSources,
   type Credentials,
-  credentialsFromEnv,
+  credentialVariables,
   resolveCredentials,
 } from "./credentials.ts";
+export { type DebugCall, type DebugEvent, type DebugSink, formatDebugEvent } from "./debug.ts";
 export { describeError, type ErrorDescription } from "./describe-error.ts";
 export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
 export {
@@ -82,6 +93,16 @@ export {
   summarizeIdentity,
   type UnlinkPlan,
 } from "./plan.ts";
+export {
+  applyProfile,
+  configFilePath,
+  type Profile,
+  type ProfileEnvironment,
+  type ProfileRequest,
+  ProfileSchema,
+  parseTenantConfig,
+  type TenantConfig,
+} from "./profiles.ts";
 export { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
 export { REDACTED, redact, redactText } from "./redact.ts";
 export {
@@ -111,6 +132,7 @@ export {
 } from "./tenant-duplicates.ts";
 export {
   type CallerToken,
+  type ClientAuthentication,
   getManagementToken,
   type ManagementTokenOptions,
   type PreflightResult,

@@ -1,4 +1,12 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import {
+  clientAssertionType,
+  importSigningKey,
+  type SigningAlg,
+  type SigningKey,
+  signClientAssertion,
+} from "./client-assertion.ts";
+import { type DebugSink, observeFetch } from "./debug.ts";
 import { managementAudience, tenantOrigin } from "./domain.ts";
 import { type Issue, ManagementApiError } from "./errors.ts";
 import type { components } from "./generated/authentication-api.ts";
@@ -8,14 +16,32 @@ import type { FetchLike } from "./transport.ts";
 
 type TokenResponse = components["schemas"]["TokenResponse"];
 
-export interface ManagementTokenOptions {
-  domain: string;
+/**
+ * How a machine-to-machine application proves itself on `/oauth/token`: its client secret, or (Private Key JWT, what
+ * Auth0 recommends) an assertion signed with its private key — the option names are those of Auth0's Node SDK.
+ */
+export type ClientAuthentication = {
   clientId: string;
-  clientSecret: string;
-  /** Defaults to the tenant's Management API, `https://{domain}/api/v2/`. */
-  audience?: string;
+  /** The Management API audience; defaults to `https://{domain}/api/v2/`. Set it when `domain` is a custom domain. */
+  audience?: string | undefined;
+} & (
+  | { clientSecret: string }
+  | {
+      /** PKCS#8 PEM private key whose public key is registered on the application in Auth0. */
+      clientAssertionSigningKey: string;
+      /** Defaults to RS256. */
+      clientAssertionSigningAlg?: SigningAlg | undefined;
+      /** Where the key came from (`AUTH0_CLIENT_SIGNING_KEY_PATH (./key.pem)`), for messages. */
+      signingKeySource?: string | undefined;
+    }
+);
+
+export type ManagementTokenOptions = ClientAuthentication & {
+  domain: string;
   fetch?: FetchLike;
-}
+  /** Sees the token request's method, path, status and timing: never its body or the answer's token. */
+  onEvent?: DebugSink;
+};
 
 interface CachedToken {
   token: Promise<string>;
@@ -31,7 +57,11 @@ const cache = new Map<string, CachedToken>();
 export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
   const origin = tenantOrigin(options.domain);
   const audience = options.audience ?? managementAudience(origin);
-  const key = JSON.stringify([origin, options.clientId, audience, options.clientSecret]);
+  const proof =
+    "clientSecret" in options
+      ? options.clientSecret
+      : [options.clientAssertionSigningKey, options.clientAssertionSigningAlg];
+  const key = JSON.stringify([origin, options.clientId, audience, proof]);
   const hit = cache.get(key);
   if (hit && hit.expiresAt > Date.now()) return hit.token;
   const entry: CachedToken = { token: Promise.resolve(""), expiresAt: Number.POSITIVE_INFINITY };
@@ -55,8 +85,23 @@ async function requestToken(
   audience: string,
   options: ManagementTokenOptions,
 ): Promise<TokenResponse> {
-  const fetchImpl = options.fetch ?? ((request: Request) => fetch(request));
+  const fetchImpl = observeFetch(
+    options.fetch ?? ((request: Request) => fetch(request)),
+    options.onEvent,
+    "Get Management token",
+  );
   const path = "/oauth/token";
+  const proof =
+    "clientSecret" in options
+      ? { client_secret: options.clientSecret }
+      : {
+          client_assertion: await signClientAssertion({
+            clientId: options.clientId,
+            origin,
+            signingKey: await signingKeyOf(options),
+          }),
+          client_assertion_type: clientAssertionType,
+        };
   const response = await fetchImpl(
     new Request(`${origin}${path}`, {
       method: "POST",
@@ -64,7 +109,7 @@ async function requestToken(
       body: JSON.stringify({
         grant_type: "client_credentials",
         client_id: options.clientId,
-        client_secret: options.clientSecret,
+        ...proof,
         audience,
       }),
     }),
@@ -85,6 +130,22 @@ async function requestToken(
     });
   }
   return fields as unknown as TokenResponse;
+}
+
+const importedKeys = new Map<string, Promise<SigningKey>>();
+
+/** The imported key (once per PEM and algorithm): a bad key fails here, before anything is sent. */
+function signingKeyOf(options: Extract<ClientAuthentication, { clientAssertionSigningKey: string }>) {
+  const alg = options.clientAssertionSigningAlg ?? "RS256";
+  const id = JSON.stringify([options.clientAssertionSigningKey, alg]);
+  let imported = importedKeys.get(id);
+  if (!imported) {
+    const source = options.signingKeySource ?? "the client assertion signing key";
+    imported = importSigningKey(options.clientAssertionSigningKey, alg, source);
+    imported.catch(() => importedKeys.delete(id));
+    importedKeys.set(id, imported);
+  }
+  return imported;
 }
 
 /** What the caller's token is, decoded (not verified). */

@@ -1,3 +1,4 @@
+import { type DebugSink, emitter, pathOf, rateLimitOf } from "./debug.ts";
 import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
 import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
@@ -82,6 +83,8 @@ export function createTransport(options: {
   now?: () => number;
   /** Paces requests to the tenant's bucket (see `createPacer`); false sends as fast as the callers ask. */
   pacer?: Pacer | false | undefined;
+  /** Receives every attempt, answer, wait and retry decision (see `DebugEvent`). */
+  onEvent?: DebugSink | undefined;
 }): Transport {
   const maxRetries = options.retry?.maxRetries ?? 4;
   const maxWaitMs = options.retry?.maxWaitMs ?? 60_000;
@@ -96,6 +99,8 @@ export function createTransport(options: {
       ? undefined
       : (options.pacer ?? createPacer({ now, sleep: options.retry?.sleep }));
 
+  const emit = emitter(options.onEvent);
+  const debugging = options.onEvent !== undefined;
   // Without an injected fetch, the global one takes the URL and init directly: no Request object to build.
   const injected = options.fetch;
   const deliver = injected
@@ -133,15 +138,32 @@ export function createTransport(options: {
   async function send(request: Outgoing, ctx: CallContext): Promise<Sent> {
     const unsafe = unsafeMethods.has(ctx.method);
     const { url, method, headers, body } = request;
+    const call = { operation: ctx.operation, method, path: debugging ? pathOf(url) : "" };
+    const decide = (
+      decision: "retry" | "pause" | "outcome-unknown" | "give-up",
+      why: string,
+      waitMs?: number,
+    ) =>
+      debugging &&
+      emit({
+        type: "decision",
+        at: Date.now(),
+        ...call,
+        decision,
+        why,
+        ...(waitMs === undefined ? {} : { waitMs }),
+      });
     let waited = 0;
     let after429 = false;
     for (let attempt = 0; ; attempt++) {
       const pause = pausedUntil - now();
       if (pause > 0) {
         waited += pause;
+        if (debugging) emit({ type: "wait", at: Date.now(), ...call, reason: "paused", ms: pause });
         await sleep(pause, options.signal);
       }
       options.signal?.throwIfAborted();
+      const paceStart = debugging ? performance.now() : 0;
       // Most requests may go at once: no promise to await for them.
       let ticket: number | undefined;
       if (pacer) {
@@ -149,9 +171,14 @@ export function createTransport(options: {
           ? pacer.pass()
           : (pacer.tryAcquire() ?? (await pacer.acquire(options.signal, maxWaitMs - waited)));
       }
+      // A millisecond or more is a wait the pacer chose; less is the cost of asking it.
+      const paced = debugging && !after429 ? performance.now() - paceStart : 0;
+      if (paced >= 1) emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: paced });
       after429 = false;
       const current = startAttempt();
       let response: Response;
+      if (debugging) emit({ type: "request", at: Date.now(), ...call, attempt: attempt + 1 });
+      const sent = debugging ? performance.now() : 0;
       try {
         response = await deliver(url, { method, headers, body, signal: current.signal });
         if (ticket !== undefined) pacer?.settle(ticket, response);
@@ -162,21 +189,59 @@ export function createTransport(options: {
         const reason = current.timedOut()
           ? `no answer within ${timeoutMs / 1000} s`
           : describeNetworkError(error);
+        if (debugging)
+          emit({
+            type: "no-answer",
+            at: Date.now(),
+            ...call,
+            attempt: attempt + 1,
+            ms: performance.now() - sent,
+            reason,
+          });
         const refused = !current.timedOut() && connectionRefused(error);
-        if (unsafe && !refused) throw new OutcomeUnknownError({ ...ctx, reason });
+        if (unsafe && !refused) {
+          decide(
+            "outcome-unknown",
+            "a write that got no answer may have been applied: read before trying again",
+          );
+          throw new OutcomeUnknownError({ ...ctx, reason });
+        }
         const delay = backoff(attempt);
-        if (attempt >= maxRetries || unsafe || waited + delay > maxWaitMs)
+        if (attempt >= maxRetries || unsafe || waited + delay > maxWaitMs) {
+          decide(
+            "give-up",
+            unsafe ? "the connection was refused: nothing was applied" : "out of retries or of waiting time",
+          );
           throw new NetworkError({ ...ctx, reason, cause: error });
+        }
+        decide("retry", `${reason}; a read is safe to repeat`, delay);
         waited += delay;
         await sleep(delay, options.signal);
         continue;
       }
-      const limits = readRateLimit(response.headers);
-      if (limits) rateLimit = limits;
+      if (debugging)
+        emit({
+          type: "response",
+          at: Date.now(),
+          ...call,
+          attempt: attempt + 1,
+          status: response.status,
+          ms: performance.now() - sent,
+          rateLimit: rateLimitOf(response.headers),
+        });
+      rateLimit = readRateLimit(response.headers) ?? rateLimit;
       if (response.status === 429) {
         const wait = retryDelay(response.headers, now()) ?? backoff(attempt);
         const jittered = wait + Math.random() * Math.min(250, wait * 0.05 + 25);
-        if (waited + jittered > maxWaitMs) return { response, release: current.end };
+        if (waited + jittered > maxWaitMs) {
+          decide("give-up", `waiting ${Math.round(jittered)} ms more would pass the cap of ${maxWaitMs} ms`);
+          return { response, release: current.end };
+        }
+        decide(
+          "pause",
+          "429: the bucket is empty; a 429 is a definite no, safe to repeat for any method",
+          jittered,
+        );
         pausedUntil = Math.max(pausedUntil, now() + jittered);
         after429 = true;
         await response.body?.cancel();
@@ -187,6 +252,10 @@ export function createTransport(options: {
         if (unsafe) {
           await response.body?.cancel();
           current.end();
+          decide(
+            "outcome-unknown",
+            `a write answered ${response.status} may have been applied: read before trying again`,
+          );
           throw new OutcomeUnknownError({
             ...ctx,
             reason: `${response.status} from Auth0`,
@@ -194,7 +263,11 @@ export function createTransport(options: {
           });
         }
         const delay = backoff(attempt);
-        if (attempt >= maxRetries || waited + delay > maxWaitMs) return { response, release: current.end };
+        if (attempt >= maxRetries || waited + delay > maxWaitMs) {
+          decide("give-up", "out of retries or of waiting time");
+          return { response, release: current.end };
+        }
+        decide("retry", `${response.status}; a read is safe to repeat`, delay);
         await response.body?.cancel();
         current.end();
         waited += delay;

@@ -110,6 +110,7 @@ describe("describeError on Auth0's real answers", () => {
     [401, "Missing authentication", undefined, "Authorization: Bearer <token>"],
     [401, "Expired token received for JSON Web Token validation", undefined, "expired"],
     [401, "Invalid token", undefined, "not a Management API token of this tenant"],
+    [401, "Bad audience: https://myaudience.com/api/v2", undefined, "not on a custom domain"],
     [404, "The user does not exist.", "inexistent_user", "Check the user id"],
     [
       403,

@@ -215,7 +215,7 @@ describe("resolveCredentials", () => {
 
   test.each([
     [{ env: { AUTH0_TOKEN: "" } }, "AUTH0_TOKEN", "is set but empty"],
-    [{ env: { AUTH0_CLIENT_ID: "c" } }, "AUTH0_CLIENT_SECRET", "is not set"],
+    [{ env: { AUTH0_CLIENT_ID: "c" } }, "AUTH0_CLIENT_SECRET", "without a way to authenticate"],
     [{ env: { AUTH0_TOKEN: "t", AUTH0_CLIENT_ID: "c" } }, "AUTH0_TOKEN", "keep one way"],
     [{ env: {} }, "AUTH0_TOKEN", "no Auth0 credentials"],
     [{ env: {}, stdin: { name: "--token-stdin", read: read("  ") } }, "--token-stdin", "empty token"],

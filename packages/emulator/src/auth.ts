@@ -35,7 +35,7 @@ export async function authenticate(ctx: TokenContext, authorization: string | un
   const [scheme = "", token = ""] = parts;
   if (scheme.toLowerCase() !== "bearer") throw missingAuthentication();
   if (token.split(".").length !== 3) throw badHeaderFormat();
-  const result = await verifyToken(ctx, token, { issuer: true, audience: ctx.managementAudience });
+  const result = await verifyToken(ctx, token, { issuer: true });
   if (!result.ok) {
     if (result.failure === "signature") {
       throw tokenRefused("Invalid signature received for JSON Web Token validation.");
@@ -45,6 +45,11 @@ export async function authenticate(ctx: TokenContext, authorization: string | un
     throw tokenRefused("Invalid token");
   }
   const { payload } = result;
+  // A token of this tenant for another API (or minted for a custom domain's audience): Auth0 names the token's aud
+  // (observed: node-auth0 issue 787, "Unauthorized: Bad audience: https://myaudience.com/api/v2"; the join of an
+  // array aud is modelled).
+  const audiences = [payload.aud ?? []].flat();
+  if (!audiences.includes(ctx.managementAudience)) throw tokenRefused(`Bad audience: ${audiences.join(" ")}`);
   if (typeof payload.sub !== "string" || payload.sub === "") throw tokenRefused("Invalid token");
   const scope = typeof payload.scope === "string" ? payload.scope : "";
   return {

@@ -21,6 +21,7 @@ export {
   seedSecrets,
   seedUsers,
   type User,
+  withPrivateKeyJwtClient,
   withSpaOrigins,
 } from "./seed.ts";
 export {

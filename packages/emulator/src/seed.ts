@@ -25,6 +25,28 @@ export const UserSchema = z.looseObject({
   app_metadata: MetadataSchema.optional(),
 });
 
+/**
+ * A public key registered on an application for Private Key JWT, in the shape of Auth0's Management API
+ * (`client_authentication_methods.private_key_jwt.credentials[]` of POST /api/v2/clients): a PEM public key and the
+ * algorithm the application signs with (RS256, RS384 or PS256; RS256 when absent).
+ */
+export const ClientCredentialSchema = z.object({
+  credential_type: z.literal("public_key").default("public_key"),
+  name: z.string().optional(),
+  kid: z.string().min(1).optional(),
+  alg: z.enum(["RS256", "RS384", "PS256"]).optional(),
+  pem: z
+    .string()
+    .refine(
+      (pem) => !/PRIVATE KEY-----/.test(pem),
+      "is a private key — register the PUBLIC key (openssl rsa -pubout)",
+    )
+    .refine(
+      (pem) => /-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(pem),
+      "must be a PEM public key (BEGIN PUBLIC KEY)",
+    ),
+});
+
 export const ClientSchema = z.object({
   client_id: z.string().min(1),
   name: z.string(),
@@ -37,6 +59,10 @@ export const ClientSchema = z.object({
   allowed_logout_urls: z.array(z.string()).optional(),
   /** Allowed Web Origins: origins that may receive a `response_mode=web_message` answer (popup, iframe). */
   web_origins: z.array(z.string()).optional(),
+  /** Private Key JWT: the client proves itself with an assertion signed by one of these keys, not a secret. */
+  client_authentication_methods: z
+    .object({ private_key_jwt: z.object({ credentials: z.array(ClientCredentialSchema).min(1) }) })
+    .optional(),
 });
 
 export const ConnectionSchema = z.object({
@@ -55,6 +81,7 @@ export const SeedSchema = z.object({
 export type Identity = z.infer<typeof IdentitySchema>;
 export type User = z.infer<typeof UserSchema>;
 export type Client = z.infer<typeof ClientSchema>;
+export type ClientCredential = z.infer<typeof ClientCredentialSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
 /** The tenant an emulator starts from: connections, clients (with their granted scopes) and users. */
 export type Seed = z.input<typeof SeedSchema>;
@@ -69,6 +96,13 @@ export function parseSeed(value: unknown): ParsedSeed {
     throw new SeedError(`Invalid seed at "${where}": ${issue?.message ?? "unknown problem"}`);
   }
   const seed = result.data;
+  for (const client of seed.clients) {
+    if (client.client_secret !== undefined && client.client_authentication_methods) {
+      throw new SeedError(
+        `Invalid seed: client "${client.client_id}" has a client_secret and Private Key JWT credentials — keep one`,
+      );
+    }
+  }
   const ids = new Set<string>();
   for (const user of seed.users) {
     if (ids.has(user.user_id)) throw new SeedError(`Invalid seed: duplicate user_id "${user.user_id}"`);
@@ -130,6 +164,37 @@ export function adminClient(
     (c) => c.app_type === "non_interactive" && (c.grants ?? []).includes("update:users") && c.client_secret,
   );
   return admin?.client_secret ? { clientId: admin.client_id, clientSecret: admin.client_secret } : undefined;
+}
+
+/**
+ * The seed with one more machine-to-machine client that authenticates with Private Key JWT: `publicKeyPem` is the
+ * public half of the key the caller signs assertions with (tests generate the pair). Grants default to the admin's.
+ */
+export function withPrivateKeyJwtClient(
+  seed: Seed,
+  options: { clientId: string; publicKeyPem: string; alg?: "RS256" | "RS384" | "PS256"; grants?: string[] },
+): Seed {
+  const copy = structuredClone(seed);
+  const grants =
+    options.grants ?? copy.clients.find((c) => c.client_id === adminClient(copy)?.clientId)?.grants;
+  copy.clients.push({
+    client_id: options.clientId,
+    name: `${options.clientId} (M2M, Private Key JWT)`,
+    app_type: "non_interactive",
+    grants: grants ?? ["read:users", "update:users"],
+    client_authentication_methods: {
+      private_key_jwt: {
+        credentials: [
+          {
+            credential_type: "public_key",
+            pem: options.publicKeyPem,
+            ...(options.alg ? { alg: options.alg } : {}),
+          },
+        ],
+      },
+    },
+  });
+  return copy;
 }
 
 /**

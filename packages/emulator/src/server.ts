@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
+import { UsedAssertions } from "./client-assertion.ts";
 import { ApiError, OAuthError, reasonPhrase } from "./errors.ts";
 import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
 import type { GeneratedTenantOptions } from "./generate.ts";
@@ -33,6 +34,11 @@ export interface EmulatorOptions {
   generate?: GeneratedTenantOptions;
   /** User export jobs: expiry and start delay. */
   exportJobs?: ExportJobOptions;
+  /**
+   * Host names the tenant is also known by (Auth0's custom domains, e.g. `login.example.com`): a client assertion's
+   * `aud` may be `https://{host}/`, as Auth0 allows. Requests still go to 127.0.0.1.
+   */
+  customDomains?: string[];
 }
 
 export interface RequestRecord {
@@ -125,7 +131,21 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     ttlSeconds: options.tokenTtlSeconds ?? 86_400,
   };
   const logins = new LoginState();
-  const deps: AuthenticationDeps = { store, tokens, logins };
+  const assertions = new UsedAssertions();
+  const customDomains = options.customDomains ?? [];
+  const deps: AuthenticationDeps = {
+    store,
+    tokens,
+    logins,
+    assertions,
+    // Auth0's guide asks for the tenant URL with its trailing slash (or a custom domain's); its community article
+    // 187945 builds the assertion with the token endpoint (`/oauth/token`) as aud, and Auth0 takes that too.
+    assertionAudiences: () =>
+      [tokens.issuer, ...customDomains.map((host) => `https://${host}/`)].flatMap((base) => [
+        base,
+        `${base}oauth/token`,
+      ]),
+  };
   const router = new Router();
   registerAuthenticationRoutes(router, deps);
   registerUniversalLoginRoutes(router, deps);
@@ -289,6 +309,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         if (seed) initialSeed = seed;
         store.reset(initialSeed);
         logins.reset();
+        assertions.reset();
         requests.length = 0;
         logGeneration += 1;
       },

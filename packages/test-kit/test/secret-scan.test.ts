@@ -46,3 +46,11 @@ test("fails when nothing was recorded", () => {
   expect(run.stdout).toContain("nothing recorded");
   expect(run.status).toBe(1);
 });
+
+test("fails on one line of a recorded private key", () => {
+  const body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+  const pem = `-----BEGIN PRIVATE KEY-----\n${body}\nQ2xpZW50IGFzc2VydGlvbiBzaWduaW5nIGtleSBsaW5lIHR3bw==\n-----END PRIVATE KEY-----\n`;
+  const run = scan([`key was: ${body}`], [pem]);
+  expect(run.stdout).toContain("a secret appears in demo");
+  expect(run.status).toBe(1);
+});

@@ -90,7 +90,7 @@ export async function bulkUndo(
     lock = acquireLock(`${undoPath}.lock`, io.pid);
   } catch (error) {
     if (!(error instanceof LockedError)) throw error;
-    output.note(`${output.err.red("error:")} ${error.message}`);
+    output.error(`${output.err.red("error:")} ${error.message}`);
     if (output.json) {
       output.document({
         ok: false,

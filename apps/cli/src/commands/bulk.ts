@@ -6,6 +6,7 @@ import {
   detectFormat,
   type Format,
   fileSource,
+  type Row,
   readHead,
   type Source,
   type Validation,
@@ -17,6 +18,7 @@ import type { Handler } from "../command-spec.ts";
 import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection, unreadable } from "../credentials.ts";
+import { writeCsv } from "../csv.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
@@ -27,6 +29,9 @@ const maxIssuesShown = 20;
 export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx) => {
   if (flags.undo !== undefined) {
     if (file !== undefined) throw new UsageError("--undo takes a journal, not a pairs file: drop the file.");
+    if (flags.csv !== undefined) {
+      throw new UsageError("--csv writes the rows of a bulk run, not of --undo: drop --csv.");
+    }
     return (await import("./bulk-undo.ts")).bulkUndo({ journalFile: flags.undo, flags }, ctx);
   }
   if (file === undefined) throw new UsageError("bulk needs a pairs file (or --undo JOURNAL).");
@@ -56,9 +61,11 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     );
   }
 
+  const csvPath = flags.csv === undefined ? undefined : resolve(io.cwd, flags.csv);
   if (flags.dryRun) {
-    const counts = await countStates(source, format, parsed, await loadJournal(journalPath));
-    return dryRun(parsed, counts, { file, journalPath }, ctx);
+    const state = await loadJournal(journalPath);
+    const counts = await countStates(source, format, parsed, state);
+    return dryRun(source, format, parsed, state, counts, { file, journalPath, csvPath }, ctx);
   }
 
   const connection = await resolveConnection(flags, io);
@@ -72,8 +79,8 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     lock = acquireLock(`${journalPath}.lock`, io.pid);
   } catch (error) {
     if (!(error instanceof LockedError)) throw error;
-    output.note(`${output.err.red("error:")} ${error.message}`);
-    output.note(
+    output.error(`${output.err.red("error:")} ${error.message}`);
+    output.error(
       `${output.err.dim("hint:")} Wait for it to finish (or stop it); a lock left by a dead process is taken over.`,
     );
     if (output.json) {
@@ -107,6 +114,8 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
       unknown: 0,
     };
     const failures: RowResult[] = [];
+    // Only --csv keeps every row's outcome (the file lists them all); a run without it keeps none.
+    const results = new Map<string, RowResult>();
     const progress = createProgress(io, output, toRun);
     try {
       await journal.append({
@@ -126,6 +135,7 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         onResult(result) {
           counts[result.status]++;
           if (result.status !== "linked" && result.status !== "already_linked") failures.push(result);
+          if (csvPath !== undefined) results.set(result.row.key, result);
           progress.update(result, counts, client.rateLimit);
         },
       });
@@ -154,7 +164,15 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         invalid: parsed.issues.map((i) => ({ row: i.row, line: i.line, field: i.path, message: i.message })),
         notRun,
         interrupted,
+        ...(csvPath === undefined ? {} : { csvFile: csvPath }),
       };
+      if (csvPath !== undefined) {
+        await writeRowsCsv(csvPath, validRows(source, format, parsed), parsed, (row) => {
+          const result = results.get(row.key);
+          if (result) return [result.status, result.via, result.reason];
+          return state.get(row.key) === "done" ? ["done_before", "journal"] : ["not_run"];
+        });
+      }
       printSummary(summary, ctx);
       if (interrupted) return ExitCode.interrupted;
       return summary.ok && parsed.issues.length === 0 ? ExitCode.ok : ExitCode.partialFailure;
@@ -190,12 +208,15 @@ async function countStates(
   return counts;
 }
 
-function dryRun(
+async function dryRun(
+  source: Source,
+  format: Format,
   parsed: Validation,
+  state: Map<string, PairState>,
   { done, reconcile, retry }: StateCounts,
-  paths: { file: string; journalPath: string },
+  paths: { file: string; journalPath: string; csvPath: string | undefined },
   { output }: CommandContext,
-): number {
+): Promise<number> {
   const plan = {
     ok: parsed.issues.length === 0,
     dryRun: true,
@@ -208,7 +229,15 @@ function dryRun(
     toReconcile: reconcile,
     toRetry: retry,
     toLink: parsed.valid - done - reconcile - retry,
+    ...(paths.csvPath === undefined ? {} : { csvFile: paths.csvPath }),
   };
+  if (paths.csvPath !== undefined) {
+    const planned = { done: "done_before", unknown: "to_reconcile", failed: "to_retry" } as const;
+    await writeRowsCsv(paths.csvPath, validRows(source, format, parsed), parsed, (row) => {
+      const s = state.get(row.key);
+      return [s === undefined ? "to_link" : planned[s]];
+    });
+  }
   const s = output.out;
   output.line(`${s.bold("Dry run")} of ${paths.file}: nothing will be sent.`);
   output.line(`  rows            ${plan.rows}`);
@@ -230,8 +259,34 @@ function dryRun(
   for (const i of plan.invalid.slice(0, maxIssuesShown)) {
     output.line(`  ${s.red("invalid")} row ${i.row} (line ${i.line}) ${i.field}: ${i.message}`);
   }
+  if (paths.csvPath !== undefined) output.line(`CSV: ${paths.csvPath}`);
   if (output.json) output.document(plan);
   return plan.ok ? ExitCode.ok : ExitCode.usage;
+}
+
+const csvHeader = ["row", "line", "primary", "secondary", "status", "via", "reason"] as const;
+
+/** Every data row of the file, in its order, with what became of it (or what will) — for a spreadsheet. */
+async function writeRowsCsv(
+  path: string,
+  rows: AsyncIterable<Row>,
+  parsed: Validation,
+  outcome: (row: Row) => [status: string, via?: string, reason?: string],
+): Promise<void> {
+  const invalid = new Map<number, { line: number; reasons: string[] }>();
+  for (const i of parsed.issues) {
+    const entry = invalid.get(i.row) ?? { line: i.line, reasons: [] };
+    entry.reasons.push(`${i.path}: ${i.message}`);
+    invalid.set(i.row, entry);
+  }
+  const records: (readonly [number, number, ...(string | undefined)[]])[] = [];
+  for await (const row of rows)
+    records.push([row.row, row.line, row.primary, row.secondary, ...outcome(row)]);
+  for (const [row, i] of invalid) {
+    records.push([row, i.line, undefined, undefined, "invalid", undefined, i.reasons.join("; ")]);
+  }
+  records.sort((a, b) => a[0] - b[0]);
+  await writeCsv(path, csvHeader, records);
 }
 
 interface Summary {
@@ -248,6 +303,7 @@ interface Summary {
   invalid: { row: number; line: number; field: string; message: string }[];
   notRun: number;
   interrupted: boolean;
+  csvFile?: string;
 }
 
 function printSummary(summary: Summary, { output }: CommandContext): void {
@@ -272,6 +328,7 @@ function printSummary(summary: Summary, { output }: CommandContext): void {
   if (summary.failed.length > 50)
     output.line(`  … and ${summary.failed.length - 50} more (see --json or the journal)`);
   output.line(`Journal: ${summary.journal}`);
+  if (summary.csvFile !== undefined) output.line(`CSV: ${summary.csvFile}`);
   if (summary.interrupted)
     output.line(
       "Interrupted: in-flight requests finished and the journal is flushed; run the same command to resume.",

@@ -10,6 +10,7 @@ import {
   downloadExport,
   duplicateExportFields,
   ExportError,
+  type GroupAccount,
   type MalformedLine,
   type PrimaryCriterion,
   pairsJsonl,
@@ -20,9 +21,55 @@ import {
 import type { CommandInput, Handler } from "../command-spec.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
+import { writeCsv } from "../csv.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { duplicatesSpec } from "../specs/duplicates.ts";
+import { fitLine } from "../style.ts";
 import { UsageError } from "../usage-error.ts";
+
+const csvHeader = [
+  "group",
+  "email",
+  "role",
+  "user_id",
+  "provider",
+  "email_verified",
+  "created_at",
+  "logins_count",
+  "linked_identities",
+  "reason",
+] as const;
+
+/**
+ * The report for a spreadsheet: an account a line, grouped (`group` numbers the groups, then the skipped ones);
+ * `role` is primary, secondary (paired with that primary), unverified (reported, never paired) or skipped.
+ */
+function* csvRecords(report: DuplicateReport): Generator<(string | number | boolean | undefined)[]> {
+  const line = (group: number, email: string, role: string, a: GroupAccount, reason = "") => [
+    group,
+    email,
+    role,
+    a.user_id,
+    a.provider,
+    a.email_verified,
+    a.created_at,
+    a.logins_count,
+    a.linked,
+    reason,
+  ];
+  let group = 0;
+  for (const g of report.groups) {
+    group++;
+    yield line(group, g.email, "primary", g.primary, g.reason);
+    for (const a of g.secondaries) yield line(group, g.email, "secondary", a);
+    for (const a of g.unverified)
+      yield line(group, g.email, "unverified", a, "email not verified: never paired");
+  }
+  for (const s of report.skipped) {
+    group++;
+    for (const a of s.accounts) yield line(group, s.email, "skipped", a, `${s.reason}: ${s.detail}`);
+  }
+}
 
 export type DuplicatesFlags = CommandInput<typeof duplicatesSpec>["flags"];
 
@@ -50,6 +97,7 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
   }
   const outPath = resolve(io.cwd, flags.out);
   const reportPath = resolve(io.cwd, flags.report ?? `${flags.out.replace(/\.jsonl$/i, "")}.report.json`);
+  const csvPath = flags.csv === undefined ? undefined : resolve(io.cwd, flags.csv);
   const finder = new DuplicateFinder({ policy, maxGroupSize });
   const malformed: MalformedLine[] = [];
   const progress = readingProgress(ctx);
@@ -85,7 +133,12 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
       },
     );
     progress.status(`export ${job.id}: completed, downloading`);
-    const download = Readable.from(downloadExport(job.location, { signal: io.interrupt }));
+    const download = Readable.from(
+      downloadExport(job.location, {
+        signal: io.interrupt,
+        ...(connection.onEvent ? { onEvent: connection.onEvent } : {}),
+      }),
+    );
     source = download.pipe(createGunzip({ chunkSize: readChunk }));
     origin = `export ${job.id} of ${connection.origin}`;
   }
@@ -132,7 +185,8 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
   await finished(pairs);
   const full = { source: origin, pairsFile: outPath, malformedLines: malformed, ...report };
   await writeFile(reportPath, `${JSON.stringify(full)}\n`, { mode: 0o600 });
-  print(report, { source: origin, outPath, reportPath, malformed }, ctx);
+  if (csvPath !== undefined) await writeCsv(csvPath, csvHeader, csvRecords(report));
+  print(report, { source: origin, outPath, reportPath, csvPath, malformed }, ctx);
   return ExitCode.ok;
 }
 
@@ -164,15 +218,20 @@ async function isGzip(path: string, given: string): Promise<boolean> {
   }
 }
 
-/** Progress on stderr: one redrawn line on a terminal; elsewhere a line per job status and per 100 000 lines. */
+/**
+ * Progress on stderr: one redrawn line on a terminal (cut to its width); elsewhere a line per job status and per
+ * 100 000 lines. Nothing with --quiet.
+ */
 function readingProgress({ io, output }: CommandContext) {
   let drawn = false;
   let lastStatus = "";
   let nextLines = 100_000;
   let lastDraw = 0;
   const draw = (text: string) => {
+    if (output.quiet) return;
     if (io.stderrIsTTY) {
-      io.writeErr(`\r\u001b[K${text}`);
+      const width = io.errColumns === undefined ? undefined : io.errColumns - 1;
+      io.writeErr(`\r\u001b[K${fitLine(text, width)}`);
       drawn = true;
     } else output.note(text);
   };
@@ -203,7 +262,13 @@ function readingProgress({ io, output }: CommandContext) {
 
 function print(
   report: DuplicateReport,
-  files: { source: string; outPath: string; reportPath: string; malformed: MalformedLine[] },
+  files: {
+    source: string;
+    outPath: string;
+    reportPath: string;
+    csvPath: string | undefined;
+    malformed: MalformedLine[];
+  },
   { output }: CommandContext,
 ): void {
   const s = output.out;
@@ -222,31 +287,33 @@ function print(
     output.line(`  malformed lines   ${s.yellow(String(files.malformed.length))} (skipped)`);
   output.line(`  primary policy    ${report.policy.join(" → ")} → smallest user_id`);
   for (const group of report.groups.slice(0, sampleSize)) {
-    output.line(
+    output.detail(
       `  ${group.email}: ${group.primary.user_id} (${group.reason}) ← ${group.secondaries.map((a) => a.user_id).join(", ")}`,
     );
     if (group.unverified.length > 0) {
-      output.line(
+      output.detail(
         `    ${s.yellow("not paired (unverified):")} ${group.unverified.map((a) => a.user_id).join(", ")}`,
       );
     }
   }
   if (report.groups.length > sampleSize)
-    output.line(`  … and ${report.groups.length - sampleSize} more groups (see the report)`);
+    output.detail(`  … and ${report.groups.length - sampleSize} more groups (see the report)`);
   for (const skipped of report.skipped.slice(0, sampleSize)) {
-    output.line(`  ${s.yellow("skipped")} ${skipped.email}: ${skipped.reason} — ${skipped.detail}`);
+    output.detail(`  ${s.yellow("skipped")} ${skipped.email}: ${skipped.reason} — ${skipped.detail}`);
   }
   if (report.skipped.length > sampleSize)
-    output.line(`  … and ${report.skipped.length - sampleSize} more skipped (see the report)`);
+    output.detail(`  … and ${report.skipped.length - sampleSize} more skipped (see the report)`);
   output.line(`Pairs:  ${files.outPath}`);
   output.line(`Report: ${files.reportPath}`);
-  output.line(`Next:   idlink bulk ${files.outPath} --dry-run`);
+  if (files.csvPath !== undefined) output.line(`CSV:    ${files.csvPath}`);
+  output.detail(`Next:   idlink bulk ${files.outPath} --dry-run`);
   if (output.json) {
     output.document({
       ok: true,
       source: files.source,
       pairsFile: files.outPath,
       reportFile: files.reportPath,
+      ...(files.csvPath === undefined ? {} : { csvFile: files.csvPath }),
       users: report.users,
       usersWithoutEmail: report.usersWithoutEmail,
       distinctEmails: report.distinctEmails,

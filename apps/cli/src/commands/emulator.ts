@@ -60,10 +60,10 @@ export const run: Handler<typeof emulatorSpec> = async ({ flags }, { io, output 
     if (admin) {
       output.line(`  export AUTH0_CLIENT_ID=${admin.clientId}`);
       output.line(`  export AUTH0_CLIENT_SECRET=…   # client_secret of ${admin.clientId} in the seed`);
-      output.line(s.dim("  (or start with --env-out F to get these in a file, secret included)"));
+      output.detail(s.dim("  (or start with --env-out F to get these in a file, secret included)"));
     }
   }
-  output.line(`Then: idlink show '${seed.users[0]?.user_id ?? "auth0|…"}'`);
+  output.detail(`Then: idlink show '${seed.users[0]?.user_id ?? "auth0|…"}'`);
   if (output.json) {
     output.document({
       ok: true,

@@ -35,7 +35,7 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
     const parsed = parseLinkArguments(args);
     if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
     for (const note of parsed.value.notes) output.note(note.message);
-    const { origin } = resolveOrigin(flags, io);
+    const { origin } = await resolveOrigin(flags, io);
     const curl = toCurl({
       method: "POST",
       origin,
@@ -61,10 +61,11 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   for (const note of prepared.value.notes) output.note(note.message);
   const plan = await planLink(client, prepared.value.primary, prepared.value.body);
   const shownPlan = redact(plan);
-  output.line(planText(plan, output.out));
+  // The plan is the result of a dry run; before a change it explains it (--quiet leaves it out).
+  (flags.dryRun ? output.line : output.detail)(planText(plan, output.out, output.width));
   if (plan.blockers.length > 0) return blocked("link", plan.blockers, ctx, { plan: shownPlan });
   if (flags.dryRun) {
-    output.line(output.out.dim("Dry run: nothing was sent."));
+    output.detail(output.out.dim("Dry run: nothing was sent."));
     if (output.json) output.document({ ok: true, dryRun: true, plan: shownPlan });
     return ExitCode.ok;
   }
@@ -80,10 +81,9 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   if (outcome.via === "reconcile") {
     output.note("The link's answer was lost; reading the primary shows it linked.");
   }
-  output.line(
-    `${output.out.green("Linked")} ${plan.secondary.user_id} into ${plan.primary.user_id}. Identities now:`,
-  );
-  output.line(identityTable(outcome.identities, output.out));
+  output.line(`${output.out.green("Linked")} ${plan.secondary.user_id} into ${plan.primary.user_id}.`);
+  output.detail("Identities now:");
+  output.detail(identityTable(outcome.identities, output.out, output.width));
   if (output.json) {
     output.document({
       ok: true,
@@ -105,8 +105,8 @@ export function blocked(
   extra: Record<string, unknown> = {},
 ): number {
   const title = `Cannot ${action} — nothing was sent`;
-  output.note(`${output.err.red("error:")} ${title}`);
-  for (const b of blockers) output.note(`  ${b.path}: ${b.message}`);
+  output.error(`${output.err.red("error:")} ${title}`);
+  for (const b of blockers) output.error(`  ${b.path}: ${b.message}`);
   if (output.json) {
     output.document({
       ok: false,

@@ -34,7 +34,7 @@ export const run: Handler<typeof showSpec> = async ({ args: [id], flags }, { io,
     ]),
   ];
   output.line(
-    table(rows)
+    table(rows, output.width === undefined ? undefined : output.width - 4)
       .split("\n")
       .map((l) => `    ${l}`)
       .join("\n"),

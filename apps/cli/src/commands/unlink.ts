@@ -26,7 +26,7 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
   const targetId = fullUserId(target);
 
   if (flags.printCurl) {
-    const { origin } = resolveOrigin(flags, io);
+    const { origin } = await resolveOrigin(flags, io);
     const curl = toCurl({
       method: "DELETE",
       origin,
@@ -45,12 +45,14 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
   if (planned.blockers.length > 0) return blocked("unlink", planned.blockers, ctx);
   const after = planned.identitiesAfter;
   const plan = { primary, secondary: targetId, identitiesAfter: after };
-  output.line(`${output.out.bold("Unlink")} ${targetId} ${output.out.bold("from")} ${primary}`);
-  for (const warning of planned.warnings) output.line(`  ${warning}.`);
-  output.line("  identities of the primary afterwards:");
-  output.line(identityTable(after, output.out));
+  // The plan is the result of a dry run; before a change it explains it (--quiet leaves it out).
+  const planLine = flags.dryRun ? output.line : output.detail;
+  planLine(`${output.out.bold("Unlink")} ${targetId} ${output.out.bold("from")} ${primary}`);
+  for (const warning of planned.warnings) planLine(`  ${warning}.`);
+  planLine("  identities of the primary afterwards:");
+  planLine(identityTable(after, output.out, output.width));
   if (flags.dryRun) {
-    output.line(output.out.dim("Dry run: nothing was sent."));
+    output.detail(output.out.dim("Dry run: nothing was sent."));
     if (output.json) output.document({ ok: true, dryRun: true, plan });
     return ExitCode.ok;
   }
@@ -60,8 +62,9 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
     return ExitCode.declined;
   }
   const remaining = await executeUnlink(client, planned);
-  output.line(`${output.out.green("Unlinked")} ${targetId} from ${primary}. Identities now:`);
-  output.line(identityTable(remaining, output.out));
+  output.line(`${output.out.green("Unlinked")} ${targetId} from ${primary}.`);
+  output.detail("Identities now:");
+  output.detail(identityTable(remaining, output.out, output.width));
   if (output.json) output.document({ ok: true, primary, secondary: targetId, identities: remaining });
   return ExitCode.ok;
 };

@@ -31,12 +31,17 @@ export const bulkSpec = defineCommand({
       description: "start even when some rows are invalid, skipping them",
     },
     "dry-run": { type: "boolean", description: "validate and print the plan and counts; send nothing" },
+    csv: {
+      type: "string",
+      value: "file",
+      description: "also write each row's outcome (or, with --dry-run, its plan) to this CSV file",
+    },
     yes,
     ...connection,
   },
   examples: [
     "idlink bulk pairs.csv --dry-run",
-    "idlink bulk pairs.csv --yes --concurrency 8",
+    "idlink bulk pairs.csv --yes --concurrency 8 --csv results.csv",
     "idlink bulk pairs.csv --yes   # again: resumes from pairs.csv.journal.jsonl",
     "idlink bulk --undo pairs.csv.journal.jsonl --dry-run",
   ],

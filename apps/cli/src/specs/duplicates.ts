@@ -31,6 +31,11 @@ export const duplicatesSpec = defineCommand({
       default: "duplicate-pairs.jsonl",
     },
     report: { type: "string", value: "file", description: "report to write (default: <out>.report.json)" },
+    csv: {
+      type: "string",
+      value: "file",
+      description: "also write every group, an account a line, to this CSV file (for a spreadsheet)",
+    },
     policy: {
       type: "string",
       value: "list",
@@ -52,6 +57,7 @@ export const duplicatesSpec = defineCommand({
   examples: [
     "idlink duplicates --out pairs.jsonl",
     "idlink duplicates --from users.json.gz --policy oldest,most_logins --json",
+    "idlink duplicates --from users.json.gz --csv duplicates.csv",
     "idlink bulk pairs.jsonl --dry-run",
   ],
 });

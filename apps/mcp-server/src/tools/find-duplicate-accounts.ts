@@ -8,14 +8,14 @@ const InputSchema = z.strictObject({
     .string()
     .regex(/^con_[A-Za-z0-9]{16}$/, "connection_id is con_ followed by 16 letters or digits")
     .optional()
-    .describe("Only this connection's users; else the whole tenant."),
+    .describe("only this connection's users"),
   sample_size: z
     .number()
     .int()
     .min(0)
     .max(50)
     .default(10)
-    .describe("Groups to show (0-50); counts cover every user."),
+    .describe("groups to show; counts cover every user"),
 });
 
 const AccountSchema = z.object({
@@ -33,14 +33,14 @@ const OutputSchema = z.object({
   users: z.number(),
   users_without_email: z.number(),
   distinct_emails: z.number(),
-  already_linked: z.number().describe("Accounts already holding links."),
-  groups: z.number().describe("Verified shared emails, each linkable into one primary."),
-  pairs: z.number().describe("Links those groups take."),
+  already_linked: z.number(),
+  groups: z.number().describe("verified shared emails"),
+  pairs: z.number().describe("links those groups take"),
   skipped: z
     .object({ unverified: z.number(), conflicting_primaries: z.number(), too_many_accounts: z.number() })
-    .describe("Shared emails not to link, by reason."),
+    .describe("not to link, by reason"),
   malformed_lines: z.number(),
-  policy: z.array(z.string()).describe("How the primary is chosen, in order."),
+  policy: z.array(z.string()).describe("how the primary is chosen"),
   sample: z.object({
     groups: z.array(
       z.object({
@@ -66,10 +66,10 @@ export const findDuplicateAccounts = defineTool({
   name: "find_duplicate_accounts",
   title: "Find duplicate accounts",
   description:
-    "Use to survey the whole tenant for duplicates (runs an Auth0 export job: minutes on a large tenant). Returns counts and a sample of verified-email groups, each with the primary to keep and why; unverified matches are never proposed. Changes nothing: link pair by pair with preview_link, or `idlink duplicates` then `idlink bulk`.",
+    "Use to survey the tenant for duplicates (an export job: minutes if large): returns counts and sample groups with the primary to keep and why. Links nothing: preview_link pairs, or `idlink duplicates` + `idlink bulk`.",
   inputSchema: InputSchema,
   outputSchema: OutputSchema,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: true },
   async handler({ connection_id, sample_size }, { client }) {
     {
       const report = await findTenantDuplicates(client, {

@@ -8,19 +8,19 @@ export const findLinkCandidatesTool = defineTool({
   name: "find_link_candidates",
   title: "Find accounts to link",
   description:
-    "Use to find accounts that may be the same person's as a user id or an email. Returns the suggested primary, the candidates sharing its verified email, and unverified matches (never to link). A shared email is no proof: ask the user, then preview_link.",
+    "Use to find accounts that may be one person's, by user id or email: returns a primary, candidates sharing its verified email, unverified matches. A shared email is no proof: ask the user.",
   inputSchema: z.strictObject({
-    user: z.string().describe("A user id (provider|id) or an email address (exact, case-sensitive)."),
+    user: z.string().describe("provider|id, or an exact (case-sensitive) email"),
   }),
   outputSchema: z.object({
     email: z.string(),
-    primary: AccountSummarySchema.optional().describe("The given user, or the oldest verified account."),
-    candidates: z.array(AccountSummarySchema).describe("Same verified email: secondaries to suggest."),
+    primary: AccountSummarySchema.optional().describe("given, or oldest verified"),
+    candidates: z.array(AccountSummarySchema).describe("secondaries to suggest"),
     unverified: z
       .array(z.object({ account: AccountSummarySchema, reason: z.string() }))
-      .describe("Same email, not verified: never link."),
+      .describe("never link"),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: true },
   async handler({ user }, { client }) {
     const found = await findLinkCandidates(client, user);
     const head = found.primary

@@ -8,19 +8,19 @@ export const getUserIdentities = defineTool({
   name: "get_user_identities",
   title: "Get a user's identities",
   description:
-    "Use to check an account before and after linking. Returns the user's email, name, identities (main identity first) and metadata key names — never tokens.",
+    "Use to check an account before and after linking. Returns its email, name, identities and metadata key names.",
   inputSchema: z.strictObject({
-    user_id: z.string().describe("The user's id, provider|id, e.g. auth0|64f1…."),
+    user_id: z.string().describe("provider|id, e.g. auth0|64f1…"),
   }),
   outputSchema: z.object({
     user_id: z.string(),
     email: z.string().optional(),
     email_verified: z.boolean().optional(),
     name: z.string().optional(),
-    identities: z.array(IdentitySummarySchema).describe("Main identity first."),
+    identities: z.array(IdentitySummarySchema).describe("main first"),
     metadata_keys: MetadataKeysSchema,
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: true },
   async handler({ user_id }, { client }) {
     // Checked here under the argument's own name, before anything is sent.
     const id = parseUserId(user_id, "user_id");

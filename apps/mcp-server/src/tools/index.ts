@@ -6,7 +6,7 @@ import { previewLink } from "./preview-link.ts";
 import { previewUnlink } from "./preview-unlink.ts";
 import { unlinkIdentity } from "./unlink-identity.ts";
 
-/** Every tool, in the order they are listed. Names and the read-only set below come from the definitions. */
+/** Every tool, in the order they are listed (src/catalog.ts reads the names and the read-only set from the catalog). */
 export const tools = [
   getUserIdentities,
   findLinkCandidatesTool,
@@ -18,10 +18,3 @@ export const tools = [
 ] as const;
 
 export type ToolName = (typeof tools)[number]["name"];
-
-export const toolNames: readonly ToolName[] = tools.map((t) => t.name);
-
-/** The tools that change nothing, from their own `readOnlyHint`. */
-export const readOnlyToolNames: readonly ToolName[] = tools
-  .filter((t) => t.annotations.readOnlyHint)
-  .map((t) => t.name);

@@ -16,27 +16,24 @@ export const linkAccounts = defineTool({
   name: "link_accounts",
   title: "Link two accounts",
   description:
-    "Links a secondary account into a primary once the user agreed: the secondary stops being a user and its metadata is lost unless merge_metadata. Asks the user itself if the client supports elicitation, else needs preview_link's confirmation_token. Never link on a matching email alone. Returns the status and the identities after.",
+    "Links a secondary into a primary once the user agreed (it asks them): the secondary stops being a user and loses its metadata unless merge_metadata. Never link on a shared email alone. Returns the status and identities.",
   inputSchema: z.strictObject({
     primary: primaryField,
     ...secondaryFields,
     ...linkFields,
-    merge_metadata: z
-      .boolean()
-      .default(false)
-      .describe("First copy the secondary's user_metadata keys the primary lacks into it."),
+    merge_metadata: z.boolean().default(false).describe("first copy user_metadata keys the primary lacks"),
     confirmation_token: ConfirmationTokenField,
   }),
   outputSchema: z.object({
     status: z
       .enum(["linked", "declined", "cancelled"])
-      .describe("declined / cancelled: the user said no; nothing changed."),
+      .describe("declined/cancelled: user said no, nothing changed"),
     primary: z.string(),
     secondary: z.string(),
-    identities: z.array(IdentitySummarySchema).optional().describe("The primary's identities now."),
+    identities: z.array(IdentitySummarySchema).optional().describe("the primary's, now"),
     merged_metadata_keys: z.array(z.string()).optional(),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async handler({ merge_metadata, confirmation_token, ...args }, { server, client, confirmations }, ctx) {
     const previewed = await previewLink(client, args);
     if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);

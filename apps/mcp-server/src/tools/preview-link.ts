@@ -18,17 +18,17 @@ export const previewLink = defineTool({
   name: "preview_link",
   title: "Preview a link",
   description:
-    "Use before link_accounts and show the user its plan; changes nothing. Returns both accounts, the identities after, the metadata Auth0 would discard, warnings, blockers (e.g. an unverified email) and a confirmation_token.",
+    "Use before link_accounts; show the user its plan. Changes nothing. Returns both accounts, identities after, metadata Auth0 discards, warnings, blockers, a confirmation_token.",
   inputSchema: z.strictObject({ primary: primaryField, ...secondaryFields, ...linkFields }),
   outputSchema: z.object({
     primary: AccountSummarySchema,
     secondary: AccountSummarySchema,
-    identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after."),
-    discarded_metadata: MetadataKeysSchema.describe("Secondary metadata keys Auth0 discards."),
-    mergeable_keys: z.array(z.string()).describe("Keys merge_metadata would copy."),
+    identities_after: z.array(IdentitySummarySchema),
+    discarded_metadata: MetadataKeysSchema,
+    mergeable_keys: z.array(z.string()).describe("keys merge_metadata would copy"),
     ...PlanVerdictFields,
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: true },
   async handler(args, deps) {
     const { client } = deps;
     const previewed = await preview(client, args);

@@ -16,15 +16,15 @@ export const previewUnlink = defineTool({
   name: "preview_unlink",
   title: "Preview an unlink",
   description:
-    "Use before unlink_identity and show the user its plan; changes nothing. Returns the primary, the identity to remove, the identities left, warnings, blockers (e.g. the main identity) and a confirmation_token.",
+    "Use before unlink_identity; show the user its plan. Changes nothing. Returns the primary, the identity to remove, identities left, warnings, blockers, a confirmation_token.",
   inputSchema: z.strictObject({ primary: primaryField, ...secondaryFields }),
   outputSchema: z.object({
     primary: AccountSummarySchema,
-    secondary: IdentitySummarySchema.describe("The identity to remove."),
-    identities_after: z.array(IdentitySummarySchema).describe("The primary's identities after."),
+    secondary: IdentitySummarySchema.describe("to remove"),
+    identities_after: z.array(IdentitySummarySchema),
     ...PlanVerdictFields,
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: true },
   async handler(args, deps) {
     const { client } = deps;
     const previewed = await preview(client, args);

@@ -10,7 +10,7 @@ export const unlinkIdentity = defineTool({
   name: "unlink_identity",
   title: "Unlink an identity",
   description:
-    "Removes a linked identity from a primary once the user agreed; Auth0 makes it a separate user without metadata. Asks the user itself if the client supports elicitation, else needs preview_unlink's confirmation_token. Returns the status and the identities kept.",
+    "Removes a linked identity from a primary once the user agreed (it asks them); Auth0 makes it a separate user without metadata. Returns the status and identities kept.",
   inputSchema: z.strictObject({
     primary: primaryField,
     ...secondaryFields,
@@ -19,12 +19,12 @@ export const unlinkIdentity = defineTool({
   outputSchema: z.object({
     status: z
       .enum(["unlinked", "declined", "cancelled"])
-      .describe("declined / cancelled: the user said no; nothing changed."),
+      .describe("declined/cancelled: user said no, nothing changed"),
     primary: z.string(),
     secondary: z.string(),
-    identities: z.array(IdentitySummarySchema).optional().describe("The primary's identities now."),
+    identities: z.array(IdentitySummarySchema).optional().describe("the primary's, now"),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async handler({ confirmation_token, ...args }, { server, client, confirmations }, ctx) {
     const previewed = await previewUnlink(client, args);
     if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);

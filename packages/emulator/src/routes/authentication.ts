@@ -1,10 +1,11 @@
+import { type AssertionDeps, authenticateClientAssertion } from "../client-assertion.ts";
 import { ApiError, OAuthError } from "../errors.ts";
 import type { RequestContext, Router } from "../router.ts";
 import type { Client } from "../seed.ts";
 import { signToken } from "../tokens.ts";
 import { issueUserGrantToken, isUserGrant, type UserGrantDeps } from "../user-grants.ts";
 
-export type AuthenticationDeps = UserGrantDeps;
+export type AuthenticationDeps = UserGrantDeps & AssertionDeps;
 
 /** Scopes of the dev login's access token: what the client-side (token variant) linking flow needs. */
 export const userTokenScopes = "openid profile email read:current_user update:current_user_identities";
@@ -32,8 +33,14 @@ export async function issueClientCredentialsToken(
 ): Promise<{ access_token: string; token_type: "Bearer"; expires_in: number; scope: string }> {
   const { store, tokens } = deps;
   const { grant_type, client_id, client_secret, audience, scope } = params;
-  const client = store.clients.find((c) => c.client_id === client_id);
-  if (!client || client.client_secret === undefined || client.client_secret !== client_secret) {
+  const usesAssertion = params.client_assertion !== undefined || params.client_assertion_type !== undefined;
+  const client = usesAssertion
+    ? await authenticateClientAssertion(deps, params)
+    : store.clients.find((c) => c.client_id === client_id);
+  if (
+    !client ||
+    (!usesAssertion && (client.client_secret === undefined || client.client_secret !== client_secret))
+  ) {
     throw new OAuthError(401, "access_denied", "Unauthorized");
   }
   if (grant_type !== "client_credentials" || client.app_type !== "non_interactive") {
@@ -129,7 +136,8 @@ export function registerAuthenticationRoutes(router: Router, deps: Authenticatio
       code_challenge_methods_supported: ["S256"],
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post", "none"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "none"],
+      token_endpoint_auth_signing_alg_values_supported: ["RS256", "RS384", "PS256"],
       scopes_supported: ["openid", "profile", "email", "offline_access"],
       claims_supported: [
         "sub",

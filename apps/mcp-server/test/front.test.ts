@@ -1,0 +1,265 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { createManagementClient } from "@idlink/core";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import { describe, expect, test } from "vitest";
+import { catalog } from "../src/catalog.ts";
+import type { Config } from "../src/env.ts";
+import { type Handover, replayId, serveFront } from "../src/front.ts";
+import { frontMethods, generateCatalog } from "../src/generate-catalog.ts";
+import { sdkExchange } from "../src/sdk-exchange.ts";
+import { serveSdkStdio } from "../src/sdk-stdio.ts";
+import type { ToolSelection } from "../src/selection.ts";
+import { createServer } from "../src/server.ts";
+import type { ToolName } from "../src/tools/index.ts";
+import { bin } from "./process.ts";
+
+const initialize = (protocolVersion: string, id: string | number = 1): JSONRPCMessage => ({
+  jsonrpc: "2.0",
+  id,
+  method: "initialize",
+  params: { protocolVersion, capabilities: { roots: {} }, clientInfo: { name: "front-test", version: "1" } },
+});
+const initialized: JSONRPCMessage = { jsonrpc: "2.0", method: "notifications/initialized" };
+const request = (id: number, method: string, params?: Record<string, unknown>): JSONRPCMessage => ({
+  jsonrpc: "2.0",
+  id,
+  method,
+  ...(params ? { params } : {}),
+});
+
+/** The front in-process on in-memory streams; `load` only records that it was asked to load the SDK. */
+function front(selection: ToolSelection = {}, load?: (handover: Handover) => Promise<void>) {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const errors: string[] = [];
+  const handovers: Handover[] = [];
+  let out = "";
+  stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+  });
+  serveFront({
+    catalog,
+    selection,
+    stdin,
+    stdout,
+    onerror: (error) => errors.push(error.message),
+    load: async (handover) => {
+      handovers.push(handover);
+      await load?.(handover);
+    },
+  });
+  return {
+    stdin,
+    errors,
+    handovers,
+    send: (...messages: (JSONRPCMessage | string)[]) =>
+      stdin.write(messages.map((m) => `${typeof m === "string" ? m : JSON.stringify(m)}\n`).join("")),
+    lines: () => out.split("\n").filter(Boolean),
+    answers: () =>
+      out
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as JSONRPCMessage),
+  };
+}
+
+/** The SDK server's own answers to the same messages (every request answered), in id order. */
+async function sdk(messages: JSONRPCMessage[], options: { readOnly?: boolean; tools?: ToolName[] } = {}) {
+  const client = createManagementClient({ domain: "http://127.0.0.1:9", token: "listing-only" });
+  const written = await sdkExchange(() => createServer({ client, options }), messages);
+  return sortById(written);
+}
+
+function sortById(messages: JSONRPCMessage[]): JSONRPCMessage[] {
+  return [...messages].sort((a, b) => Number("id" in a ? a.id : 0) - Number("id" in b ? b.id : 0));
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("the generated catalog", () => {
+  test("is what the SDK server answers now (else run the build, or `pnpm --filter @idlink/mcp-server run generate`)", async () => {
+    expect(await generateCatalog()).toEqual(catalog);
+  });
+});
+
+describe("the stdio front answers exactly as the SDK server", () => {
+  const handshakes = [...catalog.protocolVersions.echoed, "2026-07-28", "2099-01-01"];
+  test.each(handshakes)("initialize %s, then ping, tools/list and the lists it refuses", async (version) => {
+    const messages = [
+      initialize(version),
+      initialized,
+      request(2, "ping"),
+      request(3, "tools/list"),
+      ...frontMethods.map((method, i) => request(4 + i, method)),
+      request(9, "tools/list", {}),
+    ];
+    const f = front();
+    f.send(...messages);
+    await tick();
+    expect(f.handovers).toEqual([]);
+    expect(sortById(f.answers())).toEqual(await sdk(messages));
+  });
+
+  test.each<[string, { readOnly?: boolean; tools?: ToolName[] }]>([
+    ["read-only", { readOnly: true }],
+    ["--tools", { tools: ["preview_link", "link_accounts"] }],
+    ["read-only and --tools", { readOnly: true, tools: ["get_user_identities", "unlink_identity"] }],
+  ])("lists only the selected tools (%s)", async (_, selection) => {
+    const messages = [initialize("2025-11-25"), request(2, "tools/list")];
+    const f = front(selection);
+    f.send(...messages);
+    await tick();
+    expect(f.answers()).toEqual(await sdk(messages, selection));
+  });
+
+  test("writes each answer as one line of JSON, the id as the client sent it", async () => {
+    const f = front();
+    f.send(initialize("2025-11-25", "a-string-id"), request(7, "ping"));
+    await tick();
+    expect(f.lines()).toEqual([
+      expect.stringMatching(/^\{"result":\{"protocolVersion":"2025-11-25",.*"id":"a-string-id"\}$/),
+      '{"result":{},"jsonrpc":"2.0","id":7}',
+    ]);
+  });
+
+  test("skips a line that is not JSON, as the SDK does, and reads a message split across writes", async () => {
+    const f = front();
+    const line = `${JSON.stringify(initialize("2025-11-25"))}\n`;
+    f.stdin.write("not json\r\n");
+    f.stdin.write(line.slice(0, 20));
+    f.stdin.write(`${line.slice(20)}${JSON.stringify(request(2, "ping"))}\r\n`);
+    await tick();
+    expect(f.handovers).toEqual([]);
+    expect(f.answers().map((m) => ("id" in m ? m.id : undefined))).toEqual([1, 2]);
+  });
+});
+
+describe("the stdio front hands the connection to the SDK server", () => {
+  test.each<[string, (JSONRPCMessage | string)[]]>([
+    ["a tool call", [initialize("2025-11-25"), request(2, "tools/call", { name: "x", arguments: {} })]],
+    ["a request before initialize", [request(1, "tools/list")]],
+    ["a 2026-07-28 request", [request(1, "server/discover", { _meta: {} })]],
+    ["initialize with _meta", [{ ...initialize("2025-11-25"), params: { _meta: {} } } as JSONRPCMessage]],
+    ["initialize without clientInfo", [request(1, "initialize", { protocolVersion: "2025-11-25" })]],
+    ["a second initialize", [initialize("2025-11-25"), initialize("2025-11-25", 2)]],
+    ["tools/list with a cursor", [initialize("2025-11-25"), request(2, "tools/list", { cursor: "x" })]],
+    ["an unknown method", [initialize("2025-11-25"), request(2, "completion/complete")]],
+    ["a notification it does not know", [initialize("2025-11-25"), { jsonrpc: "2.0", method: "x/y" }]],
+    ["a message with an extra field", ['{"jsonrpc":"2.0","id":1,"method":"ping","extra":1}']],
+    ["a JSON-RPC 1 message", ['{"id":1,"method":"ping"}']],
+    ["a fractional id", ['{"jsonrpc":"2.0","id":1.5,"method":"ping"}']],
+  ])("on %s, with every byte it did not answer put back on stdin", async (_, messages) => {
+    const f = front();
+    f.send(...messages, request(99, "ping"));
+    await tick();
+    expect(f.handovers).toHaveLength(1);
+    const [handover] = f.handovers;
+    const rest = handover?.stdin.read()?.toString("utf8") ?? "";
+    const unanswered = messages.slice(f.lines().length > 0 ? 1 : 0);
+    expect(rest).toBe(
+      [...unanswered, request(99, "ping")]
+        .map((m) => `${typeof m === "string" ? m : JSON.stringify(m)}\n`)
+        .join(""),
+    );
+  });
+
+  test("replays the handshake it answered, under an id whose answer is dropped", async () => {
+    const f = front();
+    f.send(initialize("2025-06-18"), initialized, request(2, "tools/call", { name: "x" }));
+    await tick();
+    expect(f.handovers[0]?.replay).toEqual([{ ...initialize("2025-06-18"), id: replayId }, initialized]);
+    expect([...(f.handovers[0]?.hidden ?? [])]).toEqual([replayId]);
+  });
+
+  test("the SDK server takes over: it answers the call, and the handshake is answered once", async () => {
+    const config: Config = {
+      domain: "http://127.0.0.1:9",
+      credentials: { source: "AUTH0_TOKEN", token: "unused-the-call-is-refused" },
+      readOnly: false,
+      tools: undefined,
+      debug: false,
+      http: undefined,
+      help: false,
+      version: false,
+    };
+    const errors: string[] = [];
+    const f = front({}, async (handover) => serveSdkStdio(config, handover, (e) => errors.push(e.message)));
+    f.send(
+      initialize("2025-11-25"),
+      initialized,
+      request(2, "tools/call", { name: "get_user_identities", arguments: { user_id: "not an id" } }),
+      request(3, "tools/list"),
+    );
+    await expect.poll(() => f.answers().length, { timeout: 10_000 }).toBe(3);
+    const answers = sortById(f.answers());
+    expect(answers.map((m) => ("id" in m ? m.id : undefined))).toEqual([1, 2, 3]);
+    expect(JSON.stringify(answers[1])).toContain("user_id must be a full user id");
+    expect(answers[2]).toEqual((await sdk([initialize("2025-11-25"), request(3, "tools/list")]))[1]);
+    expect(errors).toEqual([]);
+    f.stdin.end();
+  });
+
+  test("a failure to load the SDK server is reported and ends the connection", async () => {
+    const f = front({}, async () => {
+      throw new Error("chunk missing");
+    });
+    f.send(initialize("2025-11-25"), request(2, "tools/call", { name: "x" }));
+    await expect.poll(() => f.errors).toEqual(["chunk missing"]);
+    expect(f.stdin.destroyed).toBe(true);
+  });
+});
+
+describe("idlink-mcp start-up (the built bin)", () => {
+  /** Literals only the lazily loaded code holds: zod, the MCP SDK, openapi-fetch and core's client. */
+  const heavy = [
+    "$ZodType",
+    "StdioServerTransport already started",
+    "querySerializer",
+    "createManagementClient needs token",
+  ];
+
+  test("answers initialize and tools/list without evaluating zod, the SDK, openapi-fetch or core's client", async () => {
+    const trace = fileURLToPath(new URL("fixtures/trace-loads.mjs", import.meta.url));
+    const child = spawn(process.execPath, ["--import", trace, bin], {
+      env: { PATH: process.env.PATH ?? "", AUTH0_DOMAIN: "http://127.0.0.1:9", AUTH0_TOKEN: "unused" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk.toString("utf8");
+    });
+    const answered = (id: number) =>
+      out
+        .split("\n")
+        .filter(Boolean)
+        .some((line) => (JSON.parse(line) as { id?: unknown }).id === id);
+    const loaded = () => [...err.matchAll(/^loaded: (\S+)$/gm)].map((m) => fileURLToPath(m[1] ?? ""));
+    child.stdin.write(
+      [initialize("2025-11-25"), initialized, request(2, "tools/list")]
+        .map((m) => `${JSON.stringify(m)}\n`)
+        .join(""),
+    );
+    await expect.poll(() => answered(2), { timeout: 10_000 }).toBe(true);
+    // Module loads are reported from the hooks thread: let the last reports arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const atStart = loaded();
+    const text = (files: string[]) => files.map((file) => readFileSync(file, "utf8")).join("\n");
+    expect(atStart[0]).toBe(bin);
+    for (const literal of heavy) expect(text(atStart)).not.toContain(literal);
+
+    child.stdin.write(`${JSON.stringify(request(3, "tools/call", { name: "x", arguments: {} }))}\n`);
+    await expect.poll(() => answered(3), { timeout: 10_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = loaded();
+    for (const literal of heavy) expect(text(after)).toContain(literal);
+    child.stdin.end();
+    await new Promise((resolve) => child.once("exit", resolve));
+  });
+});
