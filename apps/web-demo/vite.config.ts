@@ -62,10 +62,26 @@ function preloadSignIn(): Plugin {
   };
 }
 
+/**
+ * Leaves core's machine-to-machine token fetching (client secret or Private Key JWT, with jose's signing) out of the
+ * page: the page's tokens come from Auth0's SPA SDK (src/slim/no-management-token.ts throws if it ever fetched one).
+ */
+function noManagementToken(): Plugin {
+  const stub = slim("no-management-token.ts");
+  return {
+    name: "idlink:no-management-token",
+    enforce: "pre",
+    resolveId(source, importer) {
+      if (source === "./management-token.ts" && importer?.includes("/packages/core/src/")) return stub;
+      return undefined;
+    },
+  };
+}
+
 // The page's origin and tenant come from the demo server at run time, so nothing about a tenant is baked into the
 // bundle.
 export default defineConfig({
-  plugins: [react(), slimAuth0Sdk(), preloadSignIn()],
+  plugins: [react(), slimAuth0Sdk(), noManagementToken(), preloadSignIn()],
   resolve: {
     // Zod's mini build behind the classic builders core's link rules use (src/slim/zod.ts).
     alias: [{ find: /^zod$/, replacement: slim("zod.ts") }],

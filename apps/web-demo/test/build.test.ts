@@ -34,6 +34,14 @@ async function pageFiles(): Promise<{ name: string; text: string }[]> {
 }
 
 describe("the built page", () => {
+  test("holds no machine-to-machine token code: no client assertion, no /oauth/token grant of its own", async () => {
+    const js = (await pageFiles()).filter((f) => f.name.endsWith(".js"));
+    for (const { text } of js) {
+      expect(text).not.toContain("client-assertion-type:jwt-bearer");
+      expect(text).not.toContain("client_credentials");
+    }
+  });
+
   test("names what the sign-in button waits for in its first bytes: the configuration and Auth0's SDK chunk", async () => {
     const html = await readFile(join(built.clientDir, "index.html"), "utf8");
     expect(html).toContain('<link rel="preload" href="/api/config" as="fetch" crossorigin="">');

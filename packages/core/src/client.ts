@@ -12,9 +12,9 @@ import {
   ValidationError,
 } from "./errors.ts";
 import type { components, paths } from "./generated/management-api.ts";
+import { type ClientAuthentication, getManagementToken } from "./management-token.ts";
 import { redactText } from "./redact.ts";
 import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
-import { type ClientAuthentication, getManagementToken } from "./tokens.ts";
 import {
   type CallContext,
   createTransport,

@@ -1,11 +1,7 @@
-import {
-  checkSigningKeyPem,
-  importSigningKey,
-  parseSigningAlg,
-  type SigningAlg,
-} from "./client-assertion.ts";
+import { importSigningKey } from "./assertion-signing.ts";
+import { checkSigningKeyPem, parseSigningAlg, type SigningAlg } from "./client-assertion.ts";
 import { type Issue, ValidationError } from "./errors.ts";
-import type { ClientAuthentication } from "./tokens.ts";
+import type { ClientAuthentication } from "./management-token.ts";
 
 /** How a face authenticates to the Management API: a token, or a machine-to-machine client. */
 export type Credentials = {

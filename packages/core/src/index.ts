@@ -6,6 +6,7 @@ export {
   type UnlinkArguments,
   type UnlinkTarget,
 } from "./arguments.ts";
+export { importSigningKey, type SigningKey, signClientAssertion } from "./assertion-signing.ts";
 export { findLinkCandidates, type LinkCandidates, UNVERIFIED_EMAIL_WARNING } from "./candidates.ts";
 export {
   createManagementClient,
@@ -22,11 +23,8 @@ export {
 export {
   checkSigningKeyPem,
   clientAssertionType,
-  importSigningKey,
   parseSigningAlg,
   type SigningAlg,
-  type SigningKey,
-  signClientAssertion,
   signingAlgs,
 } from "./client-assertion.ts";
 export {
@@ -76,6 +74,11 @@ export {
   readUserExport,
 } from "./export-reader.ts";
 export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
+export {
+  type ClientAuthentication,
+  getManagementToken,
+  type ManagementTokenOptions,
+} from "./management-token.ts";
 export {
   type AccountSummary,
   checkLink,
@@ -130,15 +133,7 @@ export {
   findTenantDuplicates,
   type TenantDuplicatesOptions,
 } from "./tenant-duplicates.ts";
-export {
-  type CallerToken,
-  type ClientAuthentication,
-  getManagementToken,
-  type ManagementTokenOptions,
-  type PreflightResult,
-  preflightLink,
-  preflightUnlink,
-} from "./tokens.ts";
+export { type CallerToken, type PreflightResult, preflightLink, preflightUnlink } from "./tokens.ts";
 export { type FetchLike, type RetryOptions, retryDelay } from "./transport.ts";
 export {
   checkIdText,

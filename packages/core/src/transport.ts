@@ -1,9 +1,10 @@
 import { type DebugSink, emitter, pathOf, rateLimitOf } from "./debug.ts";
 import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
+import type { FetchLike } from "./fetch-like.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
 import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
 
-export type FetchLike = (input: Request) => Promise<Response>;
+export type { FetchLike } from "./fetch-like.ts";
 
 export interface RetryOptions {
   /** Retries of a read after a 5xx or a network error. Default 4. */

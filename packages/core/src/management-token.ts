@@ -1,0 +1,146 @@
+import { importSigningKey, type SigningKey, signClientAssertion } from "./assertion-signing.ts";
+import { clientAssertionType, type SigningAlg } from "./client-assertion.ts";
+import { type DebugSink, observeFetch } from "./debug.ts";
+import { managementAudience, tenantOrigin } from "./domain.ts";
+import { ManagementApiError } from "./errors.ts";
+import type { components } from "./generated/authentication-api.ts";
+import { redactText } from "./redact.ts";
+import type { FetchLike } from "./transport.ts";
+
+// A machine-to-machine application's Management API token from /oauth/token (client secret or Private Key JWT),
+// cached until shortly before it expires. Apart from tokens.ts's checks of a token, so a build that never fetches
+// one (the web demo's page, whose tokens come from Auth0's SPA SDK) leaves it out.
+
+type TokenResponse = components["schemas"]["TokenResponse"];
+
+/**
+ * How a machine-to-machine application proves itself on `/oauth/token`: its client secret, or (Private Key JWT, what
+ * Auth0 recommends) an assertion signed with its private key — the option names are those of Auth0's Node SDK.
+ */
+export type ClientAuthentication = {
+  clientId: string;
+  /** The Management API audience; defaults to `https://{domain}/api/v2/`. Set it when `domain` is a custom domain. */
+  audience?: string | undefined;
+} & (
+  | { clientSecret: string }
+  | {
+      /** PKCS#8 PEM private key whose public key is registered on the application in Auth0. */
+      clientAssertionSigningKey: string;
+      /** Defaults to RS256. */
+      clientAssertionSigningAlg?: SigningAlg | undefined;
+      /** Where the key came from (`AUTH0_CLIENT_SIGNING_KEY_PATH (./key.pem)`), for messages. */
+      signingKeySource?: string | undefined;
+    }
+);
+
+export type ManagementTokenOptions = ClientAuthentication & {
+  domain: string;
+  fetch?: FetchLike;
+  /** Sees the token request's method, path, status and timing: never its body or the answer's token. */
+  onEvent?: DebugSink;
+};
+
+interface CachedToken {
+  token: Promise<string>;
+  expiresAt: number;
+}
+
+const cache = new Map<string, CachedToken>();
+
+/**
+ * Gets a Management API token with the client-credentials grant, cached (per domain, client and audience) until a
+ * minute before it expires; concurrent callers share one request. Throws ManagementApiError on a refused grant.
+ */
+export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
+  const origin = tenantOrigin(options.domain);
+  const audience = options.audience ?? managementAudience(origin);
+  const proof =
+    "clientSecret" in options
+      ? options.clientSecret
+      : [options.clientAssertionSigningKey, options.clientAssertionSigningAlg];
+  const key = JSON.stringify([origin, options.clientId, audience, proof]);
+  const hit = cache.get(key);
+  if (hit && hit.expiresAt > Date.now()) return hit.token;
+  const entry: CachedToken = { token: Promise.resolve(""), expiresAt: Number.POSITIVE_INFINITY };
+  entry.token = requestToken(origin, audience, options).then(
+    (response) => {
+      const lifetimeMs = response.expires_in * 1000;
+      entry.expiresAt = Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
+      return response.access_token;
+    },
+    (error: unknown) => {
+      cache.delete(key);
+      throw error;
+    },
+  );
+  cache.set(key, entry);
+  return entry.token;
+}
+
+async function requestToken(
+  origin: string,
+  audience: string,
+  options: ManagementTokenOptions,
+): Promise<TokenResponse> {
+  const fetchImpl = observeFetch(
+    options.fetch ?? ((request: Request) => fetch(request)),
+    options.onEvent,
+    "Get Management token",
+  );
+  const path = "/oauth/token";
+  const proof =
+    "clientSecret" in options
+      ? { client_secret: options.clientSecret }
+      : {
+          client_assertion: await signClientAssertion({
+            clientId: options.clientId,
+            origin,
+            signingKey: await signingKeyOf(options),
+          }),
+          client_assertion_type: clientAssertionType,
+        };
+  const response = await fetchImpl(
+    new Request(`${origin}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        grant_type: "client_credentials",
+        client_id: options.clientId,
+        ...proof,
+        audience,
+      }),
+    }),
+  );
+  const body: unknown = await response.json().catch(() => undefined);
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  if (!response.ok || typeof fields.access_token !== "string" || typeof fields.expires_in !== "number") {
+    const str = (v: unknown) => (typeof v === "string" ? redactText(v) : undefined);
+    throw new ManagementApiError({
+      operation: "Get Management token",
+      method: "POST",
+      path,
+      status: response.status,
+      error: str(fields.error) ?? "invalid_response",
+      message:
+        str(fields.error_description) ??
+        (response.ok ? "the token response has no access_token" : `client ${options.clientId} was refused`),
+    });
+  }
+  return fields as unknown as TokenResponse;
+}
+
+const importedKeys = new Map<string, Promise<SigningKey>>();
+
+/** The imported key (once per PEM and algorithm): a bad key fails here, before anything is sent. */
+function signingKeyOf(options: Extract<ClientAuthentication, { clientAssertionSigningKey: string }>) {
+  const alg = options.clientAssertionSigningAlg ?? "RS256";
+  const id = JSON.stringify([options.clientAssertionSigningKey, alg]);
+  let imported = importedKeys.get(id);
+  if (!imported) {
+    const source = options.signingKeySource ?? "the client assertion signing key";
+    imported = importSigningKey(options.clientAssertionSigningKey, alg, source);
+    imported.catch(() => importedKeys.delete(id));
+    importedKeys.set(id, imported);
+  }
+  return imported;
+}
