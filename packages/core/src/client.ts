@@ -124,8 +124,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     pacer: options.pacer,
     onEvent: options.onEvent,
   });
-  const base = `${origin}/api/v2`;
-  const api = createClient<paths>({ baseUrl: base, Request: OutgoingRequest as unknown as typeof Request });
+  const api = createClient<paths>({
+    baseUrl: `${origin}/api/v2`,
+    Request: OutgoingRequest as unknown as typeof Request,
+  });
 
   const bearer = async () => token ?? (await getToken?.()) ?? "";
 
@@ -179,12 +181,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       if (issues.length > 0 || !parsed.ok) return Promise.reject(new ValidationError(issues, "link request"));
       const subject = { role: "primary", id: primaryId } as const;
       return call({ operation: "Link", method: "POST", path: linkPath, subject }, (fetch) =>
-        direct<paths[typeof linkPath]["post"]>(
-          fetch,
-          `${base}/users/${encodeURIComponent(primaryId)}/identities`,
-          "POST",
-          parsed.body,
-        ),
+        api.POST(linkPath, { params: { path: { id: primaryId } }, body: parsed.body, fetch }),
       );
     },
 
@@ -226,7 +223,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       if (issues.length > 0) return Promise.reject(new ValidationError(issues, "user id"));
       const subject = { role: "user", id } as const;
       return call({ operation: "Get user", method: "GET", path: userPath, subject }, (fetch) =>
-        direct<paths[typeof userPath]["get"]>(fetch, `${base}/users/${encodeURIComponent(id)}`, "GET"),
+        api.GET(userPath, { params: { path: { id } }, fetch }),
       );
     },
 
@@ -305,55 +302,6 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
   };
-}
-
-/** The success body of an operation of the generated `paths`. */
-type Success<Op> = Op extends { responses: infer R }
-  ? {
-      [S in keyof R]: S extends 200 | 201
-        ? R[S] extends { content: { "application/json": infer T } }
-          ? T
-          : never
-        : never;
-    }[keyof R]
-  : never;
-
-/**
- * Get user and link, which a bulk run sends twice a pair, build their request here instead of through openapi-fetch
- * (typed by the same generated `paths`, answered in openapi-fetch's `{ data, error, response }` shape, so `call`
- * treats both alike). openapi-fetch's per-call assembly — two merged Headers, serializers, its request object —
- * was most of core's cost over a hand-written fetch on loopback (bench/RESULTS.md §1).
- */
-async function direct<Op>(
-  fetch: FetchLike,
-  url: string,
-  method: "GET" | "POST",
-  body?: unknown,
-): Promise<{ data?: Success<Op>; error?: unknown; response: Response }> {
-  const headers = new Headers();
-  if (body !== undefined) headers.set("content-type", "application/json");
-  const request = new OutgoingRequest(url, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const response = await fetch(request as unknown as Request);
-  // As openapi-fetch reads an answer: no body on 204 or an empty length; JSON on success; an error's text, as JSON
-  // when it parses.
-  if (response.status === 204 || response.headers.get("content-length") === "0") {
-    await response.body?.cancel();
-    return { response };
-  }
-  if (response.ok) {
-    const text = await response.text();
-    return { data: text === "" ? undefined : (JSON.parse(text) as Success<Op>), response };
-  }
-  const text = await response.text();
-  try {
-    return { error: JSON.parse(text), response };
-  } catch {
-    return { error: text, response };
-  }
 }
 
 function isTimeout(error: unknown): boolean {
