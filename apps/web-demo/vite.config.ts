@@ -86,7 +86,9 @@ export default defineConfig({
     // Zod's mini build behind the classic builders core's link rules use (src/slim/zod.ts).
     alias: [{ find: /^zod$/, replacement: slim("zod.ts") }],
   },
-  build: { outDir: "dist/client", emptyOutDir: true, sourcemap: false },
+  // No modulepreload polyfill: every browser the page supports (Web Locks, crypto.subtle; see src/slim/required.ts)
+  // preloads modules natively.
+  build: { outDir: "dist/client", emptyOutDir: true, sourcemap: false, modulePreload: { polyfill: false } },
   // Under the dev server the SDK is served module by module through the plugin above, not pre-bundled without it;
   // its one CommonJS dependency the page keeps still needs pre-bundling to be a module.
   optimizeDeps: { exclude: ["@auth0/auth0-spa-js"], include: ["@auth0/auth0-spa-js > es-cookie"] },
