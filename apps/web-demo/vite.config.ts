@@ -63,16 +63,21 @@ function preloadSignIn(): Plugin {
 }
 
 /**
- * Leaves core's machine-to-machine token fetching (client secret or Private Key JWT, with jose's signing) out of the
- * page: the page's tokens come from Auth0's SPA SDK (src/slim/no-management-token.ts throws if it ever fetched one).
+ * Leaves out of the page what only a server or a terminal does, so it is neither shipped nor evaluated (in the dev
+ * server too): core's machine-to-machine token fetching (client secret or Private Key JWT, with jose's signing; the
+ * page's tokens come from Auth0's SPA SDK) and tenant profiles (a config file on the user's machine). The stand-ins
+ * in src/slim throw if they were ever called.
  */
-function noManagementToken(): Plugin {
-  const stub = slim("no-management-token.ts");
+function serverOnlyCore(): Plugin {
+  const standIns: Record<string, string> = {
+    "./management-token.ts": slim("no-management-token.ts"),
+    "./profiles.ts": slim("no-profiles.ts"),
+  };
   return {
-    name: "idlink:no-management-token",
+    name: "idlink:server-only-core",
     enforce: "pre",
     resolveId(source, importer) {
-      if (source === "./management-token.ts" && importer?.includes("/packages/core/src/")) return stub;
+      if (importer?.includes("/packages/core/src/")) return standIns[source];
       return undefined;
     },
   };
@@ -81,7 +86,7 @@ function noManagementToken(): Plugin {
 // The page's origin and tenant come from the demo server at run time, so nothing about a tenant is baked into the
 // bundle.
 export default defineConfig({
-  plugins: [react(), slimAuth0Sdk(), noManagementToken(), preloadSignIn()],
+  plugins: [react(), slimAuth0Sdk(), serverOnlyCore(), preloadSignIn()],
   resolve: {
     // Zod's mini build behind the classic builders core's link rules use (src/slim/zod.ts).
     alias: [{ find: /^zod$/, replacement: slim("zod.ts") }],

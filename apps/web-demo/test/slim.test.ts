@@ -56,12 +56,6 @@ describe("zod's mini build behind the classic builders core's rules use", () => 
           .refine((v: string) => v.length > 0, { message: "connection_id must not be empty", abort: true })
           .refine((v: string) => v.startsWith("con_"), { message: "connection_id must start with con_" })
           .optional(),
-        // As core's tenant profiles write it (packages/core/src/profiles.ts).
-        env: z
-          .string()
-          .trim()
-          .regex(/^[A-Z_]+$/, "env must be a variable's NAME")
-          .optional(),
       })
       .superRefine((body: { user_id: unknown }, ctx) => {
         if (typeof body.user_id === "string" && body.user_id.length > 5) {
@@ -79,8 +73,6 @@ describe("zod's mini build behind the classic builders core's rules use", () => 
     { provider: "auth0", user_id: 1.5, connection_id: "" },
     { provider: "auth0", user_id: "a", connection_id: "x" },
     { provider: "auth0", user_id: null, connection_id: 3, extra: true },
-    { provider: "auth0", user_id: "a", env: "  STAGING_SECRET " },
-    { provider: "auth0", user_id: "a", env: "not a name" },
     {},
   ])("answers as zod's classic build does for %j", (input) => {
     const expected = classicSchema.safeParse(input, { reportInput: true });

@@ -16,8 +16,6 @@ type Refinement = string | { message: string; abort?: boolean };
 /** A mini schema with the classic methods core calls on it. */
 export interface ClassicSchema extends m.ZodMiniType {
   min(length: number, message: string): ClassicSchema;
-  regex(pattern: RegExp, message: string): ClassicSchema;
-  trim(): ClassicSchema;
   refine(check: (value: never) => boolean, params?: Refinement): ClassicSchema;
   superRefine(check: (value: never, ctx: m.core.$RefinementCtx) => void): ClassicSchema;
   optional(): ClassicSchema;
@@ -26,8 +24,6 @@ export interface ClassicSchema extends m.ZodMiniType {
 function classic(schema: m.ZodMiniType): ClassicSchema {
   return Object.assign(schema, {
     min: (length: number, message: string) => classic(schema.check(m.minLength(length, message))),
-    regex: (pattern: RegExp, message: string) => classic(schema.check(m.regex(pattern, message))),
-    trim: () => classic(schema.check(m.trim())),
     refine: (check: (value: never) => boolean, params?: Refinement) =>
       classic(schema.check(m.refine(check as (value: unknown) => boolean, params))),
     superRefine: (check: (value: never, ctx: m.core.$RefinementCtx) => void) =>
