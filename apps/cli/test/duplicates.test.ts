@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { generatedTenant } from "@idlink/emulator";
@@ -61,6 +62,23 @@ describe("export → duplicates → bulk → undo, against the emulator", () => 
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain(`${pairs.length} pairs the run linked`);
     expect(plan.stdout).toContain("no user_metadata or app_metadata");
+
+    // Another live run holds the undo journal (pid 1 is alive in any container or machine): nothing is sent.
+    const lockPath = join(cwd, "pairs.jsonl.journal.undo.jsonl.lock");
+    writeFileSync(
+      lockPath,
+      `${JSON.stringify({ pid: 1, host: hostname(), at: new Date().toISOString() })}\n`,
+    );
+    const requestsBefore = tenant.emu.state.requests.length;
+    const locked = await idlink(["bulk", "--undo", "pairs.jsonl.journal.jsonl", "--yes", "--json"], {
+      env: tenant.env,
+      cwd,
+    });
+    expect(locked.code).toBe(6);
+    expect(json(locked)).toMatchObject({ ok: false, error: { title: "Journal locked" } });
+    expect(locked.stderr).toContain("Wait for it to finish");
+    expect(tenant.emu.state.requests.length).toBe(requestsBefore);
+    rmSync(lockPath);
 
     const undone = await idlink(["bulk", "--undo", "pairs.jsonl.journal.jsonl", "--yes", "--json"], {
       env: tenant.env,

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Journal } from "../bulk/journal.ts";
-import { acquireLock, LockedError } from "../bulk/lock.ts";
 import {
   loadUndoJournal,
   pairsLinkedBy,
@@ -11,11 +10,11 @@ import {
   undoPairs,
 } from "../bulk/undo.ts";
 import type { CommandInput } from "../command-spec.ts";
-import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
+import { confirmAndLock } from "./journal-lock.ts";
 
 type BulkFlags = CommandInput<typeof bulkSpec>["flags"];
 
@@ -80,26 +79,13 @@ export async function bulkUndo(
     return ExitCode.ok;
   }
   const connection = await resolveConnection(flags, io);
-  if (!(await confirm(io, `Unlink ${pending.length} identities on ${connection.origin}?`, flags.yes))) {
-    output.note("Nothing was sent.");
-    if (output.json) output.document({ ok: false, exitCode: ExitCode.declined, declined: true });
-    return ExitCode.declined;
-  }
-  let lock: ReturnType<typeof acquireLock>;
-  try {
-    lock = acquireLock(`${undoPath}.lock`, io.pid);
-  } catch (error) {
-    if (!(error instanceof LockedError)) throw error;
-    output.error(`${output.err.red("error:")} ${error.message}`);
-    if (output.json) {
-      output.document({
-        ok: false,
-        exitCode: ExitCode.locked,
-        error: { title: "Journal locked", message: error.message },
-      });
-    }
-    return ExitCode.locked;
-  }
+  const lock = await confirmAndLock(
+    ctx,
+    `Unlink ${pending.length} identities on ${connection.origin}?`,
+    undoPath,
+    flags.yes,
+  );
+  if (typeof lock === "number") return lock;
   const journal = new Journal<UndoRecord>(undoPath);
   const counts: Record<UndoStatus, number> = { unlinked: 0, not_linked: 0, failed: 0, unknown: 0 };
   const failures: UndoResult[] = [];

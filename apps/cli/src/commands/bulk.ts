@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import { Journal, loadJournal, type OutcomeStatus, type PairState } from "../bulk/journal.ts";
-import { acquireLock, LockedError } from "../bulk/lock.ts";
 import { createProgress } from "../bulk/progress.ts";
 import {
   detectFormat,
@@ -15,13 +14,13 @@ import {
 } from "../bulk/rows.ts";
 import { type PendingRow, type RowResult, runRows } from "../bulk/runner.ts";
 import type { Handler } from "../command-spec.ts";
-import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection, unreadable } from "../credentials.ts";
 import { writeCsv } from "../csv.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
+import { confirmAndLock } from "./journal-lock.ts";
 
 const maxIssuesShown = 20;
 
@@ -69,33 +68,14 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   }
 
   const connection = await resolveConnection(flags, io);
-  if (!(await confirm(io, `Link ${parsed.valid} pairs on ${connection.origin}?`, flags.yes))) {
-    output.note("Nothing was sent.");
-    if (output.json) output.document({ ok: false, exitCode: ExitCode.declined, declined: true });
-    return ExitCode.declined;
-  }
-  let lock: ReturnType<typeof acquireLock>;
+  const lock = await confirmAndLock(
+    ctx,
+    `Link ${parsed.valid} pairs on ${connection.origin}?`,
+    journalPath,
+    flags.yes,
+  );
+  if (typeof lock === "number") return lock;
   try {
-    lock = acquireLock(`${journalPath}.lock`, io.pid);
-  } catch (error) {
-    if (!(error instanceof LockedError)) throw error;
-    output.error(`${output.err.red("error:")} ${error.message}`);
-    output.error(
-      `${output.err.dim("hint:")} Wait for it to finish (or stop it); a lock left by a dead process is taken over.`,
-    );
-    if (output.json) {
-      output.document({
-        ok: false,
-        exitCode: ExitCode.locked,
-        error: { title: "Journal locked", message: error.message },
-      });
-    }
-    return ExitCode.locked;
-  }
-  try {
-    if (lock.takenOverFrom !== undefined) {
-      output.note(`Took over the lock of a run that is no longer alive (pid ${lock.takenOverFrom}).`);
-    }
     const state = await loadJournal(journalPath);
     const skippedDone = (await countStates(source, format, parsed, state)).done;
     const toRun = parsed.valid - skippedDone;
