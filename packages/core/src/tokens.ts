@@ -28,50 +28,17 @@ export function preflightLink(input: {
   body: LinkRequest;
   now?: Date;
 }): PreflightResult {
-  const now = (input.now ?? new Date()).getTime() / 1000;
-  const issues: Issue[] = [];
-  const claims = decode(input.token);
-  if (!claims) {
-    return {
-      issues: [
-        {
-          path: "token",
-          message:
-            "the access token is not a JWT — use a Management API token or the primary user's access token",
-        },
-      ],
-      caller: undefined,
-    };
-  }
-  const caller = callerOf(claims);
-  const { scopes } = caller;
+  const opened = openPreflight(input.token, input.now);
+  if (!opened.caller) return { issues: opened.issues, caller: undefined };
+  const { caller, issues, now } = opened;
   const isManagement = caller.kind === "management";
-  if (claims.exp !== undefined && claims.exp <= now) {
-    issues.push({
-      path: "token",
-      message: `the access token expired at ${caller.expiresAt?.toISOString()} — get a new one`,
-    });
-  }
   if ("link_with" in input.body) {
-    if (!isManagement) {
-      if (!scopes.includes("update:current_user_identities")) {
-        issues.push({
-          path: "token",
-          message:
-            "the access token lacks update:users or update:current_user_identities — request one of these scopes",
-        });
-      } else if (claims.sub !== input.primary) {
-        issues.push({
-          path: "token",
-          message: `the token belongs to ${claims.sub ?? "no user"}, not the primary ${input.primary} — a user's token can only link into its own account`,
-        });
-      }
-    }
+    if (!isManagement) issues.push(...userTokenIssues(caller, input.primary, "link into"));
     issues.push(...checkLinkWith(input.body.link_with, caller, now));
   } else if (!isManagement) {
     issues.push({
       path: "token",
-      message: scopes.includes("update:current_user_identities")
+      message: caller.scopes.includes("update:current_user_identities")
         ? "provider/user_id needs a Management token with update:users — a user's token (update:current_user_identities) may only send link_with"
         : "the access token lacks update:users — request a Management API token with update:users",
     });
@@ -84,19 +51,24 @@ export function preflightLink(input: {
  * no update:users, or a user's own token (update:current_user_identities) acting on another user. Sends nothing.
  */
 export function preflightUnlink(input: { token: string; primary: string; now?: Date }): PreflightResult {
-  const now = (input.now ?? new Date()).getTime() / 1000;
-  const claims = decode(input.token);
+  const opened = openPreflight(input.token, input.now);
+  if (!opened.caller) return { issues: opened.issues, caller: undefined };
+  const { caller, issues } = opened;
+  if (caller.kind !== "management") issues.push(...userTokenIssues(caller, input.primary, "unlink from"));
+  return { issues, caller };
+}
+
+/** The caller's token decoded, with what Auth0 refuses whatever the operation: not a JWT, or expired. */
+function openPreflight(
+  token: string,
+  at: Date | undefined,
+): { caller: CallerToken | undefined; issues: Issue[]; now: number } {
+  const now = (at ?? new Date()).getTime() / 1000;
+  const claims = decode(token);
   if (!claims) {
-    return {
-      issues: [
-        {
-          path: "token",
-          message:
-            "the access token is not a JWT — use a Management API token or the primary user's access token",
-        },
-      ],
-      caller: undefined,
-    };
+    const message =
+      "the access token is not a JWT — use a Management API token or the primary user's access token";
+    return { caller: undefined, issues: [{ path: "token", message }], now };
   }
   const caller = callerOf(claims);
   const issues: Issue[] = [];
@@ -106,21 +78,29 @@ export function preflightUnlink(input: { token: string; primary: string; now?: D
       message: `the access token expired at ${caller.expiresAt?.toISOString()} — get a new one`,
     });
   }
-  if (caller.kind !== "management") {
-    if (!caller.scopes.includes("update:current_user_identities")) {
-      issues.push({
+  return { caller, issues, now };
+}
+
+/** A user's own token (not a Management token): it needs update:current_user_identities and acts on itself only. */
+function userTokenIssues(caller: CallerToken, primary: string, action: "link into" | "unlink from"): Issue[] {
+  if (!caller.scopes.includes("update:current_user_identities")) {
+    return [
+      {
         path: "token",
         message:
           "the access token lacks update:users or update:current_user_identities — request one of these scopes",
-      });
-    } else if (claims.sub !== input.primary) {
-      issues.push({
-        path: "token",
-        message: `the token belongs to ${claims.sub ?? "no user"}, not the primary ${input.primary} — a user's token can only unlink from its own account`,
-      });
-    }
+      },
+    ];
   }
-  return { issues, caller };
+  if (caller.sub !== primary) {
+    return [
+      {
+        path: "token",
+        message: `the token belongs to ${caller.sub ?? "no user"}, not the primary ${primary} — a user's token can only ${action} its own account`,
+      },
+    ];
+  }
+  return [];
 }
 
 function callerOf(claims: JWTPayload): CallerToken {
