@@ -1,4 +1,4 @@
-import { redactText } from "@idlink/core";
+import { type Issue, redactText } from "@idlink/core";
 import {
   type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
@@ -116,12 +116,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** What a preview returns so that a client without elicitation can confirm: a token only for a plan that can proceed. */
-export function previewConfirmation(
+/**
+ * A preview's verdict: the plan's warnings and blockers, whether it can proceed, and — so that a client without
+ * elicitation can confirm — a confirmation token, only for a plan that can proceed.
+ */
+export function previewVerdict(
   { confirmations, readOnly }: { confirmations: Confirmations; readOnly: boolean },
   binding: Binding,
-  canProceed: boolean,
-): { confirmation_token: string | undefined; confirmation_expires_at: string | undefined } {
+  plan: { warnings: string[]; blockers: Issue[] },
+): {
+  warnings: string[];
+  blockers: Issue[];
+  can_proceed: boolean;
+  confirmation_token: string | undefined;
+  confirmation_expires_at: string | undefined;
+} {
+  const canProceed = plan.blockers.length === 0;
   const issued = canProceed && !readOnly ? confirmations.issue("preview", binding) : undefined;
-  return { confirmation_token: issued?.token, confirmation_expires_at: issued?.expiresAt.toISOString() };
+  return {
+    warnings: plan.warnings,
+    blockers: plan.blockers,
+    can_proceed: canProceed,
+    confirmation_token: issued?.token,
+    confirmation_expires_at: issued?.expiresAt.toISOString(),
+  };
 }

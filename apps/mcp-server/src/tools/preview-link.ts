@@ -1,6 +1,6 @@
 import { previewLink as preview } from "@idlink/core";
 import { z } from "zod";
-import { previewConfirmation } from "../confirm.ts";
+import { previewVerdict } from "../confirm.ts";
 import { describeLinkPlan } from "../plans.ts";
 import { ok, refusal } from "../results.ts";
 import {
@@ -34,7 +34,6 @@ export const previewLink = defineTool({
     const previewed = await preview(client, args);
     if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
     const plan = previewed.value;
-    const canProceed = plan.blockers.length === 0;
     return ok(
       {
         primary: plan.primary,
@@ -45,13 +44,10 @@ export const previewLink = defineTool({
           app_metadata: Object.keys(plan.discarded.app_metadata),
         },
         mergeable_keys: plan.mergeableKeys,
-        warnings: plan.warnings,
-        blockers: plan.blockers,
-        can_proceed: canProceed,
-        ...previewConfirmation(
+        ...previewVerdict(
           deps,
           { action: "link", primary: args.primary, secondary: plan.secondary.user_id },
-          canProceed,
+          plan,
         ),
       },
       describeLinkPlan(plan, false),

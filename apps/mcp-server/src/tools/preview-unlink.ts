@@ -1,6 +1,6 @@
 import { previewUnlink as preview } from "@idlink/core";
 import { z } from "zod";
-import { previewConfirmation } from "../confirm.ts";
+import { previewVerdict } from "../confirm.ts";
 import { describeUnlinkPlan } from "../plans.ts";
 import { ok, refusal } from "../results.ts";
 import {
@@ -30,19 +30,15 @@ export const previewUnlink = defineTool({
     const previewed = await preview(client, args);
     if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
     const plan = previewed.value;
-    const canProceed = plan.blockers.length === 0;
     return ok(
       {
         primary: plan.primary,
         secondary: plan.secondary,
         identities_after: plan.identitiesAfter,
-        warnings: plan.warnings,
-        blockers: plan.blockers,
-        can_proceed: canProceed,
-        ...previewConfirmation(
+        ...previewVerdict(
           deps,
           { action: "unlink", primary: args.primary, secondary: plan.secondary.id },
-          canProceed,
+          plan,
         ),
       },
       describeUnlinkPlan(plan),
