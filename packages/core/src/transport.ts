@@ -164,17 +164,19 @@ export function createTransport(options: {
         await sleep(pause, options.signal);
       }
       options.signal?.throwIfAborted();
-      const paceStart = debugging ? performance.now() : 0;
-      // Most requests may go at once: no promise to await for them.
+      // Most requests may go at once: no promise to await for them, and nothing to report.
       let ticket: number | undefined;
       if (pacer) {
-        ticket = after429
-          ? pacer.pass()
-          : (pacer.tryAcquire() ?? (await pacer.acquire(options.signal, maxWaitMs - waited)));
+        ticket = after429 ? pacer.pass() : pacer.tryAcquire();
+        if (ticket === undefined) {
+          const paceStart = performance.now();
+          ticket = await pacer.acquire(options.signal, maxWaitMs - waited);
+          // Only a wait the pacer chose is reported: a busy machine's pause is not one (a millisecond or more).
+          const paced = performance.now() - paceStart;
+          if (debugging && paced >= 1)
+            emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: paced });
+        }
       }
-      // A millisecond or more is a wait the pacer chose; less is the cost of asking it.
-      const paced = debugging && !after429 ? performance.now() - paceStart : 0;
-      if (paced >= 1) emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: paced });
       after429 = false;
       const current = startAttempt();
       let response: Response;

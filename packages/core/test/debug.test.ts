@@ -7,6 +7,8 @@ import {
   formatDebugEvent,
   OutcomeUnknownError,
 } from "../src/index.ts";
+import type { Pacer } from "../src/pacer.ts";
+import { createTransport, OutgoingRequest } from "../src/transport.ts";
 import { createRecordingFetch, json, networkError, type Reply, TOKEN } from "./fetch-recorder.ts";
 
 const identities = [{ provider: "auth0", user_id: "1", connection: "Username-Password-Authentication" }];
@@ -135,8 +137,10 @@ describe("debug trail", () => {
   });
 
   test("shows the pacer holding a call back while the tenant's bucket refills", async () => {
-    const reset = String(Math.ceil(Date.now() / 1000) + 1);
-    const empty = { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset };
+    // Full again in 3–4 s, a tenth of that per request: the second call waits about 0.35 s, and still waits when a
+    // busy machine stalls between the two calls for up to 2 s.
+    const reset = String(Math.ceil(Date.now() / 1000) + 3);
+    const empty = { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset };
     const recorder = createRecordingFetch([
       json(200, { user_id: "auth0|1" }, empty),
       json(200, { user_id: "auth0|1" }),
@@ -155,6 +159,44 @@ describe("debug trail", () => {
     expect(formatDebugEvent(waits[0] as DebugEvent)).toMatch(
       /… GET \/api\/v2\/users\/auth0%7C1 waited \d+ ms for the pacer \(spacing calls to the tenant's bucket\)$/,
     );
+  });
+
+  test("reports only the waits the pacer chose, not a slow machine's pause while asking it", async () => {
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // A machine busy elsewhere: time passes while the pacer is asked.
+      }
+    };
+    const trail = async (pacer: Pacer) => {
+      const events: DebugEvent[] = [];
+      const transport = createTransport({
+        fetch: async () => json(200, { user_id: "auth0|1" }),
+        pacer,
+        onEvent: (event) => events.push(event),
+      });
+      const sent = await transport.send(
+        new OutgoingRequest("https://t.example.auth0.com/api/v2/users/auth0%7C1"),
+        { operation: "Get user", method: "GET", path: "/api/v2/users/{id}" },
+      );
+      sent.release();
+      return events.map((e) => e.type);
+    };
+    let ticket = 0;
+    const pacer = (free: boolean): Pacer => ({
+      tryAcquire: () => {
+        busy(5);
+        return free ? ++ticket : undefined;
+      },
+      acquire: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        return ++ticket;
+      },
+      pass: () => ++ticket,
+      settle: () => {},
+    });
+    expect(await trail(pacer(true))).toEqual(["request", "response"]);
+    expect(await trail(pacer(false))).toEqual(["wait", "request", "response"]);
   });
 
   test("a sink that throws changes nothing", async () => {
