@@ -105,6 +105,7 @@ export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise
     keyFile: privateKeyFile === undefined ? undefined : { name: "--private-key-file", path: privateKeyFile },
     audience: audience === undefined ? undefined : { name: "--audience", value: audience },
     readFile: (path) => readFileFor(path, io, "private key file"),
+    home: io.env.credentials.HOME ?? homedir(),
     alternatives: ["--token-file F", "--token-stdin"],
   });
   return { origin, credentials, onEvent: debugSink(flags, io) };

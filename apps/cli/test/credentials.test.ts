@@ -62,6 +62,16 @@ describe("Private Key JWT", () => {
       [],
     ],
     [
+      "AUTH0_CLIENT_SIGNING_KEY_PATH written ~/key.pem (no shell expanded it)",
+      { AUTH0_CLIENT_ID: clientId, AUTH0_CLIENT_SIGNING_KEY_PATH: "~/key.pem", HOME: dir.path },
+      [],
+    ],
+    [
+      "--private-key-file=~/key.pem",
+      { AUTH0_CLIENT_ID: clientId, HOME: dir.path },
+      ["--private-key-file=~/key.pem"],
+    ],
+    [
       "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
       { AUTH0_CLIENT_ID: clientId, AUTH0_CLIENT_ASSERTION_SIGNING_KEY: pem },
       [],

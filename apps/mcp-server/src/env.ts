@@ -119,6 +119,7 @@ export async function parseConfig(
         env,
         labels,
         readFile: (path) => readNamedFile(files, path, "the private key file"),
+        home: env.HOME ?? files.home,
       }),
       readOnly,
       tools,

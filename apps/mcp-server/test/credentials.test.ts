@@ -63,6 +63,11 @@ async function refusal(env: Record<string, string>): Promise<string> {
 describe("Private Key JWT", () => {
   test.each([
     ["AUTH0_CLIENT_SIGNING_KEY_PATH", { AUTH0_CLIENT_SIGNING_KEY_PATH: keyFile }],
+    // An MCP client's JSON config is read by no shell: ~ reaches the server as written.
+    [
+      "AUTH0_CLIENT_SIGNING_KEY_PATH written ~/key.pem",
+      { AUTH0_CLIENT_SIGNING_KEY_PATH: "~/key.pem", HOME: dir },
+    ],
     ["AUTH0_CLIENT_ASSERTION_SIGNING_KEY", { AUTH0_CLIENT_ASSERTION_SIGNING_KEY: pem }],
   ])("a tool reads a user with a token got through %s", async (_name, key) => {
     const result = await getIdentities({

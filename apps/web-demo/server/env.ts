@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { type ClientAuthentication, resolveCredentials, ValidationError } from "@idlink/core";
 import { z } from "zod";
 
@@ -95,6 +96,7 @@ export async function readEnv(
         throw new ConfigError(`cannot read the private key file ${path} (AUTH0_CLIENT_SIGNING_KEY_PATH)`);
       }
     },
+    home: source.HOME ?? homedir(),
   }).catch((error: unknown) => {
     if (error instanceof ValidationError)
       throw new ConfigError(error.issues.map((i) => i.message).join("; "));

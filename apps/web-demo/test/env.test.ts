@@ -52,6 +52,20 @@ describe("readEnv", () => {
     });
   });
 
+  test("reads a key path written ~/… from the home directory", async () => {
+    const { AUTH0_CLIENT_SECRET: _, ...withoutSecret } = tenant;
+    const read: string[] = [];
+    const config = await readEnv(
+      { ...withoutSecret, HOME: "/keys", AUTH0_CLIENT_SIGNING_KEY_PATH: "~/demo.pem" },
+      async (path) => {
+        read.push(path);
+        return readKeyFile(path);
+      },
+    );
+    expect(read).toEqual(["/keys/demo.pem"]);
+    expect(config).toMatchObject({ clientCredentials: { clientAssertionSigningKey: pem.trim() } });
+  });
+
   test("points at a tenant with a private key (Private Key JWT)", async () => {
     const { AUTH0_CLIENT_SECRET: _, ...withoutSecret } = tenant;
     const config = await readEnv(

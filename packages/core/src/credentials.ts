@@ -2,6 +2,7 @@ import { importSigningKey } from "./assertion-signing.ts";
 import { checkSigningKeyPem, parseSigningAlg, type SigningAlg } from "./client-assertion.ts";
 import { type Issue, ValidationError } from "./errors.ts";
 import type { ClientAuthentication } from "./management-token.ts";
+import { expandHome } from "./paths.ts";
 
 /** How a face authenticates to the Management API: a token, or a machine-to-machine client. */
 export type Credentials = {
@@ -28,6 +29,8 @@ export interface CredentialSources {
   audience?: { name: string; value: string } | undefined;
   /** Reads a key file (the face's I/O; its errors say why a file cannot be read). Needed when a key path is given. */
   readFile?: ((path: string) => Promise<string>) | undefined;
+  /** The home directory: a key path written `~/…` (in an MCP client's JSON or a profile no shell expands) starts there. */
+  home?: string | undefined;
   /** The face's own ways of giving a token, named when none was given (`--token-file F`, `--token-stdin`). */
   alternatives?: readonly string[];
 }
@@ -219,5 +222,5 @@ function keySlot(flag: CredentialSources["keyFile"], pem: Slot, path: Slot): Key
 
 async function readKey(sources: CredentialSources, key: { name: string; path: string }): Promise<string> {
   if (!sources.readFile) throw new TypeError(`resolveCredentials needs readFile to read ${key.name}`);
-  return sources.readFile(key.path);
+  return sources.readFile(expandHome(key.path, sources.home));
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { signingAlgs } from "./client-assertion.ts";
 import { credentialVariables } from "./credentials.ts";
 import type { Issue, Parsed } from "./errors.ts";
+import { expandHome } from "./paths.ts";
 
 const envName = z
   .string()
@@ -47,12 +48,12 @@ export interface TenantConfig {
 }
 
 /**
- * Where the config file is: IDLINK_CONFIG, else $XDG_CONFIG_HOME/idlink/config.json (an absolute XDG_CONFIG_HOME
+ * Where the config file is: IDLINK_CONFIG (`~/` is `home`), else $XDG_CONFIG_HOME/idlink/config.json (an absolute XDG_CONFIG_HOME
  * only, as the XDG spec says), else `home`/.config/idlink/config.json.
  */
 export function configFilePath(env: Readonly<Record<string, string | undefined>>, home: string): string {
   const explicit = env.IDLINK_CONFIG?.trim();
-  if (explicit) return explicit;
+  if (explicit) return expandHome(explicit, home);
   const xdg = env.XDG_CONFIG_HOME?.trim();
   const base = xdg?.startsWith("/") ? xdg : `${home.replace(/\/+$/, "")}/.config`;
   return `${base}/idlink/config.json`;

@@ -146,7 +146,11 @@ describe("checkSigningKeyPem", () => {
 });
 
 describe("resolveCredentials", () => {
-  const files: Record<string, string> = { "./key.pem": pem, "./public.pem": publicPem };
+  const files: Record<string, string> = {
+    "./key.pem": pem,
+    "./public.pem": publicPem,
+    "/home/ada/keys/idlink.pem": pem,
+  };
   const readFile = async (path: string) => {
     const text = files[path];
     if (text === undefined) throw new Error(`no such file ${path}`);
@@ -196,6 +200,48 @@ describe("resolveCredentials", () => {
         signingKeySource: source,
       },
     });
+  });
+
+  test.each([
+    ["~/keys/idlink.pem", "/home/ada/"],
+    ["~/keys/idlink.pem", "/home/ada"],
+  ])(
+    "a key path written %s starts at the home directory (%s), as a shell would read it",
+    async (path, home) => {
+      const fromEnv = await resolveCredentials({
+        env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SIGNING_KEY_PATH: path },
+        readFile,
+        home,
+      });
+      expect(fromEnv).toMatchObject({
+        clientCredentials: {
+          clientAssertionSigningKey: pem.trim(),
+          signingKeySource: `AUTH0_CLIENT_SIGNING_KEY_PATH (${path})`,
+        },
+      });
+      const fromFlag = await resolveCredentials({
+        env: { AUTH0_CLIENT_ID: "c" },
+        keyFile: { name: "--private-key-file", path },
+        readFile,
+        home,
+      });
+      expect(fromFlag).toMatchObject({ clientCredentials: { clientAssertionSigningKey: pem.trim() } });
+    },
+  );
+
+  test("~user and a ~ inside a path are left as written", async () => {
+    const read: string[] = [];
+    for (const path of ["~ada/key.pem", "./~/key.pem"]) {
+      await resolveCredentials({
+        env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SIGNING_KEY_PATH: path },
+        readFile: async (p) => {
+          read.push(p);
+          return pem;
+        },
+        home: "/home/ada",
+      });
+    }
+    expect(read).toEqual(["~ada/key.pem", "./~/key.pem"]);
   });
 
   test("a key file the user named wins over the key variables", async () => {

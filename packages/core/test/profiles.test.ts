@@ -16,6 +16,7 @@ const file = config({ default: "prod", tenants: { staging, prod } });
 describe("configFilePath", () => {
   test.each([
     [{ IDLINK_CONFIG: "/tmp/c.json" }, "/tmp/c.json"],
+    [{ IDLINK_CONFIG: "~/idlink.json" }, "/home/u/idlink.json"],
     [{ XDG_CONFIG_HOME: "/xdg" }, "/xdg/idlink/config.json"],
     [{ XDG_CONFIG_HOME: "relative/ignored" }, "/home/u/.config/idlink/config.json"],
     [{}, "/home/u/.config/idlink/config.json"],
