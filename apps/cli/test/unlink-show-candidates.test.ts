@@ -133,6 +133,18 @@ describe("idlink show", () => {
     expect(result.code).toBe(2);
     expect(tenant.emu.state.requests).toEqual([]);
   });
+
+  // As people type them: cmd.exe passes single quotes on, an email where the id goes, a provider in capitals.
+  test.each([
+    ["'auth0|64f1a2b3c4d5e6f708192a3b'", "user: user is wrapped in quotes — pass the id without them"],
+    ["alice.martin@example.com", "user: user is an email address — pass the user's id, provider|id"],
+    ["Auth0|64f1a2b3c4d5e6f708192a3b", "did you mean auth0|64f1a2b3c4d5e6f708192a3b?"],
+  ])("%s is refused before sending, with the fix", async (id, message) => {
+    const result = await idlink(["show", id], { env: tenant.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(tenant.emu.state.requests).toEqual([]);
+  });
 });
 
 describe("idlink candidates", () => {

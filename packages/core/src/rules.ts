@@ -1,7 +1,14 @@
 import { z } from "zod";
 import type { Issue } from "./errors.ts";
 import type { components } from "./generated/management-api.ts";
-import { checkNotSelfLink, maxIdLength, type Provider, providers, truncate } from "./user-id.ts";
+import {
+  checkNotSelfLink,
+  maxIdLength,
+  type Provider,
+  providers,
+  truncate,
+  unknownProviderHint,
+} from "./user-id.ts";
 
 /** The request body of link, exactly as the fragment types it. */
 export type LinkUserIdentityRequestContent = components["schemas"]["LinkUserIdentityRequestContent"];
@@ -24,7 +31,7 @@ const ProviderSchema = z.enum(providers as unknown as readonly [Provider, ...Pro
       : issue.input === ""
         ? "provider must not be empty — use the part before the first | of the secondary's id, e.g. google-oauth2"
         : typeof issue.input === "string"
-          ? `provider "${truncate(issue.input)}" is not an Auth0 identity provider — e.g. auth0, google-oauth2, github, samlp`
+          ? `provider "${truncate(issue.input)}" is not an Auth0 identity provider — ${unknownProviderHint(issue.input)}`
           : "provider must be a string naming an identity provider, e.g. google-oauth2",
 });
 

@@ -14,6 +14,18 @@ export function isProvider(value: unknown): value is Provider {
 }
 
 /**
+ * What to say of a provider Auth0 does not know: the ones it may mean (`Auth0` → auth0, `google` → google-oauth2 or
+ * google-apps, each followed by `rest`), else examples.
+ */
+export function unknownProviderHint(typed: string, rest = ""): string {
+  const lower = typed.toLowerCase();
+  const fits = isProvider(lower) ? [lower] : providers.filter((p) => p.startsWith(`${lower}-`)).reverse();
+  return fits.length > 0
+    ? `did you mean ${fits.map((p) => truncate(p + rest)).join(" or ")}?`
+    : "e.g. auth0, google-oauth2, github, samlp";
+}
+
+/**
  * The longest id idlink sends. Auth0's ids are far shorter (`auth0|` + 24 hex, `google-oauth2|` + 21 digits,
  * enterprise ids of a connection name and an email); anything longer is a paste gone wrong, refused before sending.
  */
@@ -60,7 +72,14 @@ export interface SecondaryId {
 export function parseUserId(fullId: unknown, field = "secondary"): Parsed<SecondaryId> {
   const issues = checkIdText(fullId, field);
   if (issues.length > 0 || typeof fullId !== "string") return { ok: false, issues };
+  // As people paste them: quotes a shell kept (cmd.exe keeps single ones), an email instead of the id.
+  if (/^['"‘“`].*['"’”`]$/s.test(fullId)) {
+    return fail(field, `${field} is wrapped in quotes — pass the id without them`);
+  }
   const bar = fullId.indexOf("|");
+  if (bar < 0 && fullId.includes("@")) {
+    return fail(field, `${field} is an email address — pass the user's id, provider|id (find it by email)`);
+  }
   if (bar <= 0 || bar === fullId.length - 1) {
     return fail(
       field,
@@ -71,7 +90,7 @@ export function parseUserId(fullId: unknown, field = "secondary"): Parsed<Second
   if (!isProvider(provider)) {
     return fail(
       field,
-      `${field} starts with "${truncate(provider)}", which is not an Auth0 identity provider (e.g. auth0, google-oauth2, github, samlp)`,
+      `${field} starts with "${truncate(provider)}", which is not an Auth0 identity provider — ${unknownProviderHint(provider, fullId.slice(bar))}`,
     );
   }
   return { ok: true, value: { provider, user_id: fullId.slice(bar + 1) } };

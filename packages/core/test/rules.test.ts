@@ -4,6 +4,7 @@ import {
   IdentityLinkRequestSchema,
   type LinkUserIdentityRequestContent,
   parseLinkRequest,
+  parseUserId,
   providers,
   TokenLinkRequestSchema,
 } from "../src/index.ts";
@@ -48,6 +49,8 @@ describe("parseLinkRequest", () => {
     [{ link_with: "a.b.c", user_id: "1" }, "link_with", "cannot be combined"],
     [{ provider: "", user_id: "1" }, "provider", "provider must not be empty"],
     [{ provider: "gogle", user_id: "1" }, "provider", 'provider "gogle" is not an Auth0 identity provider'],
+    [{ provider: "Google-OAuth2", user_id: "1" }, "provider", "— did you mean google-oauth2?"],
+    [{ provider: "google", user_id: "1" }, "provider", "— did you mean google-oauth2 or google-apps?"],
     [{ provider: 7, user_id: "1" }, "provider", "provider must be a string"],
     [{ user_id: "1" }, "provider", "provider is required"],
     [{ provider: "github" }, "user_id", "user_id is required"],
@@ -122,5 +125,29 @@ describe("schemas and generated types", () => {
     expect(providers).toContain("google-oauth2");
     expect(providers).toContain("samlp");
     expect(new Set(providers).size).toBe(providers.length);
+  });
+});
+
+describe("parseUserId, with ids as people paste them", () => {
+  test.each([
+    ["'auth0|64f1a2b3c4d5e6f708192a3b'", "is wrapped in quotes — pass the id without them"],
+    ['"google-oauth2|108"', "is wrapped in quotes"],
+    ["‘auth0|1’", "is wrapped in quotes"],
+    ["alice@example.com", "is an email address — pass the user's id, provider|id"],
+    ["Auth0|64f1", 'starts with "Auth0", which is not an Auth0 identity provider — did you mean auth0|64f1?'],
+    ["google|108", "— did you mean google-oauth2|108 or google-apps|108?"],
+    ["gogle|108", "— e.g. auth0, google-oauth2, github, samlp"],
+    ["64f1a2b3c4d5e6f708192a3b", "must be a full user id, provider|id"],
+  ])("%s: %s", (id, message) => {
+    const parsed = parseUserId(id, "primary");
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.issues).toEqual([
+      { path: "primary", message: expect.stringContaining(message) },
+    ]);
+  });
+
+  test("an id with a quote inside, or an email after the provider, is still an id", () => {
+    expect(parseUserId("auth0|o'brien")).toMatchObject({ ok: true });
+    expect(parseUserId("email|ada@example.com")).toMatchObject({ ok: true, value: { provider: "email" } });
   });
 });
