@@ -1,15 +1,16 @@
 import * as m from "zod/mini";
-import en from "zod/v4/locales/en.js";
 
 // Stands in for `zod` in the page's build (see vite.config.ts): the few schema builders core's link rules use
 // (packages/core/src/rules.ts), on zod's mini build. Zod's classic build gives every schema methods such as
 // `.toJSONSchema()`, so a bundler keeps all of it (about 20 kB gzipped); mini keeps only what is called. The
-// schemas, their checks and their messages are zod's own, so the page validates exactly as core does elsewhere.
+// schemas and their checks are zod's own and their messages core's, so the page validates exactly as core does
+// elsewhere.
 // A builder core starts to use that is missing here fails the page's first render, which the browser tests catch.
 
-// Zod's classic build words its own messages in English by default; mini needs the locale set. Core words nearly
-// every message itself, so this only matters for the few it leaves to zod.
-m.config(en());
+// Zod's own English messages are left out (about 1 KiB gzipped): core gives every issue the page can show its own
+// words (packages/core/test/hardening/own-words.test.ts checks 20,000 bodies), so zod's would never be read. Should
+// one slip through, it names zod's issue code rather than showing nothing.
+m.config({ localeError: (issue) => `invalid input (${issue.code})` });
 
 type Refinement = string | { message: string; abort?: boolean };
 
