@@ -1,5 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
+import { once } from "node:events";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { defaultSeed, withPrivateKeyJwtClient } from "@idlink/emulator";
 import * as kit from "@idlink/test-kit";
@@ -180,6 +183,39 @@ describe("custom domains", () => {
       },
     });
     expectNoSecrets(result, [token]);
+  });
+});
+
+describe("a tenant that cannot be reached", () => {
+  let closedPort = "";
+  beforeAll(async () => {
+    const server = createServer().listen(0, "127.0.0.1");
+    await once(server, "listening");
+    closedPort = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test.each([
+    ["nothing listening", () => closedPort, "connection failed: ECONNREFUSED"],
+    // Port 9 is one that fetch refuses to use at all.
+    ["a port fetch blocks", () => "http://127.0.0.1:9", "connection failed: bad port"],
+    [
+      "https to a server that speaks http",
+      () => tenant.emu.url.replace("http:", "https:"),
+      "connection failed: ERR_SSL",
+    ],
+  ])("%s: the token request says so, with the domain to check", async (_name, domain, reason) => {
+    const result = await show({ ...tenant.clientEnv, AUTH0_DOMAIN: domain() });
+    expect(result.code).toBe(1);
+    expect(json(result)).toMatchObject({
+      ok: false,
+      error: {
+        message: expect.stringMatching(/^Get Management token could not reach Auth0 \(/),
+        hint: "Check the domain and the network, then retry.",
+      },
+    });
+    expect((json(result).error as { message: string }).message).toContain(reason);
+    expectNothingSecret(result);
   });
 });
 

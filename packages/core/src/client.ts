@@ -110,6 +110,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
           ...clientCredentials,
           fetch: fetchImpl,
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         })));
   if (token === undefined && getToken === undefined) {
     throw new TypeError(

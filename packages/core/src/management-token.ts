@@ -2,10 +2,10 @@ import { importSigningKey, type SigningKey, signClientAssertion } from "./assert
 import { clientAssertionType, type SigningAlg } from "./client-assertion.ts";
 import { type DebugSink, observeFetch } from "./debug.ts";
 import { managementAudience, tenantOrigin } from "./domain.ts";
-import { ManagementApiError } from "./errors.ts";
+import { ManagementApiError, NetworkError } from "./errors.ts";
 import type { components } from "./generated/authentication-api.ts";
 import { redactText } from "./redact.ts";
-import type { FetchLike } from "./transport.ts";
+import { describeNetworkError, type FetchLike } from "./transport.ts";
 
 // A machine-to-machine application's Management API token from /oauth/token (client secret or Private Key JWT),
 // cached until shortly before it expires. Apart from tokens.ts's checks of a token, so a build that never fetches
@@ -38,6 +38,8 @@ export type ManagementTokenOptions = ClientAuthentication & {
   fetch?: FetchLike;
   /** Sees the token request's method, path, status and timing: never its body or the answer's token. */
   onEvent?: DebugSink;
+  /** How long the token request may wait for its answer, in ms. Default 30 000 (the client's per-attempt timeout). */
+  timeoutMs?: number;
 };
 
 interface CachedToken {
@@ -49,7 +51,8 @@ const cache = new Map<string, CachedToken>();
 
 /**
  * Gets a Management API token with the client-credentials grant, cached (per domain, client and audience) until a
- * minute before it expires; concurrent callers share one request. Throws ManagementApiError on a refused grant.
+ * minute before it expires; concurrent callers share one request. Throws ManagementApiError on a refused grant,
+ * NetworkError when Auth0 cannot be reached or does not answer in time.
  */
 export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
   const origin = tenantOrigin(options.domain);
@@ -99,18 +102,34 @@ async function requestToken(
           }),
           client_assertion_type: clientAssertionType,
         };
-  const response = await fetchImpl(
-    new Request(`${origin}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        grant_type: "client_credentials",
-        client_id: options.clientId,
-        ...proof,
-        audience,
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let response: Response;
+  try {
+    response = await fetchImpl(
+      new Request(`${origin}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          grant_type: "client_credentials",
+          client_id: options.clientId,
+          ...proof,
+          audience,
+        }),
+        // Once an hour at most (the token is cached): a timer that cannot be cleared costs nothing here.
+        signal: AbortSignal.timeout(timeoutMs),
       }),
-    }),
-  );
+    );
+  } catch (error) {
+    // Unreachable, refused, not TLS, or silent: said like any request's network failure, with the domain to check.
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+    throw new NetworkError({
+      operation: "Get Management token",
+      method: "POST",
+      path,
+      reason: timedOut ? `no answer within ${timeoutMs / 1000} s` : describeNetworkError(error),
+      cause: error,
+    });
+  }
   const body: unknown = await response.json().catch(() => undefined);
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   if (!response.ok || typeof fields.access_token !== "string" || typeof fields.expires_in !== "number") {

@@ -320,12 +320,15 @@ export function retryDelay(headers: Headers, nowMs: number): number | undefined 
   return Math.max(minResetWaitMs, oneRefill);
 }
 
-function describeNetworkError(error: unknown): string {
+/** Why a request got no answer, from fetch's error: its cause's code (`connection failed: ECONNREFUSED`). */
+export function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code =
     typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
   if (code) return `connection failed: ${code}`;
-  return error instanceof Error ? `connection failed: ${error.message}` : "connection failed";
+  // undici's own refusals carry no code: say its reason (a port fetch blocks is "bad port"), not "fetch failed".
+  if (cause instanceof Error) return `connection failed: ${cause.message}`;
+  return "connection failed";
 }
 
 // A refused connection never reached the server, so even a write is known not to have been applied.

@@ -15,10 +15,11 @@ import {
   describeError,
   getManagementToken,
   ManagementApiError,
+  NetworkError,
   resolveCredentials,
   ValidationError,
 } from "../src/index.ts";
-import { createRecordingFetch, json } from "./fetch-recorder.ts";
+import { createRecordingFetch, json, networkError } from "./fetch-recorder.ts";
 
 const pair = await generateKeyPair("RS256", { extractable: true });
 const pem = await exportPKCS8(pair.privateKey);
@@ -122,6 +123,49 @@ describe("getManagementToken with a private key (Private Key JWT)", () => {
     await client.getUser("auth0|x");
     expect(requests[0]?.body).toContain("client_assertion");
     expect(requests[1]?.headers.get("authorization")).toBe("Bearer pk-token-2");
+  });
+});
+
+describe("getManagementToken when Auth0 does not answer", () => {
+  const secret = "client-secret-of-the-unreachable-tenant-8f7e6d";
+  recordSecrets(secret);
+
+  test("a refused connection is a NetworkError naming the token request; the domain is what to check", async () => {
+    const { fetch } = createRecordingFetch([networkError("ECONNREFUSED")]);
+    const error = await getManagementToken({
+      domain: "unreachable.eu.auth0.com",
+      clientId: "c",
+      clientSecret: secret,
+      fetch,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toBe(
+      "Get Management token could not reach Auth0 (connection failed: ECONNREFUSED) — POST /oauth/token",
+    );
+    expect(describeError(error)).toMatchObject({ hint: "Check the domain and the network, then retry." });
+    expect(shown(error)).not.toContain(secret);
+  });
+
+  test("a token endpoint that never answers times out, and the next call asks again", async () => {
+    let calls = 0;
+    const silent = (request: Request) => {
+      calls += 1;
+      return new Promise<Response>((_, reject) =>
+        request.signal.addEventListener("abort", () => reject(request.signal.reason)),
+      );
+    };
+    const options = {
+      domain: "silent.eu.auth0.com",
+      clientId: "c",
+      clientSecret: secret,
+      fetch: silent,
+      timeoutMs: 50,
+    };
+    const error = await getManagementToken(options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toContain("(no answer within 0.05 s) — POST /oauth/token");
+    await getManagementToken(options).catch(() => undefined);
+    expect(calls).toBe(2);
   });
 });
 
