@@ -152,6 +152,26 @@ describe("AUTH0_ACCESS_TOKEN", () => {
   });
 });
 
+describe("values as pasted where no shell reads them", () => {
+  test.each([
+    ["a header's Bearer", (token: string) => `Bearer ${token}`, 'AUTH0_TOKEN starts with "Bearer"'],
+    ["quotes a .env file kept", (token: string) => `"${token}"`, "AUTH0_TOKEN is wrapped in quotes"],
+  ])("%s: refused before anything is sent (exit 2), the token not echoed", async (_what, paste, message) => {
+    const requests = tenant.emu.state.requests.length;
+    const result = await show({ AUTH0_DOMAIN: tenant.emu.url, AUTH0_TOKEN: paste(tenant.adminToken) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(tenant.emu.state.requests.length).toBe(requests);
+    expectNothingSecret(result);
+  });
+
+  test("a quoted AUTH0_DOMAIN is refused with the fix", async () => {
+    const result = await show({ AUTH0_DOMAIN: `'${tenant.emu.url}'`, AUTH0_TOKEN: tenant.adminToken });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("AUTH0_DOMAIN is wrapped in quotes — give the host without them");
+  });
+});
+
 describe("custom domains", () => {
   test("--audience is the token's audience; a wrong one is explained", async () => {
     const result = await show(tenant.clientEnv, "--audience", "https://login.example.com/api/v2/");

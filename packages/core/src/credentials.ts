@@ -2,6 +2,7 @@ import { importSigningKey } from "./assertion-signing.ts";
 import { checkSigningKeyPem, parseSigningAlg, type SigningAlg } from "./client-assertion.ts";
 import { type Issue, ValidationError } from "./errors.ts";
 import type { ClientAuthentication } from "./management-token.ts";
+import { isQuoted } from "./pasted.ts";
 import { expandHome } from "./paths.ts";
 
 /** How a face authenticates to the Management API: a token, or a machine-to-machine client. */
@@ -84,6 +85,7 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
     const token = (await explicit.read()).trim();
     if (token === "")
       fail(explicit.name, `${explicit.name} gave an empty token — put the Management API token there`);
+    checkPasted(explicit.name, token, "token");
     return { source: explicit.name, token };
   }
   const { env } = sources;
@@ -113,6 +115,10 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
       token.name,
       `both ${token.name} and ${[...clientParts, ...(keyName ? [keyName] : [])].join("/")} are set — keep one way of authenticating`,
     );
+  }
+  if (token !== undefined) checkPasted(token.name, token.value, "token");
+  for (const part of [clientId, clientSecret]) {
+    if (part.value !== undefined) checkPasted(part.name, part.value, "value");
   }
   if (token !== undefined) {
     for (const extra of [audience, alg.value === undefined ? undefined : alg]) {
@@ -167,6 +173,19 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
     v.token,
     `no Auth0 credentials — set ${v.token} (a Management API token)${alternatives}, or set ${v.clientId} with ${v.signingKeyPath} (Private Key JWT) or ${v.clientSecret} (a machine-to-machine application with read:users and update:users)`,
   );
+}
+
+/**
+ * Refuses a value pasted with what does not belong to it — the quotes a `.env` file or a host's JSON config passed
+ * on, a header's `Bearer ` — before Auth0 answers "Invalid token" for it. Never echoes the value.
+ */
+function checkPasted(name: string, value: string, kind: "token" | "value"): void {
+  const message = isQuoted(value)
+    ? `${name} is wrapped in quotes — remove them (a .env file or a host's JSON config passes them on)`
+    : kind === "token" && /^bearer\s/i.test(value)
+      ? `${name} starts with "Bearer" — give the token alone; idlink sends the Authorization header`
+      : undefined;
+  if (message) throw new ValidationError([{ path: name, message }], "credentials");
 }
 
 function assertion(

@@ -1,4 +1,5 @@
 import { type Parsed, ValidationError } from "./errors.ts";
+import { isQuoted } from "./pasted.ts";
 import { truncate } from "./user-id.ts";
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -14,6 +15,7 @@ export function parseTenantDomain(domain: unknown, field = "domain"): Parsed<str
     return fail(`${field} must not be empty — e.g. your-tenant.eu.auth0.com`);
   }
   const trimmed = domain.trim();
+  if (isQuoted(trimmed)) return fail(`${field} is wrapped in quotes — give the host without them`);
   const shown = truncate(trimmed, 60);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;

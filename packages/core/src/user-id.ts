@@ -1,5 +1,6 @@
 import { type Issue, type Parsed, ValidationError } from "./errors.ts";
 import { userIdentityProviderEnumValues } from "./generated/management-api.ts";
+import { isQuoted } from "./pasted.ts";
 
 /** An identity provider Auth0 knows, from the OpenAPI fragment's enum. */
 export type Provider = (typeof userIdentityProviderEnumValues)[number];
@@ -73,7 +74,7 @@ export function parseUserId(fullId: unknown, field = "secondary"): Parsed<Second
   const issues = checkIdText(fullId, field);
   if (issues.length > 0 || typeof fullId !== "string") return { ok: false, issues };
   // As people paste them: quotes a shell kept (cmd.exe keeps single ones), an email instead of the id.
-  if (/^['"‘“`].*['"’”`]$/s.test(fullId)) {
+  if (isQuoted(fullId)) {
     return fail(field, `${field} is wrapped in quotes — pass the id without them`);
   }
   const bar = fullId.indexOf("|");

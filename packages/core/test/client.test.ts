@@ -360,6 +360,8 @@ describe("createManagementClient", () => {
     ["tenant.auth0.com#top", "a fragment"],
     ["https://me:pw@tenant.auth0.com", "user or password"],
     ["", "must not be empty"],
+    ["'https://tenant.auth0.com'", "is wrapped in quotes — give the host without them"],
+    ['"tenant.auth0.com"', "is wrapped in quotes"],
   ])("refuses the domain %j, which would be dropped silently", (domain, message) => {
     expect(() => createManagementClient({ domain, token: TOKEN })).toThrow(message);
     expect(parseTenantDomain(domain)).toMatchObject({ ok: false, issues: [{ path: "domain" }] });

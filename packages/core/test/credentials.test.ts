@@ -190,6 +190,8 @@ describe("checkSigningKeyPem", () => {
 });
 
 describe("resolveCredentials", () => {
+  const pastedToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwYXN0ZWQifQ.pasted-token-signature-4c3b2a";
+  recordSecrets(pastedToken);
   const files: Record<string, string> = {
     "./key.pem": pem,
     "./public.pem": publicPem,
@@ -356,6 +358,55 @@ describe("resolveCredentials", () => {
       message: expect.stringContaining(message),
     });
     expectNoKey(shown(error));
+  });
+
+  // Values as pasted where no shell reads them (named by a label: the token stays out of the test's title).
+  test.each<[string, Record<string, string>, string, string]>([
+    [
+      "a header's Bearer",
+      { AUTH0_TOKEN: `Bearer ${pastedToken}` },
+      "AUTH0_TOKEN",
+      'starts with "Bearer" — give the token alone',
+    ],
+    [
+      "bearer in lower case",
+      { AUTH0_ACCESS_TOKEN: `bearer  ${pastedToken}` },
+      "AUTH0_ACCESS_TOKEN",
+      'starts with "Bearer"',
+    ],
+    [
+      "a quoted token",
+      { AUTH0_TOKEN: `'${pastedToken}'` },
+      "AUTH0_TOKEN",
+      "is wrapped in quotes — remove them",
+    ],
+    [
+      "a quoted secret",
+      { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SECRET: `"${pastedToken}"` },
+      "AUTH0_CLIENT_SECRET",
+      "wrapped in quotes",
+    ],
+    [
+      "a quoted client id",
+      { AUTH0_CLIENT_ID: '"c"', AUTH0_CLIENT_SECRET: "s" },
+      "AUTH0_CLIENT_ID",
+      "wrapped in quotes",
+    ],
+  ])("refuses %s, naming the variable, without echoing the value", async (_what, env, path, message) => {
+    const error = await resolveCredentials({ env }).catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toEqual([{ path, message: expect.stringContaining(message) }]);
+    expect(shown(error)).not.toContain(pastedToken);
+  });
+
+  test("refuses a token file holding a header's Bearer, naming the file and not the token", async () => {
+    const error = await resolveCredentials({
+      env: {},
+      file: { name: "--token-file", read: async () => `Bearer ${pastedToken}\n` },
+    }).catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toEqual([
+      { path: "--token-file", message: expect.stringContaining('--token-file starts with "Bearer"') },
+    ]);
+    expect(shown(error)).not.toContain(pastedToken);
   });
 
   test.each([
