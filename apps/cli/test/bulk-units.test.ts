@@ -54,6 +54,27 @@ describe("rows", () => {
     });
   });
 
+  test.each([
+    [
+      "semicolons (a spreadsheet's CSV where the decimal mark is a comma)",
+      '\ufeffprimary;secondary\r\nauth0|a;github|1\r\n"auth0|b;c";github|2\r\n',
+    ],
+    ["tabs (a sheet copied as text)", 'primary\tsecondary\nauth0|a\tgithub|1\n"auth0|b;c"\tgithub|2\n'],
+    [
+      "commas, after a comment holding a semicolon",
+      '# exported; by hand\nauth0|a,github|1\n"auth0|b;c",github|2\n',
+    ],
+  ])("reads a file separated by %s", async (_what, text) => {
+    for (const source of [textSource(text), trickle(text)]) {
+      const { rows, issues } = await parseRows(source, "csv");
+      expect(issues).toEqual([]);
+      expect(rows.map((r) => [r.primary, r.secondary])).toEqual([
+        ["auth0|a", "github|1"],
+        ["auth0|b;c", "github|2"],
+      ]);
+    }
+  });
+
   test("reads the same rows whatever the chunks' boundaries", async () => {
     const csv =
       'primary,secondary,connection_id\r\n"auth0|a,""b""",github|2,\r\n\r\nauth0|c,"samlp|acme-saml|x\ny",con_AcmeSaml7Hk2Pq9e\rauth0|d,github|4';

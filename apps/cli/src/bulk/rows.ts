@@ -173,8 +173,23 @@ function checkRow(raw: RawRow): { ok: true; row: Row } | { ok: false; issues: Is
   };
 }
 
-function rawRows(source: Source, format: Format): AsyncGenerator<RawRow> {
-  return format === "csv" ? readCsv(source()) : readJsonl(source());
+async function* rawRows(source: Source, format: Format): AsyncGenerator<RawRow> {
+  if (format === "jsonl") yield* readJsonl(source());
+  else yield* readCsv(source(), await sniffSeparator(source()));
+}
+
+/**
+ * The CSV file's separator, told by its first line of data (not a comment): a comma; else a semicolon or a tab, as
+ * spreadsheets save "CSV" in locales whose decimal mark is a comma, or a sheet copied as text. Reads only as far as
+ * that line.
+ */
+export async function sniffSeparator(chunks: AsyncIterable<string>): Promise<string> {
+  for await (const { text } of lines(chunks)) {
+    const data = text.trim();
+    if (data === "" || data.startsWith("#")) continue;
+    return data.includes(",") ? "," : data.includes(";") ? ";" : data.includes("\t") ? "\t" : ",";
+  }
+  return ",";
 }
 
 async function* readJsonl(chunks: AsyncIterable<string>): AsyncGenerator<RawRow> {
@@ -236,11 +251,11 @@ async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<{ line: num
 
 const columns = ["primary", "secondary", "connection_id"] as const;
 
-async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<RawRow> {
+async function* readCsv(chunks: AsyncIterable<string>, separator: string): AsyncGenerator<RawRow> {
   let header: string[] = [...columns];
   let row = 0;
   let first = true;
-  for await (const record of csvRecords(chunks)) {
+  for await (const record of csvRecords(chunks, separator)) {
     const cells = record.cells.map((c) => c.trim());
     const isFirst = first;
     first = false;
@@ -271,10 +286,13 @@ async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<RawRow> {
 }
 
 /**
- * RFC 4180 records (quoted cells may hold commas, quotes and newlines), with their starting line, read across
+ * RFC 4180 records (quoted cells may hold separators, quotes and newlines), with their starting line, read across
  * chunk boundaries: a quote or a CR that ends a chunk is settled by the next one's first character.
  */
-async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator<{ line: number; cells: string[] }> {
+async function* csvRecords(
+  chunks: AsyncIterable<string>,
+  separator: string,
+): AsyncGenerator<{ line: number; cells: string[] }> {
   let cells: string[] = [];
   let cell = "";
   let quoted = false;
@@ -307,7 +325,7 @@ async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator<{ line
           cell += ch;
         }
       } else if (ch === '"' && cell === "") quoted = true;
-      else if (ch === ",") {
+      else if (ch === separator) {
         cells.push(cell);
         cell = "";
       } else if (ch === "\n" || ch === "\r") {
