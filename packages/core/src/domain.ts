@@ -27,6 +27,14 @@ export function parseTenantDomain(domain: unknown, field = "domain"): Parsed<str
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return fail(`${field} must be an https host name, e.g. your-tenant.eu.auth0.com: ${shown}`);
   }
+  // The dashboard's address (manage.auth0.com/dashboard/{region}/{tenant}/…) is what a browser's bar shows.
+  if (url.hostname === "manage.auth0.com") {
+    const [, region, tenant] = /^\/dashboard\/([a-z]+)\/([\w-]+)/i.exec(url.pathname) ?? [];
+    const example = tenant ? `, e.g. ${tenant}.${region}.auth0.com` : "";
+    return fail(
+      `${field} is the Auth0 dashboard's address — give the tenant's domain${example} (Dashboard → Settings → Domain)`,
+    );
+  }
   if (url.protocol === "http:" && !loopbackHosts.has(url.hostname)) {
     return fail(`${field} must use https (plain http is only for the local emulator on 127.0.0.1): ${shown}`);
   }

@@ -362,6 +362,11 @@ describe("createManagementClient", () => {
     ["", "must not be empty"],
     ["'https://tenant.auth0.com'", "is wrapped in quotes — give the host without them"],
     ['"tenant.auth0.com"', "is wrapped in quotes"],
+    [
+      "https://manage.auth0.com/dashboard/eu/acme-prod/applications",
+      "is the Auth0 dashboard's address — give the tenant's domain, e.g. acme-prod.eu.auth0.com",
+    ],
+    ["manage.auth0.com", "is the Auth0 dashboard's address — give the tenant's domain (Dashboard"],
   ])("refuses the domain %j, which would be dropped silently", (domain, message) => {
     expect(() => createManagementClient({ domain, token: TOKEN })).toThrow(message);
     expect(parseTenantDomain(domain)).toMatchObject({ ok: false, issues: [{ path: "domain" }] });
