@@ -29,6 +29,8 @@ export interface Validation {
   issues: RowIssue[];
   /** The rows with issues, which `validRows` skips. */
   invalidRows: Set<number>;
+  /** The CSV file's separator (see `sniffSeparator`), told once for every pass; a comma for JSONL. */
+  separator: string;
 }
 
 export type Format = "csv" | "jsonl";
@@ -86,7 +88,8 @@ export async function validateRows(source: Source, format: Format): Promise<Vali
   // Hashes, not the ids (see KeyIndex): a collision refuses a row, never sends one.
   const secondaryAt = new KeyIndex();
   let total = 0;
-  for await (const raw of rawRows(source, format)) {
+  const separator = format === "csv" ? await sniffSeparator(source()) : ",";
+  for await (const raw of rawRows(source, format, separator)) {
     total++;
     const checked = checkRow(raw);
     const push = (issue: Issue) => {
@@ -109,7 +112,7 @@ export async function validateRows(source: Source, format: Format): Promise<Vali
     secondaryAt.set(secondary, raw.row);
   }
   // A primary that another row links away as a secondary would no longer exist when its own row runs.
-  for await (const raw of rawRows(source, format)) {
+  for await (const raw of rawRows(source, format, separator)) {
     if (invalidRows.has(raw.row)) continue;
     const primary = String(raw.fields.primary);
     const asSecondary = secondaryAt.get(primary);
@@ -124,7 +127,7 @@ export async function validateRows(source: Source, format: Format): Promise<Vali
     }
   }
   issues.sort((a, b) => a.row - b.row);
-  return { total, valid: total - invalidRows.size, issues, invalidRows };
+  return { total, valid: total - invalidRows.size, issues, invalidRows, separator };
 }
 
 /** The valid rows, in file order, streamed from the file again (see `validateRows`). */
@@ -133,7 +136,7 @@ export async function* validRows(
   format: Format,
   validation: Validation,
 ): AsyncGenerator<Row> {
-  for await (const raw of rawRows(source, format)) {
+  for await (const raw of rawRows(source, format, validation.separator)) {
     if (validation.invalidRows.has(raw.row)) continue;
     const checked = checkRow(raw);
     if (checked.ok) yield checked.row;
@@ -173,9 +176,8 @@ function checkRow(raw: RawRow): { ok: true; row: Row } | { ok: false; issues: Is
   };
 }
 
-async function* rawRows(source: Source, format: Format): AsyncGenerator<RawRow> {
-  if (format === "jsonl") yield* readJsonl(source());
-  else yield* readCsv(source(), await sniffSeparator(source()));
+function rawRows(source: Source, format: Format, separator: string): AsyncGenerator<RawRow> {
+  return format === "csv" ? readCsv(source(), separator) : readJsonl(source());
 }
 
 /**
@@ -183,7 +185,7 @@ async function* rawRows(source: Source, format: Format): AsyncGenerator<RawRow> 
  * spreadsheets save "CSV" in locales whose decimal mark is a comma, or a sheet copied as text. Reads only as far as
  * that line.
  */
-export async function sniffSeparator(chunks: AsyncIterable<string>): Promise<string> {
+async function sniffSeparator(chunks: AsyncIterable<string>): Promise<string> {
   for await (const { text } of lines(chunks)) {
     const data = text.trim();
     if (data === "" || data.startsWith("#")) continue;
