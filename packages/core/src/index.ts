@@ -1,3 +1,26 @@
+// @idlink/core — the workflow every face runs, the client it runs on, and idlink's errors. Every name exported here
+// is public API, and `test/public-surface.test.ts` keeps the list: a name added or removed is a visible change.
+// Other doors: `@idlink/core/browser` (what a page needs), `@idlink/core/node` (credentials, machine-to-machine
+// tokens, tenant profiles), `@idlink/core/export` (user exports and tenant-wide duplicates), `@idlink/core/startup`
+// (what a face needs before it loads the rest). Helpers the modules share (`checkIdText`, `retryDelay`,
+// `abortableSleep`, …) stay private: a face that needs one is missing a function here.
+
+export { type CallerToken, type PreflightResult, preflightLink, preflightUnlink } from "./auth/tokens.ts";
+// The client.
+export {
+  createManagementClient,
+  type ManagementClient,
+  type ManagementClientOptions,
+  type Metadata,
+  type TokenContext,
+  type User,
+  type UserIdentity,
+  type UserIdentitySchema,
+} from "./http/client.ts";
+export { type DebugCall, type DebugEvent, type DebugSink, formatDebugEvent } from "./http/debug.ts";
+export type { FetchLike } from "./http/fetch-like.ts";
+export type { RetryOptions } from "./http/transport.ts";
+// What faces read from people, as typed values the client takes as they are.
 export {
   type LinkArguments,
   type LinkTarget,
@@ -5,84 +28,28 @@ export {
   parseUnlinkArguments,
   type UnlinkArguments,
   type UnlinkTarget,
-} from "./arguments.ts";
-export { importSigningKey, type SigningKey, signClientAssertion } from "./assertion-signing.ts";
-export { findLinkCandidates, type LinkCandidates, UNVERIFIED_EMAIL_WARNING } from "./candidates.ts";
+} from "./ids/arguments.ts";
+export { parseTenantDomain, type TenantDomain } from "./ids/domain.ts";
 export {
-  createManagementClient,
-  type ExportUsersJob,
-  type ExportUsersRequest,
-  type Job,
-  type ManagementClient,
-  type ManagementClientOptions,
-  type Metadata,
-  type User,
-  type UserIdentity,
-  type UserIdentitySchema,
-} from "./client.ts";
+  type IdentityLinkRequest,
+  type LinkBody,
+  type LinkRequest,
+  type LinkUserIdentityRequestContent,
+  parseLinkRequest,
+  type TokenLinkRequest,
+} from "./ids/rules.ts";
 export {
-  checkSigningKeyPem,
-  clientAssertionType,
-  parseSigningAlg,
-  type SigningAlg,
-  signingAlgs,
-} from "./client-assertion.ts";
-export {
-  type CredentialSources,
-  type Credentials,
-  credentialVariables,
-  resolveCredentials,
-} from "./credentials.ts";
-export { type DebugCall, type DebugEvent, type DebugSink, formatDebugEvent } from "./debug.ts";
-export { describeError, type ErrorDescription } from "./describe-error.ts";
-export { managementAudience, parseTenantDomain, tenantOrigin } from "./domain.ts";
-export {
-  choosePrimary,
-  DuplicateFinder,
-  type DuplicateGroup,
-  type DuplicateOptions,
-  type DuplicateReport,
-  defaultPrimaryPolicy,
-  type GroupAccount,
-  normalizeEmail,
-  type PrimaryCandidate,
-  type PrimaryCriterion,
-  pairsJsonl,
-  primaryCriteria,
-  type SkippedGroup,
-  type SkipReason,
-} from "./duplicates.ts";
-export {
-  BlockedPlanError,
-  IdlinkError,
-  type Issue,
-  ManagementApiError,
-  NetworkError,
-  OutcomeUnknownError,
-  type Parsed,
-  type RateLimitState,
-  type Subject,
-  ValidationError,
-} from "./errors.ts";
-export { ExportError } from "./export-errors.ts";
-export { downloadExport, type RunExportOptions, runUsersExport } from "./export-job.ts";
-export {
-  type ExportedUser,
-  gunzip,
-  type MalformedLine,
-  type ReadExportOptions,
-  readUserExport,
-} from "./export-reader.ts";
-export { userIdentityProviderEnumValues } from "./generated/management-api.ts";
-export {
-  type ClientAuthentication,
-  getManagementToken,
-  type ManagementTokenOptions,
-} from "./management-token.ts";
+  fullUserId,
+  maxIdLength,
+  type Provider,
+  parseUserId,
+  providers,
+  type SecondaryId,
+} from "./ids/user-id.ts";
+export { findLinkCandidates, type LinkCandidates } from "./linking/candidates.ts";
 export {
   type AccountSummary,
   checkLink,
-  defaultEmailVerification,
   type EmailVerificationPolicy,
   holdsLinked,
   type IdentitySummary,
@@ -95,60 +62,8 @@ export {
   summarizeAccount,
   summarizeIdentity,
   type UnlinkPlan,
-} from "./plan.ts";
-export {
-  applyProfile,
-  configFilePath,
-  type Profile,
-  type ProfileEnvironment,
-  type ProfileRequest,
-  ProfileSchema,
-  parseTenantConfig,
-  type TenantConfig,
-} from "./profiles.ts";
-export { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";
-export { REDACTED, redact, redactText } from "./redact.ts";
-export {
-  describeRequest,
-  linkPath,
-  type PreviewRequest,
-  pathTemplate,
-  toCurl,
-  toFetch,
-  unlinkPath,
-} from "./request-snippets.ts";
-export {
-  type IdentityLinkRequest,
-  IdentityLinkRequestSchema,
-  type LinkRequest,
-  LinkRequestSchema,
-  type LinkUserIdentityRequestContent,
-  type ParseLinkRequestResult,
-  parseLinkRequest,
-  type TokenLinkRequest,
-  TokenLinkRequestSchema,
-} from "./rules.ts";
-export {
-  duplicateExportFields,
-  findTenantDuplicates,
-  type TenantDuplicatesOptions,
-} from "./tenant-duplicates.ts";
-export { type CallerToken, type PreflightResult, preflightLink, preflightUnlink } from "./tokens.ts";
-export { type FetchLike, type RetryOptions, retryDelay } from "./transport.ts";
-export {
-  checkIdText,
-  checkNotSelfLink,
-  checkUserId,
-  fullUserId,
-  isProvider,
-  maxIdLength,
-  type Provider,
-  parseUserId,
-  providers,
-  requireUserId,
-  type SecondaryId,
-  truncate,
-} from "./user-id.ts";
+} from "./linking/plan.ts";
+// The workflow: prepare (parse, preflight) → plan (read, say what changes) → execute (send, settle an unknown outcome).
 export {
   ensureLinked,
   executeLink,
@@ -158,4 +73,28 @@ export {
   prepareUnlink,
   previewLink,
   previewUnlink,
-} from "./workflow.ts";
+} from "./linking/workflow.ts";
+export { describeError, type ErrorDescription } from "./present/describe-error.ts";
+// Errors, and what a person or a model is shown.
+export {
+  BlockedPlanError,
+  IdlinkError,
+  type Issue,
+  ManagementApiError,
+  NetworkError,
+  OutcomeUnknownError,
+  type Parsed,
+  type RateLimitState,
+  type Subject,
+  ValidationError,
+} from "./present/errors.ts";
+export { redact, redactText } from "./present/redact.ts";
+export {
+  describeRequest,
+  linkPath,
+  type PreviewRequest,
+  pathTemplate,
+  toCurl,
+  toFetch,
+  unlinkPath,
+} from "./present/request-snippets.ts";

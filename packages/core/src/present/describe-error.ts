@@ -1,5 +1,6 @@
 import {
   BlockedPlanError,
+  ExportError,
   IdlinkError,
   type Issue,
   ManagementApiError,
@@ -59,6 +60,15 @@ export function describeError(error: unknown): ErrorDescription {
       title: "Auth0 could not be reached",
       message: error.message,
       hint: "Check the domain and the network, then retry.",
+    };
+  }
+  if (error instanceof ExportError) {
+    return {
+      title: "The user export could not be used",
+      message: redactText(error.message),
+      hint: error.issue
+        ? `Line ${error.issue.line} is not a user as Auth0 exports them: fix or remove it, or skip malformed lines (the CLI's --skip-malformed), which reports each one.`
+        : "Start a new export, or check that the file is Auth0's user export as downloaded (gzipped JSON lines or CSV).",
     };
   }
   if (error instanceof IdlinkError) return { title: error.name, message: redactText(error.message) };

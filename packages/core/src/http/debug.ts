@@ -1,6 +1,6 @@
+import { redactText } from "../present/redact.ts";
 import type { FetchLike } from "./fetch-like.ts";
 import { readRateLimit } from "./rate-limit-headers.ts";
-import { redactText } from "./redact.ts";
 
 /** Which call an event is about: the operation's name, the method and the concrete path (with its query). */
 export interface DebugCall {

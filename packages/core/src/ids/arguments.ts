@@ -1,6 +1,6 @@
-import type { Issue, Parsed } from "./errors.ts";
-import { type IdentityLinkRequest, parseLinkRequest, type TokenLinkRequest } from "./rules.ts";
-import { fullUserId, parseUserId, type SecondaryId } from "./user-id.ts";
+import type { Issue, Parsed } from "../present/errors.ts";
+import { type LinkBody, parseLinkRequest } from "./rules.ts";
+import { checkIdText, checkNotMainIdentity, checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
 
 /**
  * A link as every face names it (CLI arguments and flags, MCP tool arguments, the demo's form): the primary's full
@@ -16,12 +16,11 @@ export interface LinkArguments {
   link_with?: unknown;
 }
 
-/** A link ready to prepare: the primary, the body Auth0 gets, and which variant it is. */
-export type LinkTarget = {
-  primary: string;
-  /** What core changed on the way (a full id given as user_id is sent as its bare part), for the face to show. */
-  notes: Issue[];
-} & ({ variant: "token"; body: TokenLinkRequest } | { variant: "identity"; body: IdentityLinkRequest });
+/**
+ * A link as the parsers read it: the primary, the body Auth0 gets and its variant. The client sends a target made
+ * by `parseLinkArguments` as it is, without checking it again.
+ */
+export type LinkTarget = { primary: string } & LinkBody;
 
 /** An unlink as every face names it: the primary's full id and the identity, by full id or provider + user_id. */
 export interface UnlinkArguments {
@@ -34,7 +33,7 @@ export interface UnlinkArguments {
   link_with?: unknown;
 }
 
-/** An unlink ready to prepare. */
+/** An unlink as `parseUnlinkArguments` read it; the client sends it as it is. */
 export interface UnlinkTarget {
   primary: string;
   secondary: SecondaryId;
@@ -75,7 +74,7 @@ export function parseLinkArguments(args: LinkArguments): Parsed<LinkTarget> {
         const parsed = parseLinkRequest({ ...id.value, ...body }, options);
         if (!parsed.ok) issues.push(...parsed.issues);
         else if (primaryId !== undefined && issues.length === 0) {
-          return { ok: true, value: withPrimary(primaryId, parsed) };
+          return withPrimary(primaryId, parsed);
         }
       }
     }
@@ -83,7 +82,7 @@ export function parseLinkArguments(args: LinkArguments): Parsed<LinkTarget> {
     const parsed = parseLinkRequest(body, options);
     if (!parsed.ok) issues.push(...parsed.issues);
     else if (primaryId !== undefined && issues.length === 0) {
-      return { ok: true, value: withPrimary(primaryId, parsed) };
+      return withPrimary(primaryId, parsed);
     }
   }
   return { ok: false, issues };
@@ -120,14 +119,9 @@ export function parseUnlinkArguments(args: UnlinkArguments): Parsed<UnlinkTarget
   } else {
     issues.push(noSecondary("unlink"));
   }
-  if (target && primary.ok && fullUserId(target) === args.primary) {
-    issues.push({
-      path: "secondary",
-      message: "that is the primary's main identity, which Auth0 cannot remove — name a linked secondary",
-    });
-  }
+  if (target && primary.ok) issues.push(...checkNotMainIdentity(String(args.primary), target));
   if (issues.length > 0 || !target || !primary.ok) return { ok: false, issues };
-  return { ok: true, value: { primary: String(args.primary), secondary: target } };
+  return { ok: true, value: remember({ primary: String(args.primary), secondary: target }) };
 }
 
 function parseParts(provider: unknown, userId: unknown): Parsed<SecondaryId> {
@@ -137,17 +131,39 @@ function parseParts(provider: unknown, userId: unknown): Parsed<SecondaryId> {
     ...(userId === undefined ? {} : { user_id: userId }),
   });
   if (!parsed.ok) return parsed;
-  if (!("provider" in parsed.body)) return { ok: false, issues: [noSecondary("unlink")] };
-  return { ok: true, value: { provider: parsed.body.provider, user_id: String(parsed.body.user_id) } };
+  const { body } = parsed.value;
+  if (!("provider" in body)) return { ok: false, issues: [noSecondary("unlink")] };
+  // Unlink's user_id travels in the path, where a link body's would not: checked as an id is there.
+  const issues = checkIdText(String(body.user_id), "user_id");
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, value: { provider: body.provider, user_id: String(body.user_id) } };
 }
 
-function withPrimary(
-  primary: string,
-  parsed:
-    | { variant: "token"; body: TokenLinkRequest }
-    | { variant: "identity"; body: IdentityLinkRequest; notes?: Issue[] },
-): LinkTarget {
-  return parsed.variant === "token"
-    ? { primary, notes: [], variant: "token", body: parsed.body }
-    : { primary, notes: parsed.notes ?? [], variant: "identity", body: parsed.body };
+function withPrimary(primary: string, parsed: Parsed<LinkBody>): Parsed<LinkTarget> {
+  return parsed.ok ? { ok: true, value: remember({ primary, ...parsed.value }) } : parsed;
+}
+
+/**
+ * A link as the client is called with it, `client.link(primary, body)`: the primary checked like any id, the body
+ * by `parseLinkRequest` (which names an unknown field instead of reading it as an argument). Never throws.
+ */
+export function parseLinkCall(primary: unknown, body: unknown): Parsed<LinkTarget> {
+  const issues = checkUserId(primary, "primary");
+  const parsed = parseLinkRequest(body, typeof primary === "string" ? { primary } : {});
+  if (!parsed.ok) issues.push(...parsed.issues);
+  return issues.length > 0 || !parsed.ok ? { ok: false, issues } : withPrimary(String(primary), parsed);
+}
+
+// Targets the parsers made: the client sends them as they are, and parses anything else first.
+const parsedTargets = new WeakSet<object>();
+
+function remember<T extends object>(target: T): T {
+  for (const value of Object.values(target)) if (typeof value === "object") Object.freeze(value);
+  parsedTargets.add(Object.freeze(target));
+  return target;
+}
+
+/** Whether `target` was made by one of these parsers (and not since changed: targets are frozen). */
+export function isParsedTarget(target: object): boolean {
+  return parsedTargets.has(target);
 }

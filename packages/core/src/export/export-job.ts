@@ -1,8 +1,8 @@
-import type { ExportUsersRequest, Job, ManagementClient } from "./client.ts";
-import { type DebugSink, observeFetch } from "./debug.ts";
-import { ExportError } from "./export-errors.ts";
-import { abortableSleep } from "./rate-limit-headers.ts";
-import type { FetchLike } from "./transport.ts";
+import type { ExportUsersRequest, Job, ManagementClient } from "../http/client.ts";
+import { type DebugSink, observeFetch } from "../http/debug.ts";
+import { abortableSleep } from "../http/rate-limit-headers.ts";
+import type { FetchLike } from "../http/transport.ts";
+import { ExportError } from "../present/errors.ts";
 
 export interface RunExportOptions {
   /** Called after every poll with the job as Auth0 answered it (status, percentage_done…). */

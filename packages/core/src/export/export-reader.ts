@@ -1,4 +1,4 @@
-import { ExportError } from "./export-errors.ts";
+import { ExportError } from "../present/errors.ts";
 
 /** One user of an export file, reduced to what duplicate grouping reads. Other fields are ignored. */
 export interface ExportedUser {

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import type { Issue, Parsed } from "../present/errors.ts";
 import { signingAlgs } from "./client-assertion.ts";
 import { credentialVariables } from "./credentials.ts";
-import type { Issue, Parsed } from "./errors.ts";
 import { expandHome } from "./paths.ts";
 
 const envName = z

@@ -1,8 +1,8 @@
 import { decodeJwt } from "jose";
-import type { ManagementClient, Metadata, User, UserIdentity, UserIdentitySchema } from "./client.ts";
-import { type Issue, ManagementApiError, ValidationError } from "./errors.ts";
-import type { LinkRequest } from "./rules.ts";
-import { fullUserId, type Provider, type SecondaryId } from "./user-id.ts";
+import type { ManagementClient, Metadata, User, UserIdentity, UserIdentitySchema } from "../http/client.ts";
+import type { LinkTarget, UnlinkTarget } from "../ids/arguments.ts";
+import { fullUserId, mainIdentityIssue } from "../ids/user-id.ts";
+import { type Issue, ManagementApiError, ValidationError } from "../present/errors.ts";
 
 /** An identity as a plan shows it: no tokens, no profile data. */
 export interface IdentitySummary {
@@ -29,18 +29,29 @@ export const defaultEmailVerification: EmailVerificationPolicy = "require";
 
 export interface PlanOptions {
   emailVerification?: EmailVerificationPolicy;
+  /**
+   * Reads the secondary instead of the plan's client: in a user's own flow, a client with the secondary's own token
+   * (`read:current_user`), since the primary's token may not read another user.
+   */
+  secondaryClient?: ManagementClient;
 }
 
 /** What linking a secondary into a primary will do, read before anything changes. */
 export interface LinkPlan {
-  /** The request `executeLink` sends: the primary and the body. */
-  request: { primary: string; body: LinkRequest };
+  /** The request `executeLink` sends, as `parseLinkArguments` read it. */
+  request: LinkTarget;
   primary: AccountSummary;
   secondary: AccountSummary;
   /** The primary's identities after the link: its own, then all of the secondary's. */
   identitiesAfter: IdentitySummary[];
   /** The secondary's metadata, which Auth0 discards when linking (merge it first if it matters). */
   discarded: { user_metadata: Metadata; app_metadata: Metadata };
+  /**
+   * Where the secondary's view comes from: `user`, read from the tenant; `id-token`, from `link_with`'s claims, when
+   * the token may not read it (403) — then what the link discards is unknown, and a warning says so; `none`, no
+   * such user (a blocker says so).
+   */
+  secondarySource: "user" | "id-token" | "none";
   /** user_metadata keys of the secondary that `mergeMetadata` would add to the primary. */
   mergeableKeys: string[];
   /** Things a person should know before confirming. */
@@ -56,15 +67,15 @@ export interface LinkPlan {
  */
 export async function planLink(
   client: ManagementClient,
-  primaryId: string,
-  body: LinkRequest,
+  target: LinkTarget,
   options: PlanOptions = {},
 ): Promise<LinkPlan> {
+  const { primary: primaryId, body } = target;
   const primaryUser = await readAccount(client, primaryId, "primary");
   const secondaryId = "link_with" in body ? subjectOf(body.link_with) : fullUserId(body);
   const blockers: Issue[] = [];
   // A user's own token may not read the secondary (403): the plan then shows it from link_with's claims.
-  const read = await readSecondary(client, secondaryId).catch((error: unknown) => {
+  const read = await readSecondary(options.secondaryClient ?? client, secondaryId).catch((error: unknown) => {
     if (error instanceof ManagementApiError && error.status === 403) return undefined;
     throw error;
   });
@@ -104,6 +115,11 @@ export async function planLink(
     user_metadata: secondaryUser?.user_metadata ?? {},
     app_metadata: secondaryUser?.app_metadata ?? {},
   };
+  if (read === undefined) {
+    warnings.push(
+      "the secondary could not be read with this token (403), so its metadata, which the link discards, is unknown — read it with the secondary's own token (read:current_user) or a Management token",
+    );
+  }
   const mergeableKeys = Object.keys(discarded.user_metadata).filter(
     (k) => !Object.hasOwn(primaryUser.user_metadata ?? {}, k),
   );
@@ -113,11 +129,12 @@ export async function planLink(
     );
   }
   return {
-    request: { primary: primaryId, body },
+    request: target,
     primary,
     secondary,
     identitiesAfter: [...primary.identities, ...secondary.identities],
     discarded,
+    secondarySource: secondaryUser ? "user" : read === "missing" ? "none" : "id-token",
     mergeableKeys,
     warnings,
     blockers,
@@ -200,8 +217,8 @@ function unverifiedEmail(role: "primary" | "secondary", account: AccountSummary)
 
 /** What unlinking an identity from a primary will do, read before anything changes. */
 export interface UnlinkPlan {
-  /** The request `executeUnlink` sends. */
-  request: { primary: string; secondary: SecondaryId };
+  /** The request `executeUnlink` sends, as `parseUnlinkArguments` read it. */
+  request: UnlinkTarget;
   primary: AccountSummary;
   /** The identity to unlink, as the primary holds it (or as named, when it is not there). */
   secondary: IdentitySummary;
@@ -212,21 +229,15 @@ export interface UnlinkPlan {
 }
 
 /** Reads the primary and describes what unlinking `secondary` will do. Changes nothing. */
-export async function planUnlink(
-  client: ManagementClient,
-  primaryId: string,
-  secondary: { provider: Provider; user_id: string | number },
-): Promise<UnlinkPlan> {
+export async function planUnlink(client: ManagementClient, target: UnlinkTarget): Promise<UnlinkPlan> {
+  const { primary: primaryId, secondary } = target;
   const id = fullUserId(secondary);
   const primary = summarizeAccount(await readAccount(client, primaryId, "primary"), primaryId);
   const [main, ...linked] = primary.identities;
   const found = linked.find((i) => i.id === id);
   const blockers: Issue[] = [];
   if (id === primary.user_id || main?.id === id) {
-    blockers.push({
-      path: "secondary",
-      message: `${id} is the main identity of ${primaryId} — Auth0 cannot remove it; name a linked secondary`,
-    });
+    blockers.push(mainIdentityIssue(id, primaryId));
   } else if (!found) {
     const names = linked.map((i) => i.id);
     blockers.push({
@@ -235,10 +246,7 @@ export async function planUnlink(
     });
   }
   return {
-    request: {
-      primary: primaryId,
-      secondary: { provider: secondary.provider, user_id: String(secondary.user_id) },
-    },
+    request: target,
     primary,
     secondary: found ?? { id, provider: secondary.provider, connection: "" },
     identitiesAfter: primary.identities.filter((i) => i.id !== id),

@@ -1,4 +1,4 @@
-import type { RateLimitState } from "./errors.ts";
+import type { RateLimitState } from "../present/errors.ts";
 
 /** The three x-ratelimit-* headers, when all are present and numeric. */
 export function readRateLimit(headers: Headers): RateLimitState | undefined {

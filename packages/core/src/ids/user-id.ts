@@ -1,6 +1,6 @@
-import { type Issue, type Parsed, ValidationError } from "./errors.ts";
-import { userIdentityProviderEnumValues } from "./generated/management-api.ts";
-import { isQuoted } from "./pasted.ts";
+import { userIdentityProviderEnumValues } from "../generated/management-api.ts";
+import { type Issue, type Parsed, ValidationError } from "../present/errors.ts";
+import { isQuoted, truncate } from "../present/text.ts";
 
 /** An identity provider Auth0 knows, from the OpenAPI fragment's enum. */
 export type Provider = (typeof userIdentityProviderEnumValues)[number];
@@ -115,6 +115,26 @@ export function fullUserId(identity: { provider: string; user_id: string | numbe
   return `${identity.provider}|${identity.user_id}`;
 }
 
+/**
+ * Rejects unlinking a user's main identity — the id the user is known by, which Auth0 answers 400 "Main identity
+ * cannot be removed." for. The one wording of that rule, for the arguments, the client and the plan.
+ */
+export function checkNotMainIdentity(
+  primary: string,
+  identity: { provider: string; user_id: string | number },
+): Issue[] {
+  const id = fullUserId(identity);
+  return id === primary ? [mainIdentityIssue(id, primary)] : [];
+}
+
+/** The issue of naming `id`, the main identity of `primary`, as the identity to unlink. */
+export function mainIdentityIssue(id: string, primary: string): Issue {
+  return {
+    path: "secondary",
+    message: `${id} is the main identity of ${primary} — Auth0 cannot remove it; name a linked secondary`,
+  };
+}
+
 /** Rejects linking an account into itself. */
 export function checkNotSelfLink(
   primary: string,
@@ -123,15 +143,6 @@ export function checkNotSelfLink(
   return primary === fullUserId(secondary)
     ? [{ path: "secondary", message: "the secondary is the primary itself — pick the other account to link" }]
     : [];
-}
-
-/** A value as messages echo it: at most `max` characters, so a pasted kilobyte never comes back whole. */
-export function truncate(value: string, max = 40): string {
-  if (value.length <= max) return value;
-  // By code points, so an emoji is never cut in half.
-  return `${Array.from(value.slice(0, max * 2))
-    .slice(0, max)
-    .join("")}…`;
 }
 
 function fail(path: string, message: string): Parsed<never> {

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
-import type { Issue } from "./errors.ts";
-import type { LinkRequest } from "./rules.ts";
+import type { LinkRequest } from "../ids/rules.ts";
+import type { Issue } from "../present/errors.ts";
 
 /** What the caller's token is, decoded (not verified). */
 export interface CallerToken {

@@ -1,5 +1,5 @@
+import { NetworkError, OutcomeUnknownError, type RateLimitState } from "../present/errors.ts";
 import { type DebugSink, emitter, pathOf, rateLimitOf } from "./debug.ts";
-import { NetworkError, OutcomeUnknownError, type RateLimitState } from "./errors.ts";
 import type { FetchLike } from "./fetch-like.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
 import { abortableSleep, readRateLimit } from "./rate-limit-headers.ts";

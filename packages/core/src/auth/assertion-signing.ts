@@ -1,6 +1,6 @@
 import { type CryptoKey, importPKCS8, SignJWT } from "jose";
+import { ValidationError } from "../present/errors.ts";
 import { checkSigningKeyPem, type SigningAlg } from "./client-assertion.ts";
-import { ValidationError } from "./errors.ts";
 
 // Signing client assertions (Private Key JWT) with jose: apart from client-assertion.ts's checks, so a build that
 // never signs (the web demo's page) can leave jose's signing out.

@@ -1,13 +1,15 @@
+import { preflightLink, preflightUnlink } from "../auth/tokens.ts";
+import type { ManagementClient, User } from "../http/client.ts";
 import {
+  isParsedTarget,
   type LinkArguments,
   type LinkTarget,
   parseLinkArguments,
   parseUnlinkArguments,
   type UnlinkArguments,
   type UnlinkTarget,
-} from "./arguments.ts";
-import type { ManagementClient, User } from "./client.ts";
-import { BlockedPlanError, OutcomeUnknownError, type Parsed } from "./errors.ts";
+} from "../ids/arguments.ts";
+import { BlockedPlanError, OutcomeUnknownError, type Parsed } from "../present/errors.ts";
 import {
   holdsLinked,
   type IdentitySummary,
@@ -19,11 +21,11 @@ import {
   summarizeIdentity,
   type UnlinkPlan,
 } from "./plan.ts";
-import { preflightLink, preflightUnlink } from "./tokens.ts";
 
 /**
  * The one workflow every face runs — prepare, plan, execute:
- * 1. `prepareLink` / `prepareUnlink` parse the face's arguments and preflight the client's own token (a missing
+ * 1. `prepareLink` / `prepareUnlink` parse the face's arguments (once: a target the face parsed is taken as it is)
+ *    and preflight the client's own token (a missing
  *    scope, a user's token acting on someone else, an unusable `link_with`); nothing reaches the tenant when they fail
  *    but, for a client-credentials client, its token request;
  * 2. `planLink` / `planUnlink` (plan.ts) read the accounts and say what would change, with warnings and blockers;
@@ -32,24 +34,29 @@ import { preflightLink, preflightUnlink } from "./tokens.ts";
  */
 export async function prepareLink(
   client: ManagementClient,
-  args: LinkArguments,
+  args: LinkArguments | LinkTarget,
 ): Promise<Parsed<LinkTarget>> {
-  const parsed = parseLinkArguments(args);
+  const parsed = parsedAlready<LinkTarget>(args) ?? parseLinkArguments(args);
   if (!parsed.ok) return parsed;
   const { primary, body } = parsed.value;
   const { issues } = preflightLink({ token: await client.token(), primary, body });
   return issues.length > 0 ? { ok: false, issues } : parsed;
 }
 
-/** Parses an unlink's arguments and preflights the client's token (see `prepareLink`). */
+/** Parses an unlink's arguments (or takes the target they were parsed into) and preflights the client's token. */
 export async function prepareUnlink(
   client: ManagementClient,
-  args: UnlinkArguments,
+  args: UnlinkArguments | UnlinkTarget,
 ): Promise<Parsed<UnlinkTarget>> {
-  const parsed = parseUnlinkArguments(args);
+  const parsed = parsedAlready<UnlinkTarget>(args) ?? parseUnlinkArguments(args);
   if (!parsed.ok) return parsed;
   const { issues } = preflightUnlink({ token: await client.token(), primary: parsed.value.primary });
   return issues.length > 0 ? { ok: false, issues } : parsed;
+}
+
+// A target a face parsed already (to refuse bad arguments before it connects) is not parsed again.
+function parsedAlready<T>(args: object): Parsed<T> | undefined {
+  return isParsedTarget(args) ? { ok: true, value: args as T } : undefined;
 }
 
 /** `prepareLink` then `planLink`: a face's arguments in, a plan (or the issues) out. Changes nothing. */
@@ -60,8 +67,7 @@ export async function previewLink(
 ): Promise<Parsed<LinkPlan>> {
   const prepared = await prepareLink(client, args);
   if (!prepared.ok) return prepared;
-  const { primary, body } = prepared.value;
-  return { ok: true, value: await planLink(client, primary, body, options) };
+  return { ok: true, value: await planLink(client, prepared.value, options) };
 }
 
 /** `prepareUnlink` then `planUnlink`. Changes nothing. */
@@ -71,8 +77,7 @@ export async function previewUnlink(
 ): Promise<Parsed<UnlinkPlan>> {
   const prepared = await prepareUnlink(client, args);
   if (!prepared.ok) return prepared;
-  const { primary, secondary } = prepared.value;
-  return { ok: true, value: await planUnlink(client, primary, secondary) };
+  return { ok: true, value: await planUnlink(client, prepared.value) };
 }
 
 export interface LinkOutcome {
@@ -94,11 +99,11 @@ export async function executeLink(
   options: { mergeMetadata?: boolean } = {},
 ): Promise<LinkOutcome> {
   if (plan.blockers.length > 0) throw new BlockedPlanError("link", plan.blockers);
-  const { primary, body } = plan.request;
+  const { primary } = plan.request;
   const secondary = plan.secondary.user_id;
   const merged = options.mergeMetadata ? await mergeMetadata(client, primary, secondary) : [];
   try {
-    const identities = (await client.link(primary, body)).map(summarizeIdentity);
+    const identities = (await client.link(plan.request)).map(summarizeIdentity);
     return { identities, mergedMetadataKeys: merged, via: "link" };
   } catch (error) {
     if (!(error instanceof OutcomeUnknownError)) throw error;
@@ -116,7 +121,7 @@ export async function ensureLinked(
   plan: LinkPlan,
   unknown: OutcomeUnknownError,
 ): Promise<Omit<LinkOutcome, "mergedMetadataKeys">> {
-  const { primary, body } = plan.request;
+  const { primary } = plan.request;
   const secondary = plan.secondary.user_id;
   let user: User;
   try {
@@ -127,14 +132,11 @@ export async function ensureLinked(
   if (holdsLinked(user, secondary)) {
     return { identities: (user.identities ?? []).map(summarizeIdentity), via: "reconcile" };
   }
-  return { identities: (await client.link(primary, body)).map(summarizeIdentity), via: "link" };
+  return { identities: (await client.link(plan.request)).map(summarizeIdentity), via: "link" };
 }
 
 /** Sends a planned unlink; refuses a plan with blockers (`BlockedPlanError`, nothing sent). Answers what remains. */
 export async function executeUnlink(client: ManagementClient, plan: UnlinkPlan): Promise<IdentitySummary[]> {
   if (plan.blockers.length > 0) throw new BlockedPlanError("unlink", plan.blockers);
-  const { primary, secondary } = plan.request;
-  return (await client.unlink(primary, { provider: secondary.provider, user_id: secondary.user_id })).map(
-    summarizeIdentity,
-  );
+  return (await client.unlink(plan.request)).map(summarizeIdentity);
 }

@@ -1,4 +1,4 @@
-import type { Parsed } from "./errors.ts";
+import type { Parsed } from "../present/errors.ts";
 
 /**
  * The algorithms Auth0 accepts for a Private Key JWT credential (auth0-cli's `--client-assertion-signing-alg`:

@@ -1,8 +1,8 @@
+import { type Issue, ValidationError } from "../present/errors.ts";
+import { isQuoted } from "../present/text.ts";
 import { importSigningKey } from "./assertion-signing.ts";
 import { checkSigningKeyPem, parseSigningAlg, type SigningAlg } from "./client-assertion.ts";
-import { type Issue, ValidationError } from "./errors.ts";
 import type { ClientAuthentication } from "./management-token.ts";
-import { isQuoted } from "./pasted.ts";
 import { expandHome } from "./paths.ts";
 
 /** How a face authenticates to the Management API: a token, or a machine-to-machine client. */

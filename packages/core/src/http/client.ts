@@ -1,6 +1,16 @@
 import createClient from "openapi-fetch";
-import type { DebugSink } from "./debug.ts";
-import { tenantOrigin } from "./domain.ts";
+import type { components, paths } from "../generated/management-api.ts";
+import {
+  isParsedTarget,
+  type LinkTarget,
+  parseLinkCall,
+  parseUnlinkArguments,
+  type UnlinkTarget,
+} from "../ids/arguments.ts";
+import { requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
+import type { LinkRequest } from "../ids/rules.ts";
+import type { SecondaryId } from "../ids/user-id.ts";
+import { checkUserId } from "../ids/user-id.ts";
 import {
   IdlinkError,
   type Issue,
@@ -10,11 +20,9 @@ import {
   type RateLimitState,
   type Subject,
   ValidationError,
-} from "./errors.ts";
-import type { components, paths } from "./generated/management-api.ts";
-import { type ClientAuthentication, getManagementToken } from "./management-token.ts";
-import { redactText } from "./redact.ts";
-import { type LinkRequest, normaliseIdentity, parseLinkRequest } from "./rules.ts";
+} from "../present/errors.ts";
+import { redactText } from "../present/redact.ts";
+import type { DebugSink } from "./debug.ts";
 import {
   type CallContext,
   createTransport,
@@ -24,7 +32,6 @@ import {
   type RetryOptions,
   retryDelay,
 } from "./transport.ts";
-import { checkIdText, checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
 
 export type User = components["schemas"]["User"];
 /** An identity as link and unlink answer it. */
@@ -36,18 +43,28 @@ export type ExportUsersRequest = components["schemas"]["CreateExportUsersRequest
 export type ExportUsersJob = components["schemas"]["CreateExportUsersResponseContent"];
 export type Job = components["schemas"]["GetJobResponseContent"];
 
+/** What the client tells its token source: the tenant and how this client reaches it. */
+export interface TokenContext {
+  tenant: TenantDomain;
+  fetch: FetchLike;
+  onEvent?: DebugSink | undefined;
+  /** The client's per-attempt timeout, in ms. */
+  timeoutMs?: number | undefined;
+}
+
 export interface ManagementClientOptions {
-  /** `tenant.auth0.com`, `https://tenant.auth0.com`, or the emulator's `http://127.0.0.1:PORT`. */
-  domain: string;
+  /**
+   * `tenant.auth0.com`, `https://tenant.auth0.com`, the emulator's `http://127.0.0.1:PORT`, or what
+   * `parseTenantDomain` made of one (taken as it is).
+   */
+  domain: string | TenantDomain;
   /** A Management API token; or give `getToken`. */
   token?: string;
-  /** Called before each request (cache inside it, as `getManagementToken` does). */
-  getToken?: () => string | Promise<string>;
   /**
-   * A machine-to-machine client (client secret or Private Key JWT): tokens come from `getManagementToken`, cached
-   * until shortly before expiry.
+   * Called before each request; cache inside it. A machine-to-machine application's token comes from
+   * `clientCredentialsToken` (`@idlink/core/node`), which requests it with this client's fetch, trail and timeout.
    */
-  clientCredentials?: ClientAuthentication;
+  getToken?: (context: TokenContext) => string | Promise<string>;
   /** Defaults to the global fetch. */
   fetch?: FetchLike;
   retry?: RetryOptions;
@@ -67,9 +84,17 @@ export interface ManagementClientOptions {
 
 /** A typed client for the Management API operations of account linking. */
 export interface ManagementClient {
-  /** Links a secondary into `primaryId`; answers the primary's identities. Validates first: nothing is sent when invalid. */
+  /**
+   * Links a secondary into a primary; answers the primary's identities. A target from `parseLinkArguments` is sent
+   * as it is; a primary id and a body are validated first, and nothing is sent when they are invalid.
+   */
+  link(target: LinkTarget): Promise<UserIdentity[]>;
   link(primaryId: string, body: LinkRequest | Record<string, unknown>): Promise<UserIdentity[]>;
-  /** Unlinks a secondary (full id or `{provider, user_id}`) from `primaryId`; answers the identities that remain. */
+  /**
+   * Unlinks an identity from a primary; answers the identities that remain. A target from `parseUnlinkArguments` is
+   * sent as it is; a primary id and the identity (full id or `{provider, user_id}`) are validated first.
+   */
+  unlink(target: UnlinkTarget): Promise<UserIdentity[]>;
   unlink(primaryId: string, secondary: string | SecondaryId): Promise<UserIdentity[]>;
   getUser(id: string): Promise<User>;
   usersByEmail(email: string): Promise<User[]>;
@@ -85,6 +110,8 @@ export interface ManagementClient {
   readonly rateLimit: RateLimitState | undefined;
   /** The tenant origin this client talks to. */
   readonly origin: string;
+  /** The tenant this client talks to, as `parseTenantDomain` read it. */
+  readonly tenant: TenantDomain;
 }
 
 const linkPath = "/users/{id}/identities";
@@ -98,25 +125,20 @@ const jobIdPattern = /^job_[A-Za-z0-9]+$/;
 
 /** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
-  const origin = tenantOrigin(options.domain);
-  const { token, clientCredentials } = options;
-  const fetchImpl: FetchLike = options.fetch ?? ((request) => fetch(request));
-  const getToken =
-    options.getToken ??
-    (clientCredentials &&
-      (() =>
-        getManagementToken({
-          domain: origin,
-          ...clientCredentials,
-          fetch: fetchImpl,
-          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        })));
+  const tenant = requireTenantDomain(options.domain);
+  const { origin } = tenant;
+  const { token, getToken } = options;
   if (token === undefined && getToken === undefined) {
     throw new TypeError(
-      "createManagementClient needs token, getToken or clientCredentials: a Management API token with update:users",
+      "createManagementClient needs token or getToken: a Management API token with update:users, or clientCredentialsToken(…) from @idlink/core/node",
     );
   }
+  const tokenContext: TokenContext = {
+    tenant,
+    fetch: options.fetch ?? ((request) => fetch(request)),
+    onEvent: options.onEvent,
+    timeoutMs: options.timeoutMs,
+  };
   const transport = createTransport({
     fetch: options.fetch,
     retry: options.retry,
@@ -130,7 +152,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     Request: OutgoingRequest as unknown as typeof Request,
   });
 
-  const bearer = async () => token ?? (await getToken?.()) ?? "";
+  const bearer = async () => token ?? (await getToken?.(tokenContext)) ?? "";
 
   async function call<T>(
     ctx: CallContext & { subject?: Subject },
@@ -173,50 +195,40 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       return transport.rateLimit;
     },
     origin,
+    tenant,
     token: bearer,
 
-    link(primaryId, body) {
-      const issues = checkUserId(primaryId, "primary");
-      const parsed = parseLinkRequest(body, { primary: primaryId });
-      if (!parsed.ok) issues.push(...parsed.issues);
-      if (issues.length > 0 || !parsed.ok) return Promise.reject(new ValidationError(issues, "link request"));
-      const subject = { role: "primary", id: primaryId } as const;
+    link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
+      const parsed =
+        typeof target === "object" && isParsedTarget(target)
+          ? { ok: true as const, value: target }
+          : typeof target === "object"
+            ? parseLinkCall(target.primary, target.body)
+            : parseLinkCall(target, body);
+      if (!parsed.ok) return Promise.reject(new ValidationError(parsed.issues, "link request"));
+      const { primary, body: sent } = parsed.value;
+      const subject = { role: "primary", id: primary } as const;
       return call({ operation: "Link", method: "POST", path: linkPath, subject }, (fetch) =>
-        api.POST(linkPath, { params: { path: { id: primaryId } }, body: parsed.body, fetch }),
+        api.POST(linkPath, { params: { path: { id: primary } }, body: sent, fetch }),
       );
     },
 
-    unlink(primaryId, secondary) {
-      try {
-        const issues: Issue[] = checkUserId(primaryId, "primary");
-        const named = typeof secondary === "string" ? parseUserId(secondary) : undefined;
-        if (named && !named.ok) issues.push(...named.issues);
-        const target = named?.ok ? named.value : typeof secondary === "string" ? undefined : secondary;
-        if (issues.length > 0 || !target) throw new ValidationError(issues, "unlink request");
-        // Unlink with the full id as user_id is a 200 that removes nothing (observed): send the bare part instead.
-        const { provider, user_id } =
-          typeof target.user_id === "string"
-            ? normaliseIdentity({ provider: target.provider, user_id: target.user_id }).body
-            : target;
-        issues.push(...checkIdText(String(user_id), "user_id"));
-        if (`${provider}|${user_id}` === primaryId) {
-          issues.push({
-            path: "secondary",
-            message:
-              "that is the primary's main identity, which Auth0 cannot remove — name a linked secondary",
-          });
-        }
-        if (issues.length > 0) throw new ValidationError(issues, "unlink request");
-        const subject = { role: "primary", id: primaryId } as const;
-        return call({ operation: "Unlink", method: "DELETE", path: unlinkPath, subject }, (fetch) =>
-          api.DELETE(unlinkPath, {
-            params: { path: { id: primaryId, provider, user_id: String(user_id) } },
-            fetch,
-          }),
-        );
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    unlink(target: UnlinkTarget | string, secondary?: string | SecondaryId) {
+      const parsed =
+        typeof target === "object" && isParsedTarget(target)
+          ? { ok: true as const, value: target }
+          : typeof target === "object"
+            ? parseUnlinkCall(target.primary, target.secondary)
+            : parseUnlinkCall(target, secondary);
+      if (!parsed.ok) return Promise.reject(new ValidationError(parsed.issues, "unlink request"));
+      const { primary, secondary: identity } = parsed.value;
+      const subject = { role: "primary", id: primary } as const;
+      return call({ operation: "Unlink", method: "DELETE", path: unlinkPath, subject }, (fetch) =>
+        api.DELETE(unlinkPath, {
+          params: { path: { id: primary, provider: identity.provider, user_id: identity.user_id } },
+          fetch,
+        }),
+      );
     },
 
     getUser(id) {
@@ -303,6 +315,17 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
   };
+}
+
+/** `client.unlink(primary, secondary)` as the arguments parser reads it: a full id, or `{ provider, user_id }`. */
+function parseUnlinkCall(primary: unknown, secondary: unknown) {
+  return typeof secondary === "object" && secondary !== null
+    ? parseUnlinkArguments({
+        primary,
+        provider: (secondary as { provider?: unknown }).provider,
+        user_id: (secondary as { user_id?: unknown }).user_id,
+      })
+    : parseUnlinkArguments({ primary, secondary });
 }
 
 function isTimeout(error: unknown): boolean {

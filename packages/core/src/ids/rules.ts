@@ -1,14 +1,8 @@
 import { z } from "zod";
-import type { Issue } from "./errors.ts";
-import type { components } from "./generated/management-api.ts";
-import {
-  checkNotSelfLink,
-  maxIdLength,
-  type Provider,
-  providers,
-  truncate,
-  unknownProviderHint,
-} from "./user-id.ts";
+import type { components } from "../generated/management-api.ts";
+import type { Issue, Parsed } from "../present/errors.ts";
+import { truncate } from "../present/text.ts";
+import { checkNotSelfLink, maxIdLength, type Provider, providers, unknownProviderHint } from "./user-id.ts";
 
 /** The request body of link, exactly as the fragment types it. */
 export type LinkUserIdentityRequestContent = components["schemas"]["LinkUserIdentityRequestContent"];
@@ -85,16 +79,11 @@ export type TokenLinkRequest = z.infer<typeof TokenLinkRequestSchema>;
 export type IdentityLinkRequest = z.infer<typeof IdentityLinkRequestSchema>;
 export type LinkRequest = z.infer<typeof LinkRequestSchema>;
 
-export type ParseLinkRequestResult =
-  | { ok: true; variant: "token"; body: TokenLinkRequest }
-  | {
-      ok: true;
-      variant: "identity";
-      body: IdentityLinkRequest;
-      /** What was changed on the way (a full id in user_id sent as its bare part), for the face to show. */
-      notes?: Issue[];
-    }
-  | { ok: false; issues: Issue[] };
+/** A link body as `parseLinkRequest` read it: its variant, the body Auth0 gets, and what was changed on the way. */
+export type LinkBody = {
+  /** What core changed on the way (a full id given as user_id is sent as its bare part), for the face to show. */
+  notes: Issue[];
+} & ({ variant: "token"; body: TokenLinkRequest } | { variant: "identity"; body: IdentityLinkRequest });
 
 /**
  * The full id in user_id (`"auth0|64f…"` with provider `auth0`): Auth0 accepts it (recorded in Auth0's go and ruby
@@ -122,7 +111,7 @@ export function normaliseIdentity(body: IdentityLinkRequest): { body: IdentityLi
  * empty strings, provider with user_id). Never throws; the issues name the field and the fix.
  * With `primary`, also rejects linking the primary into itself.
  */
-export function parseLinkRequest(input: unknown, options: { primary?: string } = {}): ParseLinkRequestResult {
+export function parseLinkRequest(input: unknown, options: { primary?: string } = {}): Parsed<LinkBody> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return fail(
       "body",
@@ -172,13 +161,8 @@ export function parseLinkRequest(input: unknown, options: { primary?: string } =
     issues.push(...checkNotSelfLink(options.primary, normalised.body));
   }
   if (issues.length > 0) return { ok: false, issues };
-  if (token?.success) return { ok: true, variant: "token", body: token.data };
-  if (normalised) {
-    const { body, notes } = normalised;
-    return notes.length > 0
-      ? { ok: true, variant: "identity", body, notes }
-      : { ok: true, variant: "identity", body };
-  }
+  if (token?.success) return { ok: true, value: { variant: "token", body: token.data, notes: [] } };
+  if (normalised) return { ok: true, value: { variant: "identity", ...normalised } };
   return fail("body", "the body matches neither variant — send link_with, or provider and user_id");
 }
 
@@ -188,6 +172,6 @@ function check<T extends z.ZodType>(schema: T, value: unknown) {
   return result.success ? result : schema.safeParse(value, { reportInput: true });
 }
 
-function fail(path: string, message: string): ParseLinkRequestResult {
+function fail(path: string, message: string): Parsed<never> {
   return { ok: false, issues: [{ path, message }] };
 }

@@ -1,8 +1,8 @@
-import type { ManagementClient } from "./client.ts";
+import type { ManagementClient } from "../http/client.ts";
+import type { FetchLike } from "../http/transport.ts";
 import { DuplicateFinder, type DuplicateOptions, type DuplicateReport } from "./duplicates.ts";
 import { downloadExport, runUsersExport } from "./export-job.ts";
 import { gunzip, readUserExport } from "./export-reader.ts";
-import type { FetchLike } from "./transport.ts";
 
 /** The fields an export job needs for duplicate grouping and the primary policy, and nothing more. */
 export const duplicateExportFields: { name: string }[] = [

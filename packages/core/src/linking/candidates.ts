@@ -1,5 +1,5 @@
-import type { ManagementClient, User } from "./client.ts";
-import { ValidationError } from "./errors.ts";
+import type { ManagementClient, User } from "../http/client.ts";
+import { ValidationError } from "../present/errors.ts";
 import { type AccountSummary, summarizeAccount } from "./plan.ts";
 
 /** Auth0's guidance, given with every unverified match. */

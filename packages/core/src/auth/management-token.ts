@@ -1,11 +1,12 @@
+import type { components } from "../generated/authentication-api.ts";
+import type { TokenContext } from "../http/client.ts";
+import { type DebugSink, observeFetch } from "../http/debug.ts";
+import { describeNetworkError, type FetchLike } from "../http/transport.ts";
+import { requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
+import { ManagementApiError, NetworkError } from "../present/errors.ts";
+import { redactText } from "../present/redact.ts";
 import { importSigningKey, type SigningKey, signClientAssertion } from "./assertion-signing.ts";
 import { clientAssertionType, type SigningAlg } from "./client-assertion.ts";
-import { type DebugSink, observeFetch } from "./debug.ts";
-import { managementAudience, tenantOrigin } from "./domain.ts";
-import { ManagementApiError, NetworkError } from "./errors.ts";
-import type { components } from "./generated/authentication-api.ts";
-import { redactText } from "./redact.ts";
-import { describeNetworkError, type FetchLike } from "./transport.ts";
 
 // A machine-to-machine application's Management API token from /oauth/token (client secret or Private Key JWT),
 // cached until shortly before it expires. Apart from tokens.ts's checks of a token, so a build that never fetches
@@ -34,7 +35,8 @@ export type ClientAuthentication = {
 );
 
 export type ManagementTokenOptions = ClientAuthentication & {
-  domain: string;
+  /** A domain as people write it, or what `parseTenantDomain` made of one (taken as it is). */
+  domain: string | TenantDomain;
   fetch?: FetchLike;
   /** Sees the token request's method, path, status and timing: never its body or the answer's token. */
   onEvent?: DebugSink;
@@ -55,8 +57,9 @@ const cache = new Map<string, CachedToken>();
  * NetworkError when Auth0 cannot be reached or does not answer in time.
  */
 export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
-  const origin = tenantOrigin(options.domain);
-  const audience = options.audience ?? managementAudience(origin);
+  const tenant = requireTenantDomain(options.domain);
+  const { origin } = tenant;
+  const audience = options.audience ?? tenant.managementAudience;
   const proof =
     "clientSecret" in options
       ? options.clientSecret
@@ -78,6 +81,24 @@ export function getManagementToken(options: ManagementTokenOptions): Promise<str
   );
   cache.set(key, entry);
   return entry.token;
+}
+
+/**
+ * The token source of a client that authenticates as a machine-to-machine application:
+ * `createManagementClient({ domain, getToken: clientCredentialsToken(auth) })`. Tokens come from
+ * `getManagementToken` with the client's own tenant, fetch, debug trail and timeout.
+ */
+export function clientCredentialsToken(
+  auth: ClientAuthentication,
+): (context: TokenContext) => Promise<string> {
+  return ({ tenant, fetch, onEvent, timeoutMs }) =>
+    getManagementToken({
+      ...auth,
+      domain: tenant,
+      fetch,
+      ...(onEvent ? { onEvent } : {}),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
 }
 
 async function requestToken(
@@ -162,4 +183,17 @@ function signingKeyOf(options: Extract<ClientAuthentication, { clientAssertionSi
     importedKeys.set(id, imported);
   }
   return imported;
+}
+
+/**
+ * How a client authenticates with resolved credentials (see `resolveCredentials`):
+ * `createManagementClient({ domain, ...tokenOptions(credentials) })` — the token as it is, or a machine-to-machine
+ * application's tokens from `clientCredentialsToken`.
+ */
+export function tokenOptions(
+  credentials: { token: string } | { clientCredentials: ClientAuthentication },
+): { token: string } | { getToken: (context: TokenContext) => Promise<string> } {
+  return "token" in credentials
+    ? { token: credentials.token }
+    : { getToken: clientCredentialsToken(credentials.clientCredentials) };
 }
