@@ -1,11 +1,6 @@
 import { describe, expect, test } from "vitest";
-import {
-  createManagementClient,
-  describeError,
-  ManagementApiError,
-  parseLinkRequest,
-  retryDelay,
-} from "../src/index.ts";
+import { retryDelay } from "../src/http/transport.ts";
+import { createManagementClient, describeError, ManagementApiError, parseLinkRequest } from "../src/index.ts";
 import { createRecordingFetch, json, TOKEN } from "./fetch-recorder.ts";
 
 // Core against what real Auth0 answers show (the fidelity corpus of @idlink/emulator, with its sources).
@@ -15,9 +10,11 @@ describe("a full id in user_id", () => {
     const parsed = parseLinkRequest({ provider: "auth0", user_id: "auth0|63d17c6b77d74b740960460a" });
     expect(parsed).toEqual({
       ok: true,
-      variant: "identity",
-      body: { provider: "auth0", user_id: "63d17c6b77d74b740960460a" },
-      notes: [{ path: "user_id", message: expect.stringContaining('sent "63d17c6b77d74b740960460a"') }],
+      value: {
+        variant: "identity",
+        body: { provider: "auth0", user_id: "63d17c6b77d74b740960460a" },
+        notes: [{ path: "user_id", message: expect.stringContaining('sent "63d17c6b77d74b740960460a"') }],
+      },
     });
   });
 
@@ -27,7 +24,7 @@ describe("a full id in user_id", () => {
       user_id: "auth0|63d17c6b77d74b740960460a",
       connection_id: "con_ftSSLHb0O7rcUGmF",
     });
-    expect(parsed.ok && parsed.body).toEqual({
+    expect(parsed.ok && parsed.value.body).toEqual({
       provider: "auth0",
       user_id: "63d17c6b77d74b740960460a",
       connection_id: "con_ftSSLHb0O7rcUGmF",
@@ -38,8 +35,7 @@ describe("a full id in user_id", () => {
     const parsed = parseLinkRequest({ provider: "samlp", user_id: "samlp|acme|jdoe" });
     expect(parsed).toEqual({
       ok: true,
-      variant: "identity",
-      body: { provider: "samlp", user_id: "samlp|acme|jdoe" },
+      value: { variant: "identity", body: { provider: "samlp", user_id: "samlp|acme|jdoe" }, notes: [] },
     });
   });
 

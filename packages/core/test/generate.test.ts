@@ -27,9 +27,9 @@ test("regenerating from a fragment with a new provider changes the accepted prov
     },
   );
 
-  const before = await import("../src/rules.ts");
-  const after = (await import(`${work}/src/rules.ts`)) as typeof before;
+  const before = await import("../src/ids/rules.ts");
+  const after = (await import(`${work}/src/ids/rules.ts`)) as typeof before;
   const body = { provider: "idlink-test-idp", user_id: "1" };
   expect(before.parseLinkRequest(body).ok).toBe(false);
-  expect(after.parseLinkRequest(body)).toEqual({ ok: true, variant: "identity", body });
+  expect(after.parseLinkRequest(body)).toEqual({ ok: true, value: { variant: "identity", body, notes: [] } });
 });

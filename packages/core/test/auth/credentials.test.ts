@@ -1,25 +1,9 @@
 import { recordOutput, recordSecrets } from "@idlink/test-kit";
-import {
-  compactVerify,
-  decodeJwt,
-  decodeProtectedHeader,
-  exportPKCS8,
-  exportSPKI,
-  generateKeyPair,
-} from "jose";
+import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import { describe, expect, test } from "vitest";
-import {
-  checkSigningKeyPem,
-  clientAssertionType,
-  createManagementClient,
-  describeError,
-  getManagementToken,
-  ManagementApiError,
-  NetworkError,
-  resolveCredentials,
-  ValidationError,
-} from "../src/index.ts";
-import { createRecordingFetch, json, networkError } from "./fetch-recorder.ts";
+import { credentialVariables, resolveCredentials } from "../../src/node.ts";
+import { describeError } from "../../src/present/describe-error.ts";
+import { ValidationError } from "../../src/present/errors.ts";
 
 const pair = await generateKeyPair("RS256", { extractable: true });
 const pem = await exportPKCS8(pair.privateKey);
@@ -37,157 +21,6 @@ function shown(error: unknown): string {
 function expectNoKey(text: string) {
   for (const line of pem.split("\n").filter((l) => l.length >= 40)) expect(text).not.toContain(line);
 }
-
-describe("getManagementToken with a private key (Private Key JWT)", () => {
-  test("sends a signed assertion instead of a secret, as Auth0's guide describes", async () => {
-    const { fetch, requests } = createRecordingFetch([
-      json(200, { access_token: "pk-token", token_type: "Bearer", expires_in: 3600 }),
-    ]);
-    const token = await getManagementToken({
-      domain: "pkjwt-test.eu.auth0.com",
-      clientId: "m2m-client",
-      clientAssertionSigningKey: pem,
-      fetch,
-    });
-    expect(token).toBe("pk-token");
-    const body = JSON.parse(requests[0]?.body ?? "{}") as Record<string, string>;
-    expect(body).not.toHaveProperty("client_secret");
-    expect(body).toMatchObject({
-      grant_type: "client_credentials",
-      client_id: "m2m-client",
-      client_assertion_type: clientAssertionType,
-      audience: "https://pkjwt-test.eu.auth0.com/api/v2/",
-    });
-    const assertion = body.client_assertion ?? "";
-    recordSecrets(assertion);
-    expect(decodeProtectedHeader(assertion).alg).toBe("RS256");
-    await compactVerify(assertion, pair.publicKey);
-    const claims = decodeJwt(assertion);
-    expect(claims).toMatchObject({
-      iss: "m2m-client",
-      sub: "m2m-client",
-      aud: "https://pkjwt-test.eu.auth0.com/",
-    });
-    expect(typeof claims.jti).toBe("string");
-    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(300);
-  });
-
-  test("signs a fresh jti each time, and PS256 when asked", async () => {
-    const reply = () => json(200, { access_token: "t", token_type: "Bearer", expires_in: 1 });
-    const { fetch, requests } = createRecordingFetch([reply(), reply()]);
-    for (const audience of ["https://a.example/api/v2/", "https://b.example/api/v2/"]) {
-      await getManagementToken({
-        domain: "pkjwt-ps.eu.auth0.com",
-        clientId: "c",
-        clientAssertionSigningKey: pem,
-        clientAssertionSigningAlg: "PS256",
-        audience,
-        fetch,
-      });
-    }
-    const assertions = requests.map(
-      (r) => (JSON.parse(r.body) as { client_assertion: string }).client_assertion,
-    );
-    recordSecrets(...assertions);
-    expect(new Set(assertions.map((a) => decodeJwt(a).jti)).size).toBe(2);
-    expect(assertions.map((a) => decodeProtectedHeader(a).alg)).toEqual(["PS256", "PS256"]);
-  });
-
-  test("refuses a bad key before anything is sent, naming where it came from", async () => {
-    const { fetch, requests } = createRecordingFetch([]);
-    const broken = pem.replace(/[A-Za-z]{20}/, "AAAAAAAAAAAAAAAAAAAA");
-    const error = await getManagementToken({
-      domain: "pkjwt-bad.eu.auth0.com",
-      clientId: "c",
-      clientAssertionSigningKey: broken,
-      signingKeySource: "AUTH0_CLIENT_SIGNING_KEY_PATH (./key.pem)",
-      fetch,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationError);
-    const text = shown(error);
-    expect(text).toContain("AUTH0_CLIENT_SIGNING_KEY_PATH (./key.pem) is not an RSA private key");
-    expectNoKey(text);
-    expect(requests).toHaveLength(0);
-  });
-
-  test("a client made with a private key authenticates with it", async () => {
-    const { fetch, requests } = createRecordingFetch([
-      json(200, { access_token: "pk-token-2", token_type: "Bearer", expires_in: 3600 }),
-      json(200, { user_id: "auth0|x" }),
-    ]);
-    const client = createManagementClient({
-      domain: "pkjwt-client.eu.auth0.com",
-      clientCredentials: { clientId: "c", clientAssertionSigningKey: pem },
-      fetch,
-    });
-    await client.getUser("auth0|x");
-    expect(requests[0]?.body).toContain("client_assertion");
-    expect(requests[1]?.headers.get("authorization")).toBe("Bearer pk-token-2");
-  });
-});
-
-describe("getManagementToken when Auth0 does not answer", () => {
-  const secret = "client-secret-of-the-unreachable-tenant-8f7e6d";
-  recordSecrets(secret);
-
-  test("a refused connection is a NetworkError naming the token request; the domain is what to check", async () => {
-    const { fetch } = createRecordingFetch([networkError("ECONNREFUSED")]);
-    const error = await getManagementToken({
-      domain: "unreachable.eu.auth0.com",
-      clientId: "c",
-      clientSecret: secret,
-      fetch,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NetworkError);
-    expect((error as Error).message).toBe(
-      "Get Management token could not reach Auth0 (connection failed: ECONNREFUSED) — POST /oauth/token",
-    );
-    expect(describeError(error)).toMatchObject({ hint: "Check the domain and the network, then retry." });
-    expect(shown(error)).not.toContain(secret);
-  });
-
-  test("a token endpoint that never answers times out, and the next call asks again", async () => {
-    let calls = 0;
-    const silent = (request: Request) => {
-      calls += 1;
-      return new Promise<Response>((_, reject) =>
-        request.signal.addEventListener("abort", () => reject(request.signal.reason)),
-      );
-    };
-    const options = {
-      domain: "silent.eu.auth0.com",
-      clientId: "c",
-      clientSecret: secret,
-      fetch: silent,
-      timeoutMs: 50,
-    };
-    const error = await getManagementToken(options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NetworkError);
-    expect((error as Error).message).toContain("(no answer within 0.05 s) — POST /oauth/token");
-    await getManagementToken(options).catch(() => undefined);
-    expect(calls).toBe(2);
-  });
-});
-
-describe("checkSigningKeyPem", () => {
-  test.each([
-    ["", "is empty"],
-    [publicPem, "holds a public key"],
-    ["-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "PKCS#1 key"],
-    [
-      "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----",
-      "passphrase-protected",
-    ],
-    ["my-client-secret-value", "is not a PEM private key"],
-  ])("refuses %j", (value, message) => {
-    const result = checkSigningKeyPem(value, "AUTH0_CLIENT_ASSERTION_SIGNING_KEY");
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.issues[0]?.path).toBe("AUTH0_CLIENT_ASSERTION_SIGNING_KEY");
-    expect(result.issues[0]?.message).toContain(message);
-    expect(result.issues[0]?.message).not.toContain("my-client-secret-value");
-  });
-});
 
 describe("resolveCredentials", () => {
   const pastedToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwYXN0ZWQifQ.pasted-token-signature-4c3b2a";
@@ -434,28 +267,72 @@ describe("resolveCredentials", () => {
   });
 });
 
-describe("describeError on a custom domain", () => {
-  const error = (status: number, message: string, path = "/api/v2/users/{id}") =>
-    new ManagementApiError({ operation: "Get user", status, error: "e", message, method: "GET", path });
+describe("resolveCredentials, as a face calls it", () => {
+  const read = (value: string) => async () => value;
 
   test.each([
-    [error(401, "Bad audience: https://login.example.com/api/v2/")],
-    [error(403, "Service not enabled within domain: https://login.example.com/api/v2/", "/oauth/token")],
-  ])("says a custom domain may be in use for %s", (e) => {
-    const hint = describeError(e).hint ?? "";
-    expect(hint).toContain("canonical domain");
-    expect(hint).toContain("AUTH0_AUDIENCE");
+    [{ env: { AUTH0_TOKEN: "t" } }, { source: "AUTH0_TOKEN", token: "t" }],
+    [
+      { env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SECRET: "s" } },
+      { source: "client c", clientCredentials: { clientId: "c", clientSecret: "s" } },
+    ],
+    [
+      { env: { AUTH0_TOKEN: "t" }, file: { name: "--token-file", read: read(" f \n") } },
+      { source: "--token-file", token: "f" },
+    ],
+  ])("resolves %j", async (sources, expected) => {
+    expect(await resolveCredentials(sources)).toEqual(expected);
   });
 
-  test("tells what to check when Auth0 refuses a client assertion", () => {
-    const e = new ManagementApiError({
-      operation: "Get Management token",
-      status: 401,
-      error: "invalid_client",
-      message: "Invalid client assertion signature",
-      method: "POST",
-      path: "/oauth/token",
+  test.each([
+    [{ env: { AUTH0_TOKEN: "" } }, "AUTH0_TOKEN", "is set but empty"],
+    [{ env: { AUTH0_CLIENT_ID: "c" } }, "AUTH0_CLIENT_SECRET", "without a way to authenticate"],
+    [{ env: { AUTH0_TOKEN: "t", AUTH0_CLIENT_ID: "c" } }, "AUTH0_TOKEN", "keep one way"],
+    [{ env: {} }, "AUTH0_TOKEN", "no Auth0 credentials"],
+    [{ env: {}, stdin: { name: "--token-stdin", read: read("  ") } }, "--token-stdin", "empty token"],
+    [
+      {
+        env: {},
+        file: { name: "--token-file", read: read("t") },
+        stdin: { name: "--token-stdin", read: read("t") },
+      },
+      "--token-file",
+      "--token-file and --token-stdin both give the token: use one",
+    ],
+  ])("refuses %j, naming %s", async (sources, path, message) => {
+    const error = await resolveCredentials(sources).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toContainEqual({
+      path,
+      message: expect.stringContaining(message),
     });
-    expect(describeError(e).hint).toContain("public key is registered on the application");
+  });
+
+  test("reads a key file only when a key path is the way chosen", async () => {
+    const paths: string[] = [];
+    const readFile = async (path: string) => {
+      paths.push(path);
+      return pem;
+    };
+    await resolveCredentials({ env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SECRET: "s" }, readFile });
+    expect(paths).toEqual([]);
+    await resolveCredentials({
+      env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SIGNING_KEY_PATH: "./k.pem" },
+      readFile,
+    });
+    expect(paths).toEqual(["./k.pem"]);
+  });
+
+  test("names the variables of the rule as Auth0's own tools do", () => {
+    expect(Object.values(credentialVariables)).toEqual([
+      "AUTH0_TOKEN",
+      "AUTH0_ACCESS_TOKEN",
+      "AUTH0_CLIENT_ID",
+      "AUTH0_CLIENT_SECRET",
+      "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
+      "AUTH0_CLIENT_SIGNING_KEY_PATH",
+      "AUTH0_CLIENT_ASSERTION_SIGNING_ALG",
+      "AUTH0_AUDIENCE",
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { REDACTED, redact, redactText } from "../src/index.ts";
+import { REDACTED, redact, redactText } from "../../src/present/redact.ts";
 
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
 
@@ -62,5 +62,21 @@ describe("redact", () => {
     const out = redact(input);
     expect(input.token).toBe("t");
     expect(out).toEqual({ token: REDACTED, self: "[circular]" });
+  });
+
+  test("keeps Auth0's own words readable", () => {
+    expect(redactText("User to be acted on does not match subject in bearer token.")).toBe(
+      "User to be acted on does not match subject in bearer token.",
+    );
+    expect(redactText("Authorization: Bearer 9f8e7d6c5b4a")).toBe("Authorization: Bearer [redacted]");
+  });
+
+  test("matches secret keys whatever their case, and leaves an absent one absent", () => {
+    expect(redact({ Client_Secret: "cs", TOKEN: "t", password: undefined, id_token: null })).toEqual({
+      Client_Secret: REDACTED,
+      TOKEN: REDACTED,
+      password: undefined,
+      id_token: REDACTED,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, test } from "vitest";
-import { getManagementToken, type LinkRequest, ManagementApiError, preflightLink } from "../src/index.ts";
-import { createRecordingFetch, json } from "./fetch-recorder.ts";
+import { preflightLink, preflightUnlink } from "../../src/auth/tokens.ts";
+import type { LinkRequest } from "../../src/ids/rules.ts";
 
 const iss = "https://tenant.example.auth0.com/";
 type Key = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
@@ -19,57 +19,6 @@ async function jwt(claims: Record<string, unknown>, alg = "RS256", key: Key | Ui
     .setExpirationTime("1h")
     .sign(key);
 }
-
-describe("getManagementToken", () => {
-  test("asks once and caches the token until shortly before it expires", async () => {
-    const { fetch, requests } = createRecordingFetch([
-      json(200, { access_token: "tok-1", token_type: "Bearer", expires_in: 86400 }),
-    ]);
-    const options = { domain: "cache-test.auth0.com", clientId: "cid", clientSecret: "s3cret", fetch };
-    const [a, b] = await Promise.all([getManagementToken(options), getManagementToken(options)]);
-    expect([a, b, await getManagementToken(options)]).toEqual(["tok-1", "tok-1", "tok-1"]);
-    expect(requests).toHaveLength(1);
-    expect(requests[0]?.url).toBe("https://cache-test.auth0.com/oauth/token");
-    expect(JSON.parse(requests[0]?.body ?? "")).toEqual({
-      grant_type: "client_credentials",
-      client_id: "cid",
-      client_secret: "s3cret",
-      audience: "https://cache-test.auth0.com/api/v2/",
-    });
-  });
-
-  test("asks again once the cached token is about to expire", async () => {
-    const { fetch, requests } = createRecordingFetch([
-      json(200, { access_token: "short", token_type: "Bearer", expires_in: 0 }),
-      json(200, { access_token: "fresh", token_type: "Bearer", expires_in: 3600 }),
-    ]);
-    const options = { domain: "expiry-test.auth0.com", clientId: "cid", clientSecret: "s", fetch };
-    expect(await getManagementToken(options)).toBe("short");
-    expect(await getManagementToken(options)).toBe("fresh");
-    expect(requests).toHaveLength(2);
-  });
-
-  test("reports a refused grant without the secret and does not cache it", async () => {
-    const { fetch, requests } = createRecordingFetch([
-      json(401, { error: "access_denied", error_description: "Unauthorized" }),
-      json(200, { access_token: "ok", token_type: "Bearer", expires_in: 3600 }),
-    ]);
-    const options = {
-      domain: "refused-test.auth0.com",
-      clientId: "cid",
-      clientSecret: "very-secret-value",
-      fetch,
-    };
-    const error = await getManagementToken(options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ManagementApiError);
-    expect((error as Error).message).toBe(
-      "Get Management token failed (401 access_denied): Unauthorized — POST /oauth/token",
-    );
-    expect(JSON.stringify(error)).not.toContain("very-secret-value");
-    expect(await getManagementToken(options)).toBe("ok");
-    expect(requests).toHaveLength(2);
-  });
-});
 
 describe("preflightLink", () => {
   const primary = "auth0|primary";
@@ -193,4 +142,60 @@ describe("preflightLink", () => {
       expect(JSON.stringify(result.issues)).not.toContain(token);
     },
   );
+});
+
+describe("preflightUnlink", () => {
+  const primary = "auth0|primary";
+
+  test("passes a Management token, and a user's own token on its own account", async () => {
+    const management = await jwt({ sub: "cid@clients", scope: "update:users" });
+    expect(preflightUnlink({ token: management, primary })).toMatchObject({
+      issues: [],
+      caller: { kind: "management" },
+    });
+    const own = await jwt({ sub: primary, scope: "update:current_user_identities" });
+    expect(preflightUnlink({ token: own, primary })).toMatchObject({
+      issues: [],
+      caller: { kind: "current-user" },
+    });
+  });
+
+  test.each([
+    [async () => "opaque", "the access token is not a JWT"],
+    [
+      async () => jwt({ sub: primary, scope: "read:users" }),
+      "lacks update:users or update:current_user_identities",
+    ],
+    [
+      async () => jwt({ sub: "auth0|other", scope: "update:current_user_identities" }),
+      "the token belongs to auth0|other, not the primary auth0|primary — a user's token can only unlink from its own account",
+    ],
+  ])("reports %#: %s", async (make, message) => {
+    const result = preflightUnlink({ token: await make(), primary });
+    expect(result.issues).toEqual([{ path: "token", message: expect.stringContaining(message) }]);
+  });
+
+  test("judges expiry at the time it is given", async () => {
+    const token = await jwt({ scope: "update:users" });
+    const { exp = 0 } = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
+      exp?: number;
+    };
+    expect(preflightUnlink({ token, primary, now: new Date((exp - 1) * 1000) }).issues).toEqual([]);
+    expect(preflightUnlink({ token, primary, now: new Date(exp * 1000) }).issues).toEqual([
+      { path: "token", message: expect.stringMatching(/^the access token expired at .* — get a new one$/) },
+    ]);
+  });
+
+  test("decodes the caller without verifying it: scopes, subject, application, issuer and expiry", async () => {
+    const token = await jwt({ sub: "cid@clients", azp: "cid", scope: "read:users  update:users" });
+    const { caller } = preflightUnlink({ token, primary });
+    expect(caller).toMatchObject({
+      kind: "management",
+      scopes: ["read:users", "update:users"],
+      sub: "cid@clients",
+      azp: "cid",
+      iss,
+      expiresAt: expect.any(Date),
+    });
+  });
 });

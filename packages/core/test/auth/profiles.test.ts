@@ -1,6 +1,6 @@
 import { recordOutput } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
-import { applyProfile, configFilePath, parseTenantConfig } from "../src/index.ts";
+import { applyProfile, configFilePath, parseTenantConfig } from "../../src/node.ts";
 
 const path = "/home/u/.config/idlink/config.json";
 const config = (value: unknown) => JSON.stringify(value);

@@ -1,6 +1,12 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { ExportError, type ExportedUser, gunzip, type MalformedLine, readUserExport } from "../src/index.ts";
+import {
+  type ExportedUser,
+  gunzip,
+  type MalformedLine,
+  readUserExport,
+} from "../../src/export/export-reader.ts";
+import { ExportError } from "../../src/present/errors.ts";
 
 async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = new TextEncoder().encode(text);

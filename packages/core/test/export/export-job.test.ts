@@ -1,11 +1,7 @@
 import { describe, expect, test } from "vitest";
-import {
-  createManagementClient,
-  downloadExport,
-  ExportError,
-  runUsersExport,
-  ValidationError,
-} from "../src/index.ts";
+import { downloadExport, runUsersExport } from "../../src/export/export-job.ts";
+import { createManagementClient } from "../../src/http/client.ts";
+import { ExportError, IdlinkError } from "../../src/present/errors.ts";
 
 type Answer = { status: number; body?: unknown };
 
@@ -67,7 +63,61 @@ describe("runUsersExport", () => {
       { status: 200, body: job("pending") },
       { status: 200, body: job(status, { status_details: "boom" }) },
     ]);
-    await expect(runUsersExport(client, {}, { sleep: noSleep })).rejects.toThrow(ExportError);
+    const error = await runUsersExport(client, {}, { sleep: noSleep }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExportError);
+    expect(error).toBeInstanceOf(IdlinkError);
+    expect((error as Error).message).toBe(
+      `Export job job_AbCdEfGhIjKlMnOp ${status}: boom — start a new export`,
+    );
+  });
+
+  test("a completed job without a location is an ExportError", async () => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("pending") },
+      { status: 200, body: job("completed") },
+    ]);
+    await expect(runUsersExport(client, {}, { sleep: noSleep })).rejects.toThrow(
+      "Export job job_AbCdEfGhIjKlMnOp completed without a location",
+    );
+  });
+
+  test("waits longer between polls, doubling up to maxPollMs", async () => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("pending") },
+      ...Array.from({ length: 4 }, () => ({ status: 200, body: job("processing") })),
+      { status: 200, body: job("completed", { location: "https://files.example/x.json.gz" }) },
+    ]);
+    const waits: number[] = [];
+    await runUsersExport(
+      client,
+      {},
+      {
+        pollMs: 100,
+        maxPollMs: 500,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
+    );
+    expect(waits).toEqual([100, 200, 400, 500, 500]);
+  });
+
+  test("gives up with an ExportError once timeoutMs has passed", async () => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("pending") },
+      ...Array.from({ length: 5 }, () => ({ status: 200, body: job("processing") })),
+    ]);
+    const error = await runUsersExport(
+      client,
+      {},
+      {
+        timeoutMs: 20,
+        pollMs: 15,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExportError);
+    expect((error as Error).message).toBe("Export job job_AbCdEfGhIjKlMnOp did not finish in time");
   });
 
   test("an abort during the wait between polls stops it at once, polling no more", async () => {
@@ -79,20 +129,6 @@ describe("runUsersExport", () => {
     stop.abort(new Error("interrupted"));
     await expect(run).rejects.toThrow("interrupted");
     expect(seen).toHaveLength(1);
-  });
-
-  test("validates the request before sending anything", async () => {
-    const { client, seen } = fakeTenant([]);
-    await expect(
-      client.exportUsers({
-        connection_id: "con_x",
-        limit: 0,
-        format: "xml" as never,
-        fields: [{ name: "" }],
-      }),
-    ).rejects.toThrow(ValidationError);
-    await expect(client.getJob("../users")).rejects.toThrow(ValidationError);
-    expect(seen).toHaveLength(0);
   });
 });
 
@@ -118,5 +154,14 @@ describe("downloadExport", () => {
     await expect(read).rejects.toThrow(
       "The export's download link was refused (it expires): start a new export",
     );
+  });
+
+  test("any other failed download says its status", async () => {
+    const fetch = async () => new Response("busy", { status: 503 });
+    const read = (async () => {
+      for await (const _ of downloadExport("https://files.example/x.gz", { fetch })) {
+      }
+    })();
+    await expect(read).rejects.toThrow(new ExportError("Downloading the export failed (503)"));
   });
 });

@@ -2,13 +2,18 @@ import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
 import {
   createManagementClient,
+  type LinkTarget,
   ManagementApiError,
   NetworkError,
   OutcomeUnknownError,
+  parseLinkArguments,
   parseTenantDomain,
+  parseUnlinkArguments,
+  type TokenContext,
+  type UnlinkTarget,
   ValidationError,
-} from "../src/index.ts";
-import { createRecordingFetch, json, networkError, type Reply, TOKEN } from "./fetch-recorder.ts";
+} from "../../src/index.ts";
+import { createRecordingFetch, json, networkError, type Reply, TOKEN } from "../fetch-recorder.ts";
 
 const identities = [{ provider: "auth0", user_id: "1", connection: "Username-Password-Authentication" }];
 
@@ -89,49 +94,9 @@ describe("link", () => {
     recordOutput("core: ManagementApiError", shown);
     expect(shown).not.toContain(TOKEN);
   });
-
-  test("never repeats a POST after a 5xx: the outcome is unknown", async () => {
-    const { client, requests } = setup([
-      json(503, { statusCode: 503, error: "Service Unavailable", message: "x" }),
-    ]);
-    const error = await client.link("auth0|1", { provider: "github", user_id: "1" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OutcomeUnknownError);
-    expect((error as Error).message).toContain("read the primary user's identities");
-    expect(requests).toHaveLength(1);
-  });
-
-  test("never repeats a POST after a dropped connection", async () => {
-    const { client, requests } = setup([networkError("ECONNRESET")]);
-    const error = await client.link("auth0|1", { provider: "github", user_id: "1" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OutcomeUnknownError);
-    expect((error as Error).message).toContain("ECONNRESET");
-    expect(requests).toHaveLength(1);
-  });
-
-  test("reports a refused connection as not sent", async () => {
-    const { client } = setup([networkError("ECONNREFUSED")]);
-    await expect(client.link("auth0|1", { provider: "github", user_id: "1" })).rejects.toBeInstanceOf(
-      NetworkError,
-    );
-  });
-
-  test("times out a request that gets no answer", async () => {
-    const client = createManagementClient({
-      domain: "http://127.0.0.1:9",
-      token: TOKEN,
-      timeoutMs: 50,
-      fetch: (request) =>
-        new Promise((_, reject) =>
-          request.signal.addEventListener("abort", () => reject(request.signal.reason)),
-        ),
-    });
-    const error = await client.link("auth0|1", { provider: "github", user_id: "1" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OutcomeUnknownError);
-    expect((error as Error).message).toContain("no answer within 0.05 s");
-  });
 });
 
-describe("per-attempt timeout and the client's signal", () => {
+describe("per-attempt timeout", () => {
   /** An answer whose headers come and whose body never ends, but errors when the request's signal aborts. */
   const stalledBody = (status: number) => (request: Request) =>
     Promise.resolve(
@@ -158,79 +123,9 @@ describe("per-attempt timeout and the client's signal", () => {
       .catch((e: unknown) => e);
     expect(writeError).toBeInstanceOf(OutcomeUnknownError);
   });
-
-  test("the client's signal aborts the attempts in flight with its reason", async () => {
-    const stop = new AbortController();
-    let started = 0;
-    const client = createManagementClient({
-      domain: "http://127.0.0.1:9",
-      token: TOKEN,
-      signal: stop.signal,
-      fetch: (request) => {
-        started++;
-        return new Promise((_, reject) =>
-          request.signal.addEventListener("abort", () => reject(request.signal.reason)),
-        );
-      },
-    });
-    const calls = [client.getUser("auth0|1"), client.getUser("auth0|2")].map((p) =>
-      p.catch((e: unknown) => e),
-    );
-    while (started < 1) await new Promise((r) => setImmediate(r));
-    stop.abort(new Error("interrupted"));
-    for (const error of await Promise.all(calls)) expect((error as Error).message).toBe("interrupted");
-  });
 });
 
 describe("rate limits", () => {
-  test("retries a 429 after Retry-After and exposes the rate-limit state", async () => {
-    const { client, requests, sleeps } = setup([
-      json(
-        429,
-        { statusCode: 429, error: "Too Many Requests", message: "Global limit has been reached" },
-        {
-          "retry-after": "2",
-          "x-ratelimit-limit": "50",
-          "x-ratelimit-remaining": "0",
-          "x-ratelimit-reset": "1700000000",
-        },
-      ),
-      json(201, identities, {
-        "x-ratelimit-limit": "50",
-        "x-ratelimit-remaining": "49",
-        "x-ratelimit-reset": "1700000003",
-      }),
-    ]);
-    await client.link("auth0|1", { provider: "github", user_id: "1" });
-    expect(requests).toHaveLength(2);
-    expect(sleeps).toHaveLength(1);
-    expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
-    expect(sleeps[0]).toBeLessThanOrEqual(2000 + 250);
-    expect(client.rateLimit).toEqual({ limit: 50, remaining: 49, reset: 1700000003 });
-  });
-
-  test("waits one refill, read from x-ratelimit-reset, when there is no Retry-After", async () => {
-    const reset = Math.ceil(Date.now() / 1000) + 5;
-    const { client, sleeps } = setup([
-      json(
-        429,
-        { statusCode: 429, error: "Too Many Requests", message: "x" },
-        {
-          "x-ratelimit-limit": "10",
-          "x-ratelimit-remaining": "0",
-          "x-ratelimit-reset": String(reset),
-        },
-      ),
-      json(200, { user_id: "auth0|1" }),
-    ]);
-    await client.getUser("auth0|1");
-    // The bucket of 10 is full in 5–6 s (whole seconds): one refill is a tenth of that, jitter ≤ 55 ms. The lower
-    // bound leaves a busy machine a second between reading the clock here and in the client (the exact arithmetic,
-    // on a fixed clock, is fidelity.test.ts's).
-    expect(sleeps[0]).toBeGreaterThan(400);
-    expect(sleeps[0]).toBeLessThanOrEqual(600 + 55);
-  });
-
   test("gives up with a ManagementApiError carrying retryAfter past the wait cap", async () => {
     const tooMany = () =>
       json(
@@ -246,44 +141,9 @@ describe("rate limits", () => {
     expect((error as Error).message).toContain("Rate limit exceeded");
     expect(requests).toHaveLength(2);
   });
-
-  test("keeps retrying 429s within the wait cap, however many", async () => {
-    const tooMany = () =>
-      json(429, { statusCode: 429, error: "Too Many Requests", message: "x" }, { "retry-after": "1" });
-    const { client, requests } = setup(
-      [...Array.from({ length: 7 }, tooMany), json(200, { user_id: "auth0|1" })],
-      {
-        maxRetries: 2,
-      },
-    );
-    expect(await client.getUser("auth0|1")).toEqual({ user_id: "auth0|1" });
-    expect(requests).toHaveLength(8);
-  });
-
-  test("stops retrying a read's 5xx after maxRetries", async () => {
-    const failing = () => json(503, { statusCode: 503, error: "Service Unavailable", message: "x" });
-    const { client, requests } = setup([failing(), failing(), failing()], { maxRetries: 2 });
-    await expect(client.getUser("auth0|1")).rejects.toBeInstanceOf(ManagementApiError);
-    expect(requests).toHaveLength(3);
-  });
 });
 
 describe("reads", () => {
-  test("retry a 5xx and a dropped connection", async () => {
-    const { client, requests } = setup([
-      json(500, { statusCode: 500, error: "Internal Server Error", message: "x" }),
-      networkError("ECONNRESET"),
-      json(200, { user_id: "auth0|1" }),
-    ]);
-    expect(await client.getUser("auth0|1")).toEqual({ user_id: "auth0|1" });
-    expect(requests).toHaveLength(3);
-  });
-
-  test("end with a NetworkError when the retries run out", async () => {
-    const { client } = setup(Array.from({ length: 5 }, () => networkError("ECONNRESET")));
-    await expect(client.getUser("auth0|1")).rejects.toBeInstanceOf(NetworkError);
-  });
-
   test("report an HTML error page in words", async () => {
     const { client } = setup([
       new Response("<html><body>Bad gateway</body></html>", {
@@ -292,6 +152,16 @@ describe("reads", () => {
       }),
     ]);
     await expect(client.getUser("auth0|1")).rejects.toThrow("Auth0 answered with an HTML page");
+  });
+
+  test("end with a NetworkError that keeps the operation and the cause", async () => {
+    const { client } = setup(
+      Array.from({ length: 3 }, () => networkError("ECONNREFUSED")),
+      { maxRetries: 1 },
+    );
+    const error = await client.getUser("auth0|a1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ operation: "Get user", cause: expect.any(TypeError) });
   });
 
   test("report malformed JSON on success as an invalid response", async () => {
@@ -331,7 +201,7 @@ describe("unlink", () => {
   test("refuses to remove the main identity", async () => {
     const { client, requests } = setup([]);
     await expect(client.unlink("auth0|1", "auth0|1")).rejects.toThrow(
-      "main identity, which Auth0 cannot remove",
+      "auth0|1 is the main identity of auth0|1 — Auth0 cannot remove it; name a linked secondary",
     );
     expect(requests).toHaveLength(0);
   });
@@ -379,9 +249,7 @@ describe("createManagementClient", () => {
   });
 
   test("needs a token or getToken", () => {
-    expect(() => createManagementClient({ domain: "tenant.auth0.com" })).toThrow(
-      "needs token, getToken or clientCredentials",
-    );
+    expect(() => createManagementClient({ domain: "tenant.auth0.com" })).toThrow("needs token or getToken");
   });
 
   test("asks getToken before each request", async () => {
@@ -398,5 +266,188 @@ describe("createManagementClient", () => {
       "Bearer token-1",
       "Bearer token-2",
     ]);
+  });
+});
+
+describe("parsed targets", () => {
+  const linkTarget = (args: Parameters<typeof parseLinkArguments>[0]): LinkTarget => {
+    const parsed = parseLinkArguments(args);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return parsed.value;
+  };
+  const unlinkTarget = (args: Parameters<typeof parseUnlinkArguments>[0]): UnlinkTarget => {
+    const parsed = parseUnlinkArguments(args);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return parsed.value;
+  };
+
+  test("link sends a target from parseLinkArguments as it is", async () => {
+    const { client, requests } = setup([json(201, identities)]);
+    const target = linkTarget({ primary: "auth0|1", secondary: "samlp|acme|jdoe" });
+    expect(await client.link(target)).toEqual(identities);
+    expect(requests[0]?.url).toBe("https://tenant.example.auth0.com/api/v2/users/auth0%7C1/identities");
+    expect(JSON.parse(requests[0]?.body ?? "")).toEqual({ provider: "samlp", user_id: "acme|jdoe" });
+  });
+
+  test("link checks a hand-built target of the same shape, and sends nothing when it is invalid", async () => {
+    const { client, requests } = setup([]);
+    const handBuilt = {
+      primary: "auth0|1",
+      variant: "identity",
+      body: { provider: "github", user_id: "" },
+      notes: [],
+    } as unknown as LinkTarget;
+    const error = await client.link(handBuilt).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      { path: "user_id", message: expect.stringContaining("user_id must not be empty") },
+    ]);
+    const selfLink = { ...linkTarget({ primary: "auth0|1", secondary: "github|7" }), primary: "github|7" };
+    await expect(client.link(selfLink)).rejects.toThrow("the secondary is the primary itself");
+    expect(requests).toHaveLength(0);
+  });
+
+  test("a parsed target cannot be changed after it was checked", () => {
+    const target = linkTarget({ primary: "auth0|1", provider: "github", user_id: "7" });
+    expect(() => {
+      (target as { primary: string }).primary = "..";
+    }).toThrow(TypeError);
+    expect(() => {
+      (target.body as { user_id: string }).user_id = "..";
+    }).toThrow(TypeError);
+  });
+
+  test("unlink sends a target from parseUnlinkArguments as it is", async () => {
+    const { client, requests } = setup([json(200, identities)]);
+    await client.unlink(unlinkTarget({ primary: "auth0|1", provider: "github", user_id: 7 }));
+    expect(requests[0]?.method).toBe("DELETE");
+    expect(requests[0]?.url).toBe(
+      "https://tenant.example.auth0.com/api/v2/users/auth0%7C1/identities/github/7",
+    );
+  });
+
+  test.each([
+    [{ provider: "auth0", user_id: "1" }, "auth0|1 is the main identity of auth0|1 — Auth0 cannot remove it"],
+    [{ provider: "github", user_id: ".." }, 'user_id cannot be ".."'],
+    [{ provider: "gihtub", user_id: "7" }, 'provider "gihtub" is not an Auth0 identity provider'],
+  ])("unlink checks a hand-built target naming %j, and sends nothing", async (secondary, message) => {
+    const { client, requests } = setup([]);
+    const handBuilt = { primary: "auth0|1", secondary } as UnlinkTarget;
+    await expect(client.unlink(handBuilt)).rejects.toThrow(message);
+    expect(requests).toHaveLength(0);
+  });
+
+  test("unlink takes the identity as { provider, user_id } too, checked the same way", async () => {
+    const { client, requests } = setup([json(200, identities)]);
+    await client.unlink("auth0|1", { provider: "github", user_id: "7" });
+    expect(requests[0]?.url).toMatch(/\/identities\/github\/7$/);
+    await expect(client.unlink("auth0|1", { provider: "github", user_id: "." } as never)).rejects.toThrow(
+      'user_id cannot be "."',
+    );
+    expect(requests).toHaveLength(1);
+  });
+});
+
+describe("the token source", () => {
+  test("getToken receives the client's tenant, fetch, debug trail and timeout", async () => {
+    const recorder = createRecordingFetch([json(200, { user_id: "auth0|x" })]);
+    const contexts: TokenContext[] = [];
+    const onEvent = () => {};
+    const client = createManagementClient({
+      domain: "https://context.eu.auth0.com/",
+      getToken: (context) => {
+        contexts.push(context);
+        return "from-context";
+      },
+      fetch: recorder.fetch,
+      onEvent,
+      timeoutMs: 1234,
+    });
+    await client.getUser("auth0|x");
+    expect(contexts).toHaveLength(1);
+    const [context] = contexts;
+    expect(context?.tenant).toBe(client.tenant);
+    expect(context?.tenant).toEqual({
+      origin: "https://context.eu.auth0.com",
+      managementAudience: "https://context.eu.auth0.com/api/v2/",
+    });
+    expect(context?.fetch).toBe(recorder.fetch);
+    expect(context?.onEvent).toBe(onEvent);
+    expect(context?.timeoutMs).toBe(1234);
+    expect(recorder.requests[0]?.headers.get("authorization")).toBe("Bearer from-context");
+  });
+
+  test("without a fetch of its own, getToken still gets one to send with", async () => {
+    let seen: TokenContext | undefined;
+    const client = createManagementClient({
+      domain: "tenant.auth0.com",
+      getToken: (context) => {
+        seen = context;
+        return "t";
+      },
+    });
+    expect(await client.token()).toBe("t");
+    expect(typeof seen?.fetch).toBe("function");
+    expect(seen?.tenant.origin).toBe("https://tenant.auth0.com");
+  });
+
+  test("token() answers the fixed token as it is", async () => {
+    const { client } = setup([]);
+    expect(await client.token()).toBe(TOKEN);
+  });
+});
+
+describe("the tenant", () => {
+  test("a domain parseTenantDomain made is taken as it is", async () => {
+    const parsed = parseTenantDomain("tenant.example.auth0.com");
+    if (!parsed.ok) throw new Error("expected a domain");
+    const recorder = createRecordingFetch([json(200, { user_id: "auth0|x" })]);
+    const client = createManagementClient({ domain: parsed.value, token: TOKEN, fetch: recorder.fetch });
+    expect(client.tenant).toBe(parsed.value);
+    expect(client.origin).toBe("https://tenant.example.auth0.com");
+    await client.getUser("auth0|x");
+    expect(recorder.requests[0]?.url).toBe("https://tenant.example.auth0.com/api/v2/users/auth0%7Cx");
+  });
+
+  test("an object of that shape that parseTenantDomain did not make is parsed, and refused when bad", () => {
+    const forged = { origin: "http://evil.example", managementAudience: "http://evil.example/api/v2/" };
+    expect(() => createManagementClient({ domain: forged, token: TOKEN })).toThrow(ValidationError);
+  });
+});
+
+describe("requests checked before sending", () => {
+  test("an export request and a job id are validated; nothing is sent when they are bad", async () => {
+    const { client, requests } = setup([]);
+    const error = await client
+      .exportUsers({ connection_id: "con_x", limit: 0, format: "xml" as never, fields: [{ name: "" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual([
+      "connection_id",
+      "format",
+      "limit",
+      "fields[0].name",
+    ]);
+    await expect(client.getJob("../users")).rejects.toThrow(ValidationError);
+    expect(requests).toHaveLength(0);
+  });
+
+  test("a metadata update needs a user id and something to update", async () => {
+    const { client, requests } = setup([json(200, { user_id: "auth0|1" })]);
+    const error = await client.updateMetadata("..", {}).catch((e: unknown) => e);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(["user", "metadata"]);
+    await client.updateMetadata("auth0|1", { user_metadata: { theme: "dark" } });
+    expect(requests.map((r) => `${r.method} ${r.body}`)).toEqual([
+      'PATCH {"user_metadata":{"theme":"dark"}}',
+    ]);
+  });
+
+  test("getUser refuses an id that is not a full user id, naming the user", async () => {
+    const { client, requests } = setup([]);
+    const error = await client.getUser("108").catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toEqual([
+      { path: "user", message: expect.stringContaining("user must be a full user id") },
+    ]);
+    expect(requests).toHaveLength(0);
   });
 });

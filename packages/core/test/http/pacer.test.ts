@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { createPacer } from "../src/pacer.ts";
+import { createPacer } from "../../src/http/pacer.ts";
 
 /** A clock that only moves when the pacer sleeps: each sleep advances it, so nothing here waits for real. */
 function clock(start = 1_700_000_000_000) {

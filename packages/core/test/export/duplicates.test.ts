@@ -1,11 +1,6 @@
 import { describe, expect, test } from "vitest";
-import {
-  choosePrimary,
-  DuplicateFinder,
-  type ExportedUser,
-  normalizeEmail,
-  pairsJsonl,
-} from "../src/index.ts";
+import { choosePrimary, DuplicateFinder, normalizeEmail, pairsJsonl } from "../../src/export/duplicates.ts";
+import type { ExportedUser } from "../../src/export/export-reader.ts";
 
 const user = (id: string, email: string | undefined, extra: Partial<ExportedUser> = {}): ExportedUser => ({
   user_id: id,

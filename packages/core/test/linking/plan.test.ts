@@ -1,13 +1,30 @@
 import { describe, expect, test } from "vitest";
+import { createManagementClient } from "../../src/http/client.ts";
+import { type LinkArguments, parseLinkArguments, parseUnlinkArguments } from "../../src/ids/arguments.ts";
 import {
   checkLink,
-  createManagementClient,
+  holdsLinked,
   mergeMetadata,
   planLink,
   planUnlink,
-  ValidationError,
-} from "../src/index.ts";
-import { json, TOKEN } from "./fetch-recorder.ts";
+  summarizeAccount,
+  summarizeIdentity,
+} from "../../src/linking/plan.ts";
+import { ValidationError } from "../../src/present/errors.ts";
+import { json, TOKEN } from "../fetch-recorder.ts";
+
+/** What parseLinkArguments makes of a primary and a secondary, as every face hands it to the plan. */
+function linkTarget(primary: string, secondary: Omit<LinkArguments, "primary">) {
+  const parsed = parseLinkArguments({ primary, ...secondary });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.value;
+}
+
+function unlinkTarget(primary: string, secondary: { provider: string; user_id: string }) {
+  const parsed = parseUnlinkArguments({ primary, ...secondary });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  return parsed.value;
+}
 
 const users: Record<string, Record<string, unknown>> = {
   "auth0|1": {
@@ -67,21 +84,23 @@ function tenant() {
 describe("planLink", () => {
   test("blocks an unverified email by default, naming the account", async () => {
     const { client } = tenant();
-    const plan = await planLink(client, "auth0|1", { provider: "google-oauth2", user_id: "2" });
+    const target = linkTarget("auth0|1", { provider: "google-oauth2", user_id: "2" });
+    const plan = await planLink(client, target);
     expect(plan.blockers).toEqual([
       { path: "secondary", message: expect.stringContaining("Jane@Example.com is not verified") },
     ]);
-    expect(plan.request).toEqual({ primary: "auth0|1", body: { provider: "google-oauth2", user_id: "2" } });
+    expect(plan.request).toBe(target);
+    expect(plan.request).toMatchObject({
+      primary: "auth0|1",
+      body: { provider: "google-oauth2", user_id: "2" },
+    });
   });
 
   test("describes identities after, discarded metadata and unverified emails", async () => {
     const { client, sent } = tenant();
-    const plan = await planLink(
-      client,
-      "auth0|1",
-      { provider: "google-oauth2", user_id: "2" },
-      { emailVerification: "warn" },
-    );
+    const plan = await planLink(client, linkTarget("auth0|1", { provider: "google-oauth2", user_id: "2" }), {
+      emailVerification: "warn",
+    });
     expect(plan.identitiesAfter.map((i) => i.id)).toEqual(["auth0|1", "google-oauth2|2"]);
     expect(plan.discarded).toEqual({
       user_metadata: { theme: "light", locale: "fr" },
@@ -99,7 +118,7 @@ describe("planLink", () => {
 
   test("blocks a secondary that does not exist", async () => {
     const { client } = tenant();
-    const plan = await planLink(client, "auth0|1", { provider: "github", user_id: "404" });
+    const plan = await planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "404" }));
     expect(plan.blockers).toEqual([
       {
         path: "secondary",
@@ -111,7 +130,7 @@ describe("planLink", () => {
 
   test("rejects a link_with that has no subject", async () => {
     const { client } = tenant();
-    await expect(planLink(client, "auth0|1", { link_with: "not-a-jwt" })).rejects.toBeInstanceOf(
+    await expect(planLink(client, linkTarget("auth0|1", { link_with: "not-a-jwt" }))).rejects.toBeInstanceOf(
       ValidationError,
     );
   });
@@ -207,21 +226,147 @@ describe("planUnlink", () => {
   }
 
   test("describes the identities after and the metadata the recreated user lacks", async () => {
-    const plan = await planUnlink(holder(), "auth0|9", { provider: "github", user_id: "5" });
+    const plan = await planUnlink(holder(), unlinkTarget("auth0|9", { provider: "github", user_id: "5" }));
     expect(plan.blockers).toEqual([]);
     expect(plan.identitiesAfter.map((i) => i.id)).toEqual(["auth0|9"]);
     expect(plan.warnings[0]).toContain("becomes a separate user again");
   });
 
   test("blocks the main identity", async () => {
-    const plan = await planUnlink(holder(), "auth0|9", { provider: "auth0", user_id: "9" });
-    expect(plan.blockers[0]?.message).toContain("is the main identity of auth0|9");
+    // The arguments parser refuses the primary's own id; a target naming the first identity by its parts is caught
+    // by the plan, with the same wording.
+    const plan = await planUnlink(holder(), {
+      primary: "auth0|9",
+      secondary: { provider: "auth0", user_id: "9" },
+    });
+    expect(plan.blockers).toEqual([
+      {
+        path: "secondary",
+        message: "auth0|9 is the main identity of auth0|9 — Auth0 cannot remove it; name a linked secondary",
+      },
+    ]);
   });
 
   test("blocks an identity the primary does not hold, naming the ones it does", async () => {
-    const plan = await planUnlink(holder(), "auth0|9", { provider: "github", user_id: "6" });
+    const plan = await planUnlink(holder(), unlinkTarget("auth0|9", { provider: "github", user_id: "6" }));
     expect(plan.blockers[0]?.message).toBe(
       "github|6 is not linked to auth0|9 — its linked identities are: github|5",
     );
+  });
+});
+
+describe("planLink's reads", () => {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const idToken = (claims: Record<string, unknown>) => `${b64({ alg: "RS256" })}.${b64(claims)}.c2ln`;
+
+  test("reads the secondary with secondaryClient when one is given, the primary with the plan's client", async () => {
+    const primarySide = tenant();
+    const secondarySide = tenant();
+    const plan = await planLink(
+      primarySide.client,
+      linkTarget("auth0|1", { provider: "google-oauth2", user_id: "2" }),
+      { secondaryClient: secondarySide.client },
+    );
+    expect(primarySide.sent).toEqual(["GET /api/v2/users/auth0%7C1"]);
+    expect(secondarySide.sent).toEqual(["GET /api/v2/users/google-oauth2%7C2"]);
+    expect(plan.secondary.user_id).toBe("google-oauth2|2");
+  });
+
+  test("shows the secondary from link_with's claims when the caller may not read it (403)", async () => {
+    const fetch = async (request: Request) =>
+      new URL(request.url).pathname.endsWith("auth0%7C1")
+        ? json(200, users["auth0|1"])
+        : json(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope" });
+    const client = createManagementClient({ domain: "t.auth0.com", token: TOKEN, fetch });
+    const linkWith = idToken({ sub: "github|7", email: "jane@example.com", email_verified: true });
+    const plan = await planLink(client, linkTarget("auth0|1", { link_with: linkWith }));
+    expect(plan.secondary).toEqual({
+      user_id: "github|7",
+      email: "jane@example.com",
+      email_verified: true,
+      identities: [{ id: "github|7", provider: "github", connection: "" }],
+    });
+    expect(plan.blockers).toEqual([]);
+    expect(plan.discarded).toEqual({ user_metadata: {}, app_metadata: {} });
+    expect(plan.secondarySource).toBe("id-token");
+    expect(plan.warnings).toContainEqual(
+      expect.stringContaining("the secondary could not be read with this token (403), so its metadata"),
+    );
+  });
+
+  test("says where the secondary's view comes from: the tenant, or nowhere for a missing one", async () => {
+    const read = await planLink(
+      tenant().client,
+      linkTarget("auth0|1", { provider: "google-oauth2", user_id: "2" }),
+    );
+    expect(read.secondarySource).toBe("user");
+    expect(read.warnings.join(" ")).not.toContain("could not be read");
+    const fetch = async (request: Request) =>
+      new URL(request.url).pathname.endsWith("auth0%7C1")
+        ? json(200, users["auth0|1"])
+        : json(404, {
+            statusCode: 404,
+            error: "Not Found",
+            message: "The user does not exist.",
+            errorCode: "inexistent_user",
+          });
+    const client = createManagementClient({ domain: "t.auth0.com", token: TOKEN, fetch });
+    const missing = await planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "404" }));
+    expect(missing.secondarySource).toBe("none");
+    expect(missing.blockers).toHaveLength(1);
+  });
+
+  test("a 403 on the primary is not hidden", async () => {
+    const fetch = async () =>
+      json(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope" });
+    const client = createManagementClient({ domain: "t.auth0.com", token: TOKEN, fetch });
+    await expect(
+      planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "7" })),
+    ).rejects.toMatchObject({
+      status: 403,
+    });
+  });
+});
+
+describe("summaries", () => {
+  const user = users["google-oauth2|2"] as Parameters<typeof summarizeAccount>[0];
+
+  test("an account keeps its id, email state and identities, and no token", () => {
+    expect(summarizeAccount(user)).toEqual({
+      user_id: "google-oauth2|2",
+      email: "Jane@Example.com",
+      email_verified: false,
+      identities: [{ id: "google-oauth2|2", provider: "google-oauth2", connection: "google-oauth2" }],
+    });
+    expect(JSON.stringify(summarizeAccount(user))).not.toContain("ya29.secret");
+    expect(summarizeAccount({}, "auth0|fallback")).toEqual({
+      user_id: "auth0|fallback",
+      email: undefined,
+      email_verified: undefined,
+      identities: [],
+    });
+  });
+
+  test("an identity is its full id, provider and connection", () => {
+    expect(
+      summarizeIdentity({ provider: "github", user_id: "7", connection: "github", isSocial: true }),
+    ).toEqual({
+      id: "github|7",
+      provider: "github",
+      connection: "github",
+    });
+  });
+
+  test("holdsLinked looks at the linked identities, not the main one", () => {
+    const holder = {
+      user_id: "auth0|9",
+      identities: [
+        { provider: "auth0", user_id: "9", connection: "db", isSocial: false },
+        { provider: "github", user_id: "5", connection: "github", isSocial: true },
+      ],
+    } as Parameters<typeof holdsLinked>[0];
+    expect(holdsLinked(holder, "github|5")).toBe(true);
+    expect(holdsLinked(holder, "auth0|9")).toBe(false);
+    expect(holdsLinked({ user_id: "auth0|1" } as Parameters<typeof holdsLinked>[0], "github|5")).toBe(false);
   });
 });

@@ -1,15 +1,16 @@
 import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
+import { clientCredentialsToken } from "../../src/auth/management-token.ts";
+import { downloadExport } from "../../src/export/export-job.ts";
+import type { Pacer } from "../../src/http/pacer.ts";
+import { createTransport, OutgoingRequest } from "../../src/http/transport.ts";
 import {
   createManagementClient,
   type DebugEvent,
-  downloadExport,
   formatDebugEvent,
   OutcomeUnknownError,
-} from "../src/index.ts";
-import type { Pacer } from "../src/pacer.ts";
-import { createTransport, OutgoingRequest } from "../src/transport.ts";
-import { createRecordingFetch, json, networkError, type Reply, TOKEN } from "./fetch-recorder.ts";
+} from "../../src/index.ts";
+import { createRecordingFetch, json, networkError, type Reply, TOKEN } from "../fetch-recorder.ts";
 
 const identities = [{ provider: "auth0", user_id: "1", connection: "Username-Password-Authentication" }];
 const limits = {
@@ -29,7 +30,7 @@ function setup(replies: Reply[], credentials: "token" | "client" = "token") {
     domain: `debug-${Math.random().toString(36).slice(2)}.example.auth0.com`,
     ...(credentials === "token"
       ? { token: TOKEN }
-      : { clientCredentials: { clientId: "cid", clientSecret: CLIENT_SECRET } }),
+      : { getToken: clientCredentialsToken({ clientId: "cid", clientSecret: CLIENT_SECRET }) }),
     fetch: recorder.fetch,
     retry: { sleep: async () => {} },
     pacer: false,
