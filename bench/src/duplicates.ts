@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { duplicateExportFields } from "@idlink/core";
+import { duplicateExportFields } from "@idlink/core/export";
 import { generatedTenant, writeExportFile } from "@idlink/emulator";
 import { bins } from "./processes.ts";
 import { median, type Section } from "./stats.ts";

@@ -2,18 +2,22 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import {
-  applyProfile,
-  type Credentials,
-  configFilePath,
   createManagementClient,
   type DebugSink,
   formatDebugEvent,
   type ManagementClient,
-  type ProfileEnvironment,
   parseTenantDomain,
   type RetryOptions,
-  resolveCredentials,
+  type TenantDomain,
 } from "@idlink/core";
+import {
+  applyProfile,
+  type Credentials,
+  configFilePath,
+  type ProfileEnvironment,
+  resolveCredentials,
+  tokenOptions,
+} from "@idlink/core/node";
 import type { Io } from "./io.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -30,7 +34,7 @@ export interface ConnectionFlags {
 
 /** A tenant and the credentials for it (core's one rule decides which). */
 export interface Connection {
-  origin: string;
+  tenant: TenantDomain;
   credentials: Credentials;
   /** With --debug or IDLINK_DEBUG: writes each request, answer and retry decision to stderr, redacted. */
   onEvent: DebugSink | undefined;
@@ -74,7 +78,7 @@ export async function resolveOrigin(
   flags: ConnectionFlags,
   io: Io,
   settings?: ProfileEnvironment,
-): Promise<{ origin: string }> {
+): Promise<TenantDomain> {
   const { env, labels } = settings ?? (await profileEnvironment(flags, io));
   const domain = flags.domain ?? env.AUTH0_DOMAIN?.trim();
   if (domain === undefined || domain === "") {
@@ -86,13 +90,13 @@ export async function resolveOrigin(
   const field = flags.domain === undefined ? (labels.AUTH0_DOMAIN ?? "AUTH0_DOMAIN") : "--domain";
   const parsed = parseTenantDomain(domain, field);
   if (!parsed.ok) throw new UsageError(parsed.issues.map((i) => i.message).join("; "));
-  return { origin: parsed.value };
+  return parsed.value;
 }
 
 /** Resolves the tenant and credentials from flags, profile and environment (core's `resolveCredentials`). */
 export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise<Connection> {
   const settings = await profileEnvironment(flags, io);
-  const { origin } = await resolveOrigin(flags, io, settings);
+  const tenant = await resolveOrigin(flags, io, settings);
   const { tokenFile, privateKeyFile, audience } = flags;
   const credentials = await resolveCredentials({
     env: settings.env,
@@ -108,7 +112,7 @@ export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise
     home: io.env.credentials.HOME ?? homedir(),
     alternatives: ["--token-file F", "--token-stdin"],
   });
-  return { origin, credentials, onEvent: debugSink(flags, io) };
+  return { tenant, credentials, onEvent: debugSink(flags, io) };
 }
 
 /** The debug trail's sink, on stderr (stdout stays the result's): one `idlink debug:` line per event. */
@@ -129,13 +133,11 @@ export function createClient(
   connection: Connection,
   options: { signal?: AbortSignal; retry?: RetryOptions } = {},
 ): ManagementClient {
-  const { credentials, origin, onEvent } = connection;
+  const { credentials, tenant, onEvent } = connection;
   return createManagementClient({
-    domain: origin,
+    domain: tenant,
     ...(onEvent ? { onEvent } : {}),
-    ...("token" in credentials
-      ? { token: credentials.token }
-      : { clientCredentials: credentials.clientCredentials }),
+    ...tokenOptions(credentials),
     userAgent,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.retry ? { retry: options.retry } : {}),

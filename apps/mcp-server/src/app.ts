@@ -1,4 +1,5 @@
 import { createManagementClient, type DebugSink } from "@idlink/core";
+import { tokenOptions } from "@idlink/core/node";
 import type { McpServerFactory } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
 import { createConfirmations } from "./confirmations.ts";
@@ -13,9 +14,7 @@ export function createFactory(config: Config, onEvent?: DebugSink): McpServerFac
   const { credentials, domain } = config;
   const client = createManagementClient({
     domain,
-    ...("token" in credentials
-      ? { token: credentials.token }
-      : { clientCredentials: credentials.clientCredentials }),
+    ...tokenOptions(credentials),
     userAgent: `idlink-mcp/${pkg.version}`,
     ...(onEvent ? { onEvent } : {}),
   });

@@ -6,13 +6,15 @@ import {
   IdlinkError,
   parseTenantDomain,
   resolveCredentials,
+  type TenantDomain,
   ValidationError,
 } from "@idlink/core/startup";
 import { readOnlyToolNames, toolNames } from "./catalog.ts";
 import type { ToolName } from "./tools/index.ts";
 
 export interface Config {
-  domain: string;
+  /** The tenant as core parsed it (a string is parsed by the client; empty for --help and --version). */
+  domain: TenantDomain | string;
   credentials: Credentials;
   readOnly: boolean;
   tools: ToolName[] | undefined;
@@ -137,7 +139,7 @@ export async function parseConfig(
 
 /**
  * Core's `applyProfile` with IDLINK_TENANT (or the config file's default, when AUTH0_DOMAIN is not set). Profiles
- * parse the config file with zod, so core's main entry is imported only when a profile may apply: with AUTH0_DOMAIN
+ * parse the config file with zod, so core's node entry is imported only when a profile may apply: with AUTH0_DOMAIN
  * set and no IDLINK_TENANT the server starts without it.
  */
 async function profileEnvironment(env: Record<string, string | undefined>, files: ConfigFiles) {
@@ -146,7 +148,7 @@ async function profileEnvironment(env: Record<string, string | undefined>, files
   if (requested === undefined && nonEmpty(env.AUTH0_DOMAIN) !== undefined) {
     return { profile: undefined, env: { ...env }, labels: {} };
   }
-  const { applyProfile, configFilePath } = await import("@idlink/core");
+  const { applyProfile, configFilePath } = await import("@idlink/core/node");
   const configPath = configFilePath(env, env.HOME ?? files.home);
   const configText = await readNamedFile(files, configPath, "the config file").catch((error: unknown) => {
     if (error instanceof ConfigError && error.code === "ENOENT") return undefined;

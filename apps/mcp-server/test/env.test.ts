@@ -9,7 +9,7 @@ const httpToken = "h".repeat(32);
 describe("parseConfig", () => {
   test("reads client credentials, stdio and all tools by default", async () => {
     expect(await parseConfig(clientCredentials, [])).toEqual({
-      domain: "https://tenant.eu.auth0.com",
+      domain: expect.objectContaining({ origin: "https://tenant.eu.auth0.com" }),
       credentials: { source: "client id", clientCredentials: { clientId: "id", clientSecret: "secret" } },
       readOnly: false,
       tools: undefined,

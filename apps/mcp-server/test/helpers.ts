@@ -1,9 +1,5 @@
-import {
-  createManagementClient,
-  type FetchLike,
-  getManagementToken,
-  type ManagementClient,
-} from "@idlink/core";
+import { createManagementClient, type FetchLike, type ManagementClient } from "@idlink/core";
+import { getManagementToken } from "@idlink/core/node";
 import {
   createEmulator,
   type Emulator,

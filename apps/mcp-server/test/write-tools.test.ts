@@ -300,7 +300,7 @@ describe("refusals before any question", () => {
     const h = await open({ elicit: () => ({ action: "accept", content: {} }) });
     const result = await h.call("unlink_identity", { primary: frank, secondary: frank });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("main identity, which Auth0 cannot remove");
+    expect(textOf(result)).toContain(`${frank} is the main identity of ${frank} — Auth0 cannot remove it`);
     expect(h.elicitations).toEqual([]);
   });
 

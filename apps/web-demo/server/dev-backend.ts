@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { formatDebugEvent, tenantOrigin } from "@idlink/core";
+import { formatDebugEvent } from "@idlink/core";
 import type { Emulator } from "@idlink/emulator";
 import type { Plugin, ViteDevServer } from "vite";
 import { type DemoServer, startDemoServer } from "./demo-server.ts";
@@ -68,7 +68,7 @@ export function devBackend(env: Record<string, string | undefined> = process.env
             : undefined;
           attachTenant(demo, config, pageOrigins, { onEvent }).then((started) => {
             emulator = started;
-            tenant = config.mode === "tenant" ? tenantOrigin(config.domain) : started?.url;
+            tenant = config.mode === "tenant" ? config.domain.origin : started?.url;
             server.config.logger.info(
               `  idlink web demo (dev, ${started ? "local emulator, default seed" : "your Auth0 tenant"}): ` +
                 `API ${demo.origin} proxied at /api`,

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { type ClientAuthentication, resolveCredentials, ValidationError } from "@idlink/core";
+import { parseTenantDomain, type TenantDomain, ValidationError } from "@idlink/core";
+import { type ClientAuthentication, resolveCredentials } from "@idlink/core/node";
 import { z } from "zod";
 
 /**
@@ -13,7 +14,8 @@ export type DemoConfig =
       mode: "tenant";
       port: number;
       debug?: boolean;
-      domain: string;
+      /** The tenant, as core's domain rule read AUTH0_DOMAIN. */
+      domain: TenantDomain;
       /** The machine-to-machine application of the demo server: a client secret or a private key (Private Key JWT). */
       clientCredentials: ClientAuthentication;
       spaClientId: string;
@@ -87,6 +89,8 @@ export async function readEnv(
         "unset them all to use the local emulator",
     );
   }
+  const domain = parseTenantDomain(env.AUTH0_DOMAIN, "AUTH0_DOMAIN");
+  if (!domain.ok) throw new ConfigError(domain.issues.map((i) => i.message).join("; "));
   const credentials = await resolveCredentials({
     env: source,
     readFile: async (path) => {
@@ -111,7 +115,7 @@ export async function readEnv(
     mode: "tenant",
     // A fixed port, because the tenant's SPA application must list this origin as a callback and web origin.
     port: env.PORT ?? 5173,
-    domain: env.AUTH0_DOMAIN,
+    domain: domain.value,
     clientCredentials: credentials.clientCredentials,
     spaClientId: env.AUTH0_SPA_CLIENT_ID,
     ...debug,

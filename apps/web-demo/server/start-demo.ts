@@ -1,4 +1,5 @@
-import { createManagementClient, type DebugSink, tenantOrigin } from "@idlink/core";
+import { createManagementClient, type DebugSink } from "@idlink/core";
+import { clientCredentialsToken } from "@idlink/core/node";
 import {
   adminClient,
   createEmulator,
@@ -66,11 +67,11 @@ export async function attachTenant(
   if (config.mode === "tenant") {
     server.attach({
       mode: "tenant",
-      tenant: tenantOrigin(config.domain),
+      tenant: config.domain.origin,
       spaClientId: config.spaClientId,
       client: createManagementClient({
         domain: config.domain,
-        clientCredentials: config.clientCredentials,
+        getToken: clientCredentialsToken(config.clientCredentials),
         ...(onEvent ? { onEvent } : {}),
       }),
     });
@@ -99,7 +100,7 @@ function emulatorSetup(emulator: Emulator, seed: Seed, onEvent: DebugSink | unde
     spaClientId: spa.client_id,
     client: createManagementClient({
       domain: emulator.url,
-      clientCredentials: admin,
+      getToken: clientCredentialsToken(admin),
       ...(onEvent ? { onEvent } : {}),
     }),
     devUsers: () =>

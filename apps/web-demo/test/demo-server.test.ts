@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManagementClient, type DebugEvent, formatDebugEvent } from "@idlink/core";
+import { clientCredentialsToken } from "@idlink/core/node";
 import { seedSecrets } from "@idlink/emulator";
 import { recordOutput } from "@idlink/test-kit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
@@ -209,7 +210,7 @@ test("describes a refused client-credentials grant without the secret", async ()
       spaClientId: "idlink-spa",
       client: createManagementClient({
         domain: tenant(),
-        clientCredentials: { clientId: "idlink-admin", clientSecret: "not-the-secret-42" },
+        getToken: clientCredentialsToken({ clientId: "idlink-admin", clientSecret: "not-the-secret-42" }),
       }),
     });
     const response = await fetch(`${server.origin}/api/users/${encodeURIComponent(alice)}`);

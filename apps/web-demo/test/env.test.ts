@@ -46,7 +46,7 @@ describe("readEnv", () => {
     expect(await readEnv(tenant)).toEqual({
       mode: "tenant",
       port: 5173,
-      domain: "example.eu.auth0.com",
+      domain: expect.objectContaining({ origin: "https://example.eu.auth0.com" }),
       clientCredentials: { clientId: "m2m-id", clientSecret: "m2m-secret" },
       spaClientId: "spa-id",
     });

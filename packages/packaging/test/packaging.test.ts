@@ -162,13 +162,27 @@ describe("installed from the tarballs", () => {
     }
   });
 
-  const consumer = `import { type ParseLinkRequestResult, parseLinkRequest } from "@idlink/core";
+  // Every entry of core, as a user imports it.
+  const consumer = `import { type LinkBody, type Parsed, parseLinkRequest } from "@idlink/core";
+import { parseUserId } from "@idlink/core/browser";
+import { primaryCriteria } from "@idlink/core/export";
+import { tokenOptions } from "@idlink/core/node";
+import { parseTenantDomain } from "@idlink/core/startup";
 
-const good: ParseLinkRequestResult = parseLinkRequest({ provider: "google-oauth2", user_id: "108234567890123456789" });
+const good: Parsed<LinkBody> = parseLinkRequest({ provider: "google-oauth2", user_id: "108234567890123456789" });
 const bad = parseLinkRequest({ provider: "", connection_id: "", user_id: "", link_with: "" });
 if (!good.ok || bad.ok) throw new Error("parseLinkRequest disagrees with its documentation");
-const variant: "token" | "identity" = good.variant;
-console.log(JSON.stringify({ variant, issues: bad.issues.map((issue) => issue.path) }));
+const variant: "token" | "identity" = good.value.variant;
+const tenant = parseTenantDomain("tenant.eu.auth0.com");
+const id = parseUserId("samlp|acme|jane");
+console.log(JSON.stringify({
+  variant,
+  issues: bad.issues.map((issue) => issue.path),
+  audience: tenant.ok ? tenant.value.managementAudience : undefined,
+  rest: id.ok ? id.value.user_id : undefined,
+  criteria: primaryCriteria.length > 0,
+  token: "token" in tokenOptions({ token: "t" }),
+}));
 `;
 
   // Node's own resolution with every declaration checked (ours and our dependencies'), and a bundler's as in Vite's
@@ -177,7 +191,7 @@ console.log(JSON.stringify({ variant, issues: bad.issues.map((issue) => issue.pa
     ["nodenext", { module: "nodenext", moduleResolution: "nodenext", skipLibCheck: false }],
     ["bundler", { module: "esnext", moduleResolution: "bundler", skipLibCheck: true }],
   ])(
-    "a strict TypeScript consumer with %s resolution imports @idlink/core, typechecks and runs",
+    "a strict TypeScript consumer with %s resolution imports every entry of @idlink/core, typechecks and runs",
     async (mode, resolution) => {
       const dir = join(user, `consumer-${mode}`);
       await mkdir(dir, { recursive: true });
@@ -206,6 +220,10 @@ console.log(JSON.stringify({ variant, issues: bad.issues.map((issue) => issue.pa
       expect(JSON.parse(stdout)).toEqual({
         variant: "identity",
         issues: ["link_with", "provider", "user_id", "connection_id"],
+        audience: "https://tenant.eu.auth0.com/api/v2/",
+        rest: "acme|jane",
+        criteria: true,
+        token: true,
       });
     },
   );

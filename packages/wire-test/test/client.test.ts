@@ -6,10 +6,12 @@ import {
   ManagementApiError,
   mergeMetadata,
   OutcomeUnknownError,
+  parseLinkArguments,
   planLink,
   preflightLink,
   ValidationError,
 } from "@idlink/core";
+import { clientCredentialsToken } from "@idlink/core/node";
 import { defaultSeed, type Emulator } from "@idlink/emulator";
 import { assertContract, recordOutput, recordSecrets } from "@idlink/test-kit";
 import { afterEach, describe, expect, test } from "vitest";
@@ -58,7 +60,7 @@ const caught = (e: unknown) => {
 function admin(em: Emulator, extra: Partial<Parameters<typeof createManagementClient>[0]> = {}) {
   return createManagementClient({
     domain: em.url,
-    clientCredentials: { clientId: "idlink-admin", clientSecret: adminSecret },
+    getToken: clientCredentialsToken({ clientId: "idlink-admin", clientSecret: adminSecret }),
     fetch: checkedFetch,
     ...extra,
   });
@@ -112,10 +114,9 @@ describe("core's client against the emulator", () => {
   test("plans, merges metadata and finds candidates", async () => {
     const em = emulator();
     const client = admin(em);
-    const plan = await planLink(client, alice, {
-      provider: "google-oauth2",
-      user_id: "108234567890123456789",
-    });
+    const target = parseLinkArguments({ primary: alice, secondary: aliceGoogle });
+    if (!target.ok) throw new Error("a valid target");
+    const plan = await planLink(client, target.value);
     expect(plan.identitiesAfter.map((i) => i.id)).toEqual([alice, aliceGoogle]);
     expect(plan.blockers).toEqual([]);
     const added = await mergeMetadata(client, alice, aliceGoogle);
@@ -143,7 +144,7 @@ describe("core's client against the emulator", () => {
     const em = emulator();
     const reader = createManagementClient({
       domain: em.url,
-      clientCredentials: { clientId: "idlink-reader", clientSecret: readerSecret },
+      getToken: clientCredentialsToken({ clientId: "idlink-reader", clientSecret: readerSecret }),
       fetch: checkedFetch,
     });
     const error = await reader.link(bob, { provider: "github", user_id: "5812345" }).catch(caught);

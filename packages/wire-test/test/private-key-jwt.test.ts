@@ -6,6 +6,7 @@ import {
   ManagementApiError,
   ValidationError,
 } from "@idlink/core";
+import { clientCredentialsToken } from "@idlink/core/node";
 import { defaultSeed, withPrivateKeyJwtClient } from "@idlink/emulator";
 import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
@@ -51,7 +52,7 @@ describe("core's client with Private Key JWT, against the emulator", () => {
     const { fetch, answers } = recording();
     const client = createManagementClient({
       domain: em.url,
-      clientCredentials: { clientId, clientAssertionSigningKey: pem },
+      getToken: clientCredentialsToken({ clientId, clientAssertionSigningKey: pem }),
       fetch,
     });
     expect((await client.getUser(alice)).user_id).toBe(alice);
@@ -69,7 +70,7 @@ describe("core's client with Private Key JWT, against the emulator", () => {
     const em = emulator();
     const client = createManagementClient({
       domain: em.url,
-      clientCredentials: { clientId, ...key },
+      getToken: clientCredentialsToken({ clientId, ...key }),
       fetch: recording().fetch,
     });
     const error = await client.getUser(alice).catch((e: unknown) => e);
@@ -88,11 +89,11 @@ describe("core's client with Private Key JWT, against the emulator", () => {
     const before = em.state.requests.length;
     const client = createManagementClient({
       domain: em.url,
-      clientCredentials: {
+      getToken: clientCredentialsToken({
         clientId,
         clientAssertionSigningKey: "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
         signingKeySource: "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
-      },
+      }),
     });
     const error = await client.getUser(alice).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);

@@ -1,5 +1,5 @@
+import { setTimeout as delay } from "node:timers/promises";
 import {
-  abortableSleep,
   checkLink,
   describeError,
   holdsLinked,
@@ -88,7 +88,7 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
   const { row } = pending;
   /** False when Ctrl-C came during the wait: the row is left as the journal has it, for the next run. */
   const sleep = (ms: number) =>
-    abortableSleep(ms, stop).then(
+    delay(ms, undefined, { signal: stop }).then(
       () => true,
       () => false,
     );

@@ -1,10 +1,5 @@
-import {
-  abortableSleep,
-  describeError,
-  ManagementApiError,
-  type ManagementClient,
-  OutcomeUnknownError,
-} from "@idlink/core";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describeError, ManagementApiError, type ManagementClient, OutcomeUnknownError } from "@idlink/core";
 import { type Journal, type JournalRecord, readJournal } from "./journal.ts";
 import { pairKey } from "./rows.ts";
 import { runPool } from "./runner.ts";
@@ -153,7 +148,7 @@ async function undoOne(
       }
       if (error instanceof ManagementApiError && (error.status === 429 || error.status >= 500)) {
         // Ctrl-C during the wait: the pair stays as the undo journal has it, for the next run.
-        const waited = await abortableSleep((error.retryAfter ?? 1) * 1000, options.stop).then(
+        const waited = await sleep((error.retryAfter ?? 1) * 1000, undefined, { signal: options.stop }).then(
           () => true,
           () => false,
         );

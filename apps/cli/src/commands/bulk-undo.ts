@@ -81,7 +81,7 @@ export async function bulkUndo(
   const connection = await resolveConnection(flags, io);
   const lock = await confirmAndLock(
     ctx,
-    `Unlink ${pending.length} identities on ${connection.origin}?`,
+    `Unlink ${pending.length} identities on ${connection.tenant.origin}?`,
     undoPath,
     flags.yes,
   );

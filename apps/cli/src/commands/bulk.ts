@@ -70,7 +70,7 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   const connection = await resolveConnection(flags, io);
   const lock = await confirmAndLock(
     ctx,
-    `Link ${parsed.valid} pairs on ${connection.origin}?`,
+    `Link ${parsed.valid} pairs on ${connection.tenant.origin}?`,
     journalPath,
     flags.yes,
   );

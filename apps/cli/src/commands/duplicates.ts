@@ -17,7 +17,7 @@ import {
   primaryCriteria,
   readUserExport,
   runUsersExport,
-} from "@idlink/core";
+} from "@idlink/core/export";
 import type { CommandInput, Handler } from "../command-spec.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
@@ -116,7 +116,7 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
     const connection = await resolveConnection(flags, io);
     const client = createClient(connection, { signal: io.interrupt });
     format = "json";
-    output.note(`Starting a user export on ${connection.origin}…`);
+    output.note(`Starting a user export on ${connection.tenant.origin}…`);
     const job = await runUsersExport(
       client,
       {
@@ -140,7 +140,7 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
       }),
     );
     source = download.pipe(createGunzip({ chunkSize: readChunk }));
-    origin = `export ${job.id} of ${connection.origin}`;
+    origin = `export ${job.id} of ${connection.tenant.origin}`;
   }
 
   try {

@@ -55,11 +55,11 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   const parsed = parseLinkArguments(args);
   if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
-  const prepared = await prepareLink(client, args);
+  const prepared = await prepareLink(client, parsed.value);
   if (!prepared.ok) throw new ValidationError(prepared.issues, "link request (token check)");
   // Core sends a full id given as user_id as its bare part (Auth0 accepts both) and says so.
   for (const note of prepared.value.notes) output.note(note.message);
-  const plan = await planLink(client, prepared.value.primary, prepared.value.body);
+  const plan = await planLink(client, prepared.value);
   const shownPlan = redact(plan);
   // The plan is the result of a dry run; before a change it explains it (--quiet leaves it out).
   (flags.dryRun ? output.line : output.detail)(planText(plan, output.out, output.width));

@@ -39,9 +39,9 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
   }
 
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
-  const prepared = await prepareUnlink(client, args);
+  const prepared = await prepareUnlink(client, parsed.value);
   if (!prepared.ok) throw new ValidationError(prepared.issues, "unlink request (token check)");
-  const planned = await planUnlink(client, primary, target);
+  const planned = await planUnlink(client, prepared.value);
   if (planned.blockers.length > 0) return blocked("unlink", planned.blockers, ctx);
   const after = planned.identitiesAfter;
   const plan = { primary, secondary: targetId, identitiesAfter: after };

@@ -1,4 +1,4 @@
-import { findTenantDuplicates } from "@idlink/core";
+import { findTenantDuplicates } from "@idlink/core/export";
 import { z } from "zod";
 import { ok } from "../results.ts";
 import { defineTool } from "../tool.ts";

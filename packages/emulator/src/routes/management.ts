@@ -1,4 +1,4 @@
-import { userIdentityProviderEnumValues } from "@idlink/core";
+import { providers as coreProviders } from "@idlink/core";
 import { authenticate, authorize, type Caller, insufficientScope } from "../auth.ts";
 import { ApiError, badRequest } from "../errors.ts";
 import type { Router } from "../router.ts";
@@ -11,7 +11,7 @@ export interface ManagementDeps {
   tokens: TokenContext;
 }
 
-const providers: ReadonlySet<string> = new Set(userIdentityProviderEnumValues);
+const providers: ReadonlySet<string> = new Set(coreProviders);
 const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
 const linkKeys = new Set(["provider", "user_id", "connection_id", "link_with"]);
 // PATCH accepts the user's root attributes beside the metadata (observed: name, given_name, family_name, picture,
