@@ -18,8 +18,12 @@ function slimAuth0Sdk(): Plugin {
     "./anonymous": features,
     "./myaccount": features,
     "./dpop/dpop": features,
+    "./fetcher": features,
+    "./cache-localstorage": features,
+    "./cache/key-manifest": features,
     "./worker/token.worker.ts": slim("required.ts"),
     "browser-tabs-lock": slim("required.ts"),
+    "es-cookie": slim("cookies.ts"),
   };
   return {
     name: "idlink:slim-auth0-sdk",
@@ -62,31 +66,10 @@ function preloadSignIn(): Plugin {
   };
 }
 
-/**
- * Leaves out of the page what only a server or a terminal does, so it is neither shipped nor evaluated (in the dev
- * server too): core's machine-to-machine token fetching (client secret or Private Key JWT, with jose's signing; the
- * page's tokens come from Auth0's SPA SDK) and tenant profiles (a config file on the user's machine). The stand-ins
- * in src/slim throw if they were ever called.
- */
-function serverOnlyCore(): Plugin {
-  const standIns: Record<string, string> = {
-    "./management-token.ts": slim("no-management-token.ts"),
-    "./profiles.ts": slim("no-profiles.ts"),
-  };
-  return {
-    name: "idlink:server-only-core",
-    enforce: "pre",
-    resolveId(source, importer) {
-      if (importer?.includes("/packages/core/src/")) return standIns[source];
-      return undefined;
-    },
-  };
-}
-
 // The page's origin and tenant come from the demo server at run time, so nothing about a tenant is baked into the
 // bundle.
 export default defineConfig({
-  plugins: [react(), slimAuth0Sdk(), serverOnlyCore(), preloadSignIn()],
+  plugins: [react(), slimAuth0Sdk(), preloadSignIn()],
   resolve: {
     // Zod's mini build behind the classic builders core's link rules use (src/slim/zod.ts).
     alias: [{ find: /^zod$/, replacement: slim("zod.ts") }],
@@ -94,7 +77,7 @@ export default defineConfig({
   // No modulepreload polyfill: every browser the page supports (Web Locks, crypto.subtle; see src/slim/required.ts)
   // preloads modules natively.
   build: { outDir: "dist/client", emptyOutDir: true, sourcemap: false, modulePreload: { polyfill: false } },
-  // Under the dev server the SDK is served module by module through the plugin above, not pre-bundled without it;
-  // its one CommonJS dependency the page keeps still needs pre-bundling to be a module.
-  optimizeDeps: { exclude: ["@auth0/auth0-spa-js"], include: ["@auth0/auth0-spa-js > es-cookie"] },
+  // Under the dev server the SDK is served module by module through the plugin above, not pre-bundled without it
+  // (its one CommonJS dependency, es-cookie, is a module of the page's own: src/slim/cookies.ts).
+  optimizeDeps: { exclude: ["@auth0/auth0-spa-js"] },
 });

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createManagementClient } from "@idlink/core";
+import { clientCredentialsToken } from "@idlink/core/node";
 import { createEmulator, defaultSeed, seedSecrets, withSpaOrigins } from "@idlink/emulator";
 import { launchChromium, recordOutput, recordSecrets } from "@idlink/test-kit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -26,6 +27,8 @@ const requestedOrigins = new Set<string>();
 const demoResponses: string[] = [];
 const consoleErrors: string[] = [];
 let navigations: string[] = [];
+/** This test's console errors and failed answers (4xx/5xx), in the page, its popups and its worker. */
+let failures: { console: string[]; responses: string[] };
 
 function tenant(): string {
   if (!demo.emulator) throw new Error("the browser tests run against the emulator");
@@ -76,6 +79,15 @@ beforeEach(async () => {
     if (!response.url().endsWith("/oauth/token")) return;
     const tokens = (await response.json().catch(() => ({}))) as Record<string, string | undefined>;
     recordSecrets(tokens.id_token, tokens.access_token, tokens.refresh_token);
+  });
+  failures = { console: [], responses: [] };
+  context.on("console", (message) => {
+    if (message.type() === "error") failures.console.push(message.text());
+  });
+  context.on("response", (response) => {
+    if (response.status() >= 400) {
+      failures.responses.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    }
   });
   navigations = [];
   page.on("framenavigated", (frame) => {
@@ -131,6 +143,13 @@ function lastAuthorizeUrl(): URL {
   return new URL(`${tenant()}/authorize?${request.query}`);
 }
 
+/** The tenant's answers that were refused or failed (4xx, 5xx, or a dropped connection), from its own log. */
+function tenantFailures(): string[] {
+  return (demo.emulator?.state.requests ?? [])
+    .filter((r) => r.status >= 400 || r.status === 0)
+    .map((r) => `${r.status} ${r.method} ${r.path}`);
+}
+
 /** Every URL of the tab's history, from Chromium itself. */
 async function historyUrls(): Promise<string[]> {
   const cdp = await context.newCDPSession(page);
@@ -157,12 +176,30 @@ describe("link as the signed-in user", () => {
     const secondaryAuthorize = lastAuthorizeUrl().searchParams;
     expect(secondaryAuthorize.get("prompt")).toBe("login");
     expect(secondaryAuthorize.get("response_mode")).toBe("web_message");
+    // The secondary's own access token may read the secondary: the primary's may not (Auth0 answers 403).
+    expect(secondaryAuthorize.get("audience")).toBe(`${tenant()}/api/v2/`);
+    expect(secondaryAuthorize.get("scope")?.split(" ")).toContain("read:current_user");
+    expect(secondaryAuthorize.get("scope")?.split(" ")).not.toContain("update:current_user_identities");
     // The primary is still the primary: the secondary's login did not replace it.
     expect(await flow.getByText(alice).count()).toBeGreaterThan(0);
     const after = flow.getByRole("list", { name: "Identities after linking" });
     await expect
       .poll(() => after.getByRole("listitem").allTextContents())
       .toEqual([`auth0 ${alice}`, `google-oauth2 ${aliceGoogle}`]);
+    // The plan read the secondary with its own token, so it shows the metadata the link discards (seeded:
+    // user_metadata { newsletter: true, theme: "light" }, no app_metadata).
+    const plan = flow.locator(".plan");
+    expect(await plan.textContent()).toContain(`Discarded with ${aliceGoogle}`);
+    expect(await plan.locator("pre").first().textContent()).toBe(
+      JSON.stringify({ newsletter: true, theme: "light" }, null, 2),
+    );
+    expect(await flow.getByRole("list", { name: "Warnings" }).textContent()).toContain(
+      "the secondary's metadata will be discarded (user_metadata: newsletter, theme; app_metadata: none)",
+    );
+    const reads = demo.emulator?.state.requests.filter((r) => r.method === "GET") ?? [];
+    expect(reads.map((r) => `${r.status} ${decodeURIComponent(r.path)}`)).toContain(
+      `200 /api/v2/users/${aliceGoogle}`,
+    );
     const preview = await flow.getByTestId("request-preview").textContent();
     expect(preview).toContain(`POST ${tenant()}/api/v2/users/auth0%7C64f1a2b3c4d5e6f708192a3b/identities`);
     expect(preview).toContain("authorization: Bearer <PRIMARY_ACCESS_TOKEN>");
@@ -188,12 +225,54 @@ describe("link as the signed-in user", () => {
     expect(await cspViolations()).toEqual([]);
 
     await flow.getByRole("button", { name: "Sign out" }).click();
-    await page.waitForURL(demo.url);
+    // The tenant's session ended too (/v2/logout answered the redirect back to an allowed logout URL). The page
+    // shows its sign-in button before the browser leaves for /v2/logout, so the tenant's log is waited for.
+    const logout = () => demo.emulator?.state.requests.filter((r) => r.path === "/v2/logout").at(-1);
+    await expect.poll(() => logout()?.status).toBe(302);
+    expect(new URLSearchParams(logout()?.query).get("returnTo")).toBe(demo.url);
+    await page.waitForURL(demo.url, { waitUntil: "load" });
     await flow.getByRole("button", { name: "Sign in as primary" }).waitFor();
-    // The tenant's session ended too (/v2/logout answered the redirect back to an allowed logout URL).
-    const logout = demo.emulator?.state.requests.filter((r) => r.path === "/v2/logout").at(-1);
-    expect(logout?.status).toBe(302);
-    expect(new URLSearchParams(logout?.query).get("returnTo")).toBe(demo.url);
+    // Nothing was refused on the way: no request failed, in the page, the popup or the SDK's worker.
+    expect(tenantFailures()).toEqual([]);
+    expect(failures.responses).toEqual([]);
+    expect(failures.console).toEqual([]);
+  });
+
+  test("settles a link whose answer was lost by reading the primary, and shows the identities", async () => {
+    const flow = userFlow();
+    await signInPrimary(alice);
+    await signInSecondary(aliceGoogle);
+    await flow.getByRole("list", { name: "Identities after linking" }).waitFor();
+    // The tenant applies the link, then drops the connection without answering: the page cannot know the outcome.
+    demo.emulator?.setFaults({ dropAfterRate: 1, methods: ["POST"] });
+    try {
+      await flow.getByRole("button", { name: "Link accounts" }).click();
+      const identities = flow.getByRole("list", { name: `Identities of ${alice}` });
+      await expect
+        .poll(() => identities.getByRole("listitem").allTextContents())
+        .toEqual([expect.stringContaining(alice), expect.stringContaining(aliceGoogle)]);
+    } finally {
+      demo.emulator?.setFaults({});
+    }
+    const status = await flow.locator(".status-line").textContent();
+    expect(status).toContain(`${aliceGoogle} is now an identity of ${alice}`);
+    expect(status).toContain("answer was lost");
+    expect(await flow.getByRole("alert").count()).toBe(0);
+    // The link went out (and its answer was lost), then core's workflow read the primary, found the secondary
+    // linked, and sent nothing again.
+    const log = demo.emulator?.state.requests.filter((r) => r.path.startsWith("/api/v2/")) ?? [];
+    const links = log.filter((r) => r.method === "POST");
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.every((r) => r.status === 0)).toBe(true);
+    const lastLink = log.lastIndexOf(links.at(-1) as (typeof log)[number]);
+    expect(
+      log.slice(lastLink + 1).map((r) => `${r.status} ${r.method} ${decodeURIComponent(r.path)}`),
+    ).toContain(`200 GET /api/v2/users/${alice}`);
+    expect(demo.emulator?.state.getUser(alice)?.identities.map((i) => i.provider)).toEqual([
+      "auth0",
+      "google-oauth2",
+    ]);
+    await shot("user-flow-reconciled");
   });
 
   test("leaves no code or token in the address bar or the tab's history", async () => {
@@ -413,7 +492,10 @@ describe("refresh tokens", () => {
       spaClientId: "idlink-spa",
       client: createManagementClient({
         domain: emulator.url,
-        clientCredentials: { clientId: "idlink-admin", clientSecret: "emulator-only-secret-admin" },
+        getToken: clientCredentialsToken({
+          clientId: "idlink-admin",
+          clientSecret: "emulator-only-secret-admin",
+        }),
       }),
     });
     const grants: string[] = [];

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { seedSecrets } from "@idlink/emulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type BuiltDemo, buildDemo } from "./helpers/build.ts";
@@ -13,6 +14,8 @@ beforeAll(async () => {
   built = await buildDemo({
     server: true,
     env: {
+      // As `pnpm run build` has it: vitest's NODE_ENV=test would give the page React's development build.
+      NODE_ENV: "production",
       AUTH0_CLIENT_SECRET: marker,
       VITE_AUTH0_CLIENT_SECRET: marker,
       AUTH0_MANAGEMENT_TOKEN: `eyJhbGciOiJSUzI1NiJ9.${marker}.sig`,
@@ -66,6 +69,25 @@ describe("the built page", () => {
     const html = await readFile(join(built.clientDir, "index.html"), "utf8");
     expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/);
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  test("weighs at most 110 KiB of JavaScript, gzipped (gzip -9), Auth0's SDK and its worker included", async () => {
+    const js = (await pageFiles()).filter((f) => f.name.endsWith(".js"));
+    const sizes = js.map((f) => ({
+      chunk: basename(f.name).replace(/-[\w-]{8}\.js$/, ""),
+      bytes: gzipSync(f.text, { level: 9 }).length,
+    }));
+    const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+    console.info(
+      `the page's JavaScript, gzip -9: ${kib(total)} (${sizes.map((s) => `${s.chunk} ${kib(s.bytes)}`).join(", ")})`,
+    );
+    expect(sizes.map((s) => s.chunk).sort()).toEqual([
+      "Auth0Client",
+      "auth0-spa-js.worker.production",
+      "index",
+    ]);
+    expect(total).toBeLessThanOrEqual(110 * 1024);
   });
 
   test("turns zod's JIT off before any schema is built", async () => {

@@ -1,12 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { realpathSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
 import { z as classic } from "zod";
 import {
   AnonymousSessionApiClient,
   AuthClient,
+  CacheKeyManifest,
   Dpop,
+  Fetcher,
+  LocalStorageCache,
   MfaApiClient,
   NotInThisPage,
 } from "../src/slim/auth0-features.ts";
+import * as cookies from "../src/slim/cookies.ts";
 import Required from "../src/slim/required.ts";
 import { z as mini } from "../src/slim/zod.ts";
 
@@ -29,6 +36,10 @@ describe("the features left out of the page's build of Auth0's SPA SDK", () => {
     expect(() => dpop.getNonce()).toThrow(
       "DPoP (getNonce) is not part of this page's build of Auth0's SPA SDK.",
     );
+    const fetcher = new Fetcher({}, {}) as { fetchWithAuth(url: string): unknown };
+    expect(() => fetcher.fetchWithAuth("/me")).toThrow("fetchWithAuth (fetchWithAuth) is not part of");
+    expect(() => (new LocalStorageCache() as { get(key: string): unknown }).get("k")).toThrow(NotInThisPage);
+    expect(() => (new CacheKeyManifest() as { add(key: string): unknown }).add("k")).toThrow(NotInThisPage);
     // Not a thenable: awaiting one must not call a left-out method.
     expect((new MfaApiClient() as { then?: unknown }).then).toBeUndefined();
   });
@@ -38,8 +49,71 @@ describe("the features left out of the page's build of Auth0's SPA SDK", () => {
   });
 });
 
+describe("es-cookie's functions as the page's own module", () => {
+  // es-cookie itself, as Auth0's SDK resolves it.
+  const sdk = realpathSync(
+    fileURLToPath(new URL("../node_modules/@auth0/auth0-spa-js/package.json", import.meta.url)),
+  );
+  const esCookie = createRequire(sdk)("es-cookie") as typeof cookies;
+  const expires = new Date("2031-05-06T07:08:09Z");
+
+  it.each([
+    ["auth0.idlink-spa.is.authenticated", "true", { path: "/" }],
+    [
+      "_legacy_auth0.idlink-spa.is.authenticated",
+      "true",
+      { path: "/", expires, secure: true, sameSite: "none" },
+    ],
+    ["auth0.spa.organization_hint", '"org_123"', { path: "/", domain: "example.com", expires }],
+    ["a name (with) #$&+^`| and ü", 'a value; with = , " ü #$&+:<>=/?@[]^`{}|', { path: "/" }],
+    ["empty", "", { path: "/", expires: new Date(0) }],
+  ] as const)("encodes %s as es-cookie does", (name, value, attributes) => {
+    expect(cookies.encode(name, value, { ...attributes })).toBe(
+      esCookie.encode(name, value, { ...attributes }),
+    );
+  });
+
+  it.each([
+    "",
+    "a=1",
+    "auth0.spa.is.authenticated=true; _legacy_auth0.spa.is.authenticated=true",
+    'quoted="%22org_1%22"; eq=a=b=c; spaced=%20x%20',
+    "bad=%E0%A4%A; good=%C3%BC; %C3%BC=name",
+  ])("parses %j as es-cookie does", (text) => {
+    expect(cookies.parse(text)).toEqual(esCookie.parse(text));
+  });
+
+  afterEach(() => {
+    Reflect.deleteProperty(globalThis, "document");
+  });
+
+  it("gets, sets and removes through document.cookie as es-cookie does", () => {
+    const written: string[] = [];
+    const jar = { cookie: "x=1; auth0.spa.is.authenticated=true" };
+    Object.defineProperty(globalThis, "document", {
+      configurable: true,
+      value: {
+        get cookie() {
+          return jar.cookie;
+        },
+        set cookie(line: string) {
+          written.push(line.replace(/Expires=[^;]+/, "Expires=…"));
+        },
+      },
+    });
+    for (const lib of [cookies, esCookie]) {
+      expect(lib.get("auth0.spa.is.authenticated")).toBe("true");
+      expect(lib.get("missing")).toBeUndefined();
+      lib.set("auth0.spa.is.authenticated", "true", { expires: 1, secure: true, sameSite: "none" });
+      lib.remove("auth0.spa.is.authenticated", { domain: "example.com" });
+    }
+    expect(written.slice(0, 2)).toEqual(written.slice(2));
+    expect(written[0]).toBe("auth0.spa.is.authenticated=true; Expires=…; Path=/; Secure; SameSite=none");
+  });
+});
+
 describe("zod's mini build behind the classic builders core's rules use", () => {
-  // The same schema through both, as packages/core/src/rules.ts writes it (typed as the stand-in's builders, which
+  // The same schema through both, as packages/core/src/ids/rules.ts writes it (typed as the stand-in's builders, which
   // are the classic ones this schema calls).
   const build = (z: typeof mini) =>
     z

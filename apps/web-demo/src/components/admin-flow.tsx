@@ -1,4 +1,4 @@
-import { type IdentitySummary, type LinkPlan, linkPath, pathTemplate, providers } from "@idlink/core";
+import { type IdentitySummary, type LinkPlan, linkPath, pathTemplate, providers } from "@idlink/core/browser";
 import { type FormEvent, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
@@ -201,7 +201,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
         <div id="admin-form-summary" className="form-summary" aria-live="polite">
           {check.valid ? (
             <p className="ok-text">
-              The body is valid ({check.parsed.ok ? check.parsed.variant : ""} variant).
+              The body is valid ({check.parsed.ok ? check.parsed.value.variant : ""} variant).
             </p>
           ) : showAll || touched.size > 0 ? (
             <div className="notice notice-error">

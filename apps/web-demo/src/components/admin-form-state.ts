@@ -1,4 +1,4 @@
-import { checkUserId, type Issue, type ParseLinkRequestResult, parseLinkRequest } from "@idlink/core";
+import { type Issue, type LinkBody, type Parsed, parseLinkRequest, parseUserId } from "@idlink/core/browser";
 
 export const bodyFields = ["link_with", "provider", "user_id", "connection_id"] as const;
 export type BodyField = (typeof bodyFields)[number];
@@ -32,7 +32,7 @@ export function bodyFrom(values: FormValues, keepEmpty: boolean): Record<string,
 }
 
 export interface FormCheck {
-  parsed: ParseLinkRequestResult;
+  parsed: Parsed<LinkBody>;
   /** Messages for each field, where they belong. */
   byField: Record<FormField, string[]>;
   /** Messages about the body as a whole. */
@@ -42,7 +42,8 @@ export interface FormCheck {
 
 /** Live validation with core's rules: the primary's id, then the body as Auth0 will see it. */
 export function checkForm(values: FormValues, body: Record<string, string>): FormCheck {
-  const primaryIssues = checkUserId(values.primary, "primary");
+  const primary = parseUserId(values.primary, "primary");
+  const primaryIssues = primary.ok ? [] : primary.issues;
   const parsed = parseLinkRequest(body, primaryIssues.length === 0 ? { primary: values.primary } : {});
   const issues: Issue[] = [...primaryIssues, ...(parsed.ok ? [] : parsed.issues)];
   const byField: Record<FormField, string[]> = {

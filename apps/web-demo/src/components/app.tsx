@@ -1,4 +1,4 @@
-import type { ErrorDescription } from "@idlink/core";
+import type { ErrorDescription } from "@idlink/core/browser";
 import { useCallback, useEffect, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";

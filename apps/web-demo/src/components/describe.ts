@@ -1,4 +1,4 @@
-import { describeError, type ErrorDescription } from "@idlink/core";
+import { describeError, type ErrorDescription } from "@idlink/core/browser";
 import { DemoApiError } from "../lib/demo-api.ts";
 
 /** Any error the page meets, described for a person (the demo server's answers are already described). */

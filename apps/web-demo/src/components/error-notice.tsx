@@ -1,4 +1,4 @@
-import type { ErrorDescription } from "@idlink/core";
+import type { ErrorDescription } from "@idlink/core/browser";
 
 /** An error in plain words first, then Auth0's own status, code and message, kept visible. */
 export function ErrorNotice({ error }: { error: ErrorDescription }) {

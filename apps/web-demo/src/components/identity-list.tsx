@@ -1,4 +1,4 @@
-import type { IdentitySummary } from "@idlink/core";
+import type { IdentitySummary } from "@idlink/core/browser";
 
 interface IdentityListProps {
   primaryId: string;

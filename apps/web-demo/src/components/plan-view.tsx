@@ -1,11 +1,9 @@
-import type { LinkPlan } from "@idlink/core";
+import type { LinkPlan } from "@idlink/core/browser";
 
 interface PlanViewProps {
   plan: LinkPlan;
   /** Offered when the secondary has user_metadata keys the primary lacks (admin flow only). */
   merge?: { checked: boolean; onChange: (checked: boolean) => void } | undefined;
-  /** Said when the secondary's metadata cannot be read with the caller's token. */
-  metadataUnknown?: string | undefined;
 }
 
 function MetadataBlock({ label, value }: { label: string; value: Record<string, unknown> }) {
@@ -19,7 +17,7 @@ function MetadataBlock({ label, value }: { label: string; value: Record<string, 
 }
 
 /** What linking will do, read before anything changes: identities after, discarded metadata, warnings. */
-export function PlanView({ plan, merge, metadataUnknown }: PlanViewProps) {
+export function PlanView({ plan, merge }: PlanViewProps) {
   return (
     <section className="plan" aria-labelledby="plan-heading">
       <h4 id="plan-heading">The plan</h4>
@@ -46,8 +44,11 @@ export function PlanView({ plan, merge, metadataUnknown }: PlanViewProps) {
         </div>
         <div>
           <p className="metadata-label">Discarded with {plan.secondary.user_id}</p>
-          {metadataUnknown ? (
-            <p className="muted">{metadataUnknown}</p>
+          {plan.secondarySource === "id-token" ? (
+            <p className="muted">
+              Unknown: no token here may read the account to link (see below). Auth0 discards its metadata
+              when linking; the administrator flow shows it and can merge it first.
+            </p>
           ) : (
             <>
               <MetadataBlock label="user_metadata" value={plan.discarded.user_metadata} />

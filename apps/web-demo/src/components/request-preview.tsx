@@ -1,4 +1,4 @@
-import { describeRequest, type PreviewRequest, toCurl, toFetch } from "@idlink/core";
+import { describeRequest, type PreviewRequest, toCurl, toFetch } from "@idlink/core/browser";
 import { useState } from "react";
 
 /** What is about to be sent, with secrets as placeholders, and snippets that work as copied. */

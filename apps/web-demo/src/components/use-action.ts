@@ -1,4 +1,4 @@
-import type { ErrorDescription } from "@idlink/core";
+import type { ErrorDescription } from "@idlink/core/browser";
 import { useState } from "react";
 import { toDescription } from "./describe.ts";
 

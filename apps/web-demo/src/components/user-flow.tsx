@@ -1,16 +1,19 @@
 import {
   createManagementClient,
+  executeLink,
+  executeUnlink,
   type IdentitySummary,
+  type Issue,
   type LinkPlan,
   linkPath,
   pathTemplate,
-  planLink,
-  preflightLink,
+  previewLink,
+  previewUnlink,
   summarizeIdentity,
-} from "@idlink/core";
+} from "@idlink/core/browser";
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
-import { type Session, type SignIn, signInProblem } from "../lib/sign-in.ts";
+import { type SecondarySession, type Session, type SignIn, signInProblem } from "../lib/sign-in.ts";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { IdentityList } from "./identity-list.tsx";
@@ -25,13 +28,19 @@ function accountOf(session: Session | undefined) {
   return { userId: claims.sub, name: claims.name, email: claims.email, verified: claims.email_verified };
 }
 
-type PrimarySession = Session & { accessToken: string };
-
 const signInFailed = (e: unknown) => ({ title: "Sign-in did not complete", message: signInProblem(e) });
 
+const refusedBeforeSending = (action: "link" | "unlink", issues: Issue[]) => ({
+  title: `This ${action} cannot go ahead`,
+  message: "Checked in the page before sending: nothing was sent.",
+  issues,
+});
+
 /**
- * Auth0's client-side linking (the token variant): the primary signs in, the secondary signs in, and the page
- * calls link with `link_with` using the primary's own access token, straight to the tenant.
+ * Auth0's client-side linking (the token variant), through core's one workflow like every other face: the primary
+ * signs in, the secondary signs in, `previewLink` checks the primary's token and plans (the secondary read with its
+ * own token), and `executeLink` sends `link_with` with the primary's access token, straight to the tenant, settling
+ * an answer that was lost by reading the primary.
  */
 export function UserFlow({
   config,
@@ -45,19 +54,19 @@ export function UserFlow({
   callbackUrl: string | undefined;
   onTenantChanged: () => void;
 }) {
-  const [primary, setPrimary] = useState<PrimarySession | undefined>();
-  const [secondary, setSecondary] = useState<Session | undefined>();
+  const [primary, setPrimary] = useState<Session | undefined>();
+  const [secondary, setSecondary] = useState<SecondarySession | undefined>();
   const [identities, setIdentities] = useState<IdentitySummary[] | undefined>();
+  // The preview of the link: a plan, or the issues that stop it before anything is read.
   const [plan, setPlan] = useState<LinkPlan | undefined>();
+  const [refused, setRefused] = useState<Issue[] | undefined>();
   const { error, setError, status, setStatus, busy, run } = useAction();
-  const completing = useRef<Promise<PrimarySession> | undefined>(undefined);
+  const completing = useRef<Promise<Session> | undefined>(undefined);
 
   // The callback is completed once (a code is single use), even if React runs this effect twice.
   useEffect(() => {
     if (!callbackUrl) return;
-    completing.current ??= signIn
-      .completeRedirect(callbackUrl)
-      .then(async (session) => ({ ...session, accessToken: await signIn.primaryToken() }));
+    completing.current ??= signIn.completeRedirect(callbackUrl);
     let current = true;
     completing.current.then(
       (session) => current && setPrimary(session),
@@ -90,18 +99,34 @@ export function UserFlow({
     };
   }, [client, primaryId]);
 
+  // The secondary's own token reads the secondary (the primary's may not: Auth0 answers 403), so the plan shows
+  // the metadata the link discards.
+  const secondaryClient = useMemo(
+    () =>
+      secondary?.readsItself
+        ? createManagementClient({ domain: config.tenant, getToken: () => signIn.secondaryToken() })
+        : undefined,
+    [config.tenant, signIn, secondary],
+  );
+
   useEffect(() => {
     setPlan(undefined);
+    setRefused(undefined);
     if (!client || !primaryId || !secondary) return;
     let current = true;
-    planLink(client, primaryId, { link_with: secondary.idToken }).then(
-      (p) => current && setPlan(p),
+    const args = { primary: primaryId, link_with: secondary.idToken };
+    previewLink(client, args, secondaryClient ? { secondaryClient } : {}).then(
+      (preview) => {
+        if (!current) return;
+        if (preview.ok) setPlan(preview.value);
+        else setRefused(preview.issues);
+      },
       (e: unknown) => current && setError(toDescription(e)),
     );
     return () => {
       current = false;
     };
-  }, [client, primaryId, secondary]);
+  }, [client, primaryId, secondary, secondaryClient, setError]);
 
   function signInPrimary() {
     return run(async () => {
@@ -140,26 +165,23 @@ export function UserFlow({
 
   // Before the second sign-in the preview still names the token that will go there.
   const body = { link_with: secondary?.idToken ?? "pending" };
-  const preflight =
-    primary && primaryId && secondary
-      ? preflightLink({
-          token: primary.accessToken,
-          primary: primaryId,
-          body: { link_with: secondary.idToken },
-        })
-      : undefined;
-  // Core's plan holds every rule, Auth0's email guidance included (the secondary's claims come from its ID token).
-  const blocked = (preflight?.issues.length ?? 0) > 0 || (plan?.blockers.length ?? 0) > 0;
+  // Core's plan holds every rule, Auth0's email guidance included.
+  const blocked = (plan?.blockers.length ?? 0) > 0;
 
   function link() {
-    if (!client || !primaryId || !secondary) return;
-    const secondaryId = secondary.claims.sub;
+    if (!client || !primaryId || !plan) return;
+    const secondaryId = plan.secondary.user_id;
     return run(async () => {
-      const after = await client.link(primaryId, { link_with: secondary.idToken });
-      setIdentities(after.map(summarizeIdentity));
+      const outcome = await executeLink(client, plan);
+      setIdentities(outcome.identities);
       setSecondary(undefined);
       await signIn.forgetSecondary();
-      setStatus(`Linked: ${secondaryId} is now an identity of ${primaryId}.`);
+      setStatus(
+        `Linked: ${secondaryId} is now an identity of ${primaryId}.` +
+          (outcome.via === "reconcile"
+            ? " The tenant's answer was lost; reading the primary showed the link applied, so it was not sent again."
+            : ""),
+      );
       onTenantChanged();
     });
   }
@@ -167,8 +189,9 @@ export function UserFlow({
   function unlink(identity: IdentitySummary) {
     if (!client || !primaryId) return;
     return run(async () => {
-      const after = await client.unlink(primaryId, identity.id);
-      setIdentities(after.map(summarizeIdentity));
+      const preview = await previewUnlink(client, { primary: primaryId, secondary: identity.id });
+      if (!preview.ok) return setError(refusedBeforeSending("unlink", preview.issues));
+      setIdentities(await executeUnlink(client, preview.value));
       setStatus(`Unlinked: ${identity.id} is a separate user again (with no metadata).`);
       onTenantChanged();
     });
@@ -205,21 +228,8 @@ export function UserFlow({
         </li>
         <li className="step">
           <h3>Review and link</h3>
-          {preflight && preflight.issues.length > 0 && (
-            <ErrorNotice
-              error={{
-                title: "This token cannot link these accounts",
-                message: "Checked in the page before sending.",
-                issues: preflight.issues,
-              }}
-            />
-          )}
-          {plan && (
-            <PlanView
-              plan={plan}
-              metadataUnknown="A user's own token cannot read the other account, so its metadata is unknown here; Auth0 discards it when linking. The administrator flow shows it and can merge it first."
-            />
-          )}
+          {refused && <ErrorNotice error={refusedBeforeSending("link", refused)} />}
+          {plan && <PlanView plan={plan} />}
           <RequestPreview
             request={{
               method: "POST",

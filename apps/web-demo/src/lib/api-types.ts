@@ -1,4 +1,4 @@
-import type { AccountSummary, ErrorDescription, IdentitySummary, LinkPlan } from "@idlink/core";
+import type { AccountSummary, ErrorDescription, IdentitySummary, LinkPlan } from "@idlink/core/browser";
 
 /** A seeded user the emulator's dev login can sign in as (the stand-in for Universal Login). */
 export interface DevUser {

@@ -1,4 +1,4 @@
-import type { ErrorDescription } from "@idlink/core";
+import type { ErrorDescription } from "@idlink/core/browser";
 import type {
   ErrorResponse,
   IdentitiesResponse,

@@ -23,6 +23,12 @@ export interface Session {
   claims: IdClaims;
 }
 
+/** The secondary's sign-in: its ID token (`link_with`) and whether its access token may read the account. */
+export interface SecondarySession extends Session {
+  /** The tenant granted `read:current_user`: the plan reads the secondary with the secondary's own token. */
+  readsItself: boolean;
+}
+
 export interface IdClaims {
   sub: string;
   name: string | undefined;
@@ -33,6 +39,9 @@ export interface IdClaims {
 /** Scopes the primary's access token needs to read itself and link with link_with; offline_access is added by
  *  the SDK (refresh tokens). */
 export const userScopes = "openid profile email read:current_user update:current_user_identities";
+
+/** Scopes of the secondary's access token: enough to read itself, so the plan shows the metadata Auth0 discards. */
+export const secondaryScopes = "openid profile email read:current_user";
 
 /**
  * Sign-in through Auth0's SPA SDK (Authorization Code + PKCE), the same code for the emulator and a tenant.
@@ -45,7 +54,9 @@ export const userScopes = "openid profile email read:current_user update:current
  *   hand the primary's place to the secondary's tokens.
  * - The secondary signs in in a popup with `prompt=login` (a fresh authentication even when a session exists),
  *   through a second client with its own in-memory cache, so the page (and the primary's tokens in memory) stays
- *   loaded and the primary is never replaced.
+ *   loaded and the primary is never replaced. Its access token (Management API audience, `read:current_user`)
+ *   reads the secondary for the plan, since the primary's token may not read another user; it is taken from the
+ *   SDK's cache only, never renewed.
  */
 export class SignIn {
   private readonly primary: Auth0Client;
@@ -78,7 +89,12 @@ export class SignIn {
     });
     this.secondary = new Client({
       ...common,
-      authorizationParams: { redirect_uri: `${origin}/`, scope: "openid profile email", prompt: "login" },
+      authorizationParams: {
+        redirect_uri: `${origin}/`,
+        audience: `${config.tenant}/api/v2/`,
+        scope: secondaryScopes,
+        prompt: "login",
+      },
     });
   }
 
@@ -104,9 +120,29 @@ export class SignIn {
   }
 
   /** A second, fresh authentication in a popup; must run from a click (popup blockers). */
-  async signInSecondary(): Promise<Session> {
+  async signInSecondary(): Promise<SecondarySession> {
     await this.secondary.loginWithPopup();
-    return sessionOf(this.secondary);
+    const session = await sessionOf(this.secondary);
+    const granted = await this.secondary.getTokenSilently({
+      cacheMode: "cache-only",
+      detailedResponse: true,
+    });
+    // No scope in the answer means the scopes asked for were granted (RFC 6749, section 5.1).
+    const scopes = (granted?.scope ?? secondaryScopes).split(" ");
+    return { ...session, readsItself: granted !== undefined && scopes.includes("read:current_user") };
+  }
+
+  /**
+   * The secondary's access token, from the SDK's in-memory cache only: it was issued by the popup's sign-in and is
+   * not renewed (a silent renewal would need the tenant's session, an iframe the page does not use).
+   */
+  async secondaryToken(): Promise<string> {
+    const token = await this.secondary.getTokenSilently({ cacheMode: "cache-only" });
+    if (!token)
+      throw new Error(
+        "The account to link is not signed in any more (no access token); sign in to it again.",
+      );
+    return token;
   }
 
   /** Forgets the secondary's tokens in this page only: the primary stays signed in. */

@@ -1,9 +1,10 @@
 // Stands in, inside the page's build of Auth0's SPA SDK (see vite.config.ts), for the parts of the SDK this page
 // never calls: its auth-js client (and what that bundles: openid-client, oauth4webapi, jose), MFA, passkeys,
-// anonymous sessions, My Account (connected accounts) and DPoP. The SDK builds these in its constructor whether
-// or not they are used, so a bundler keeps them all; they were two thirds of its bytes. Sign-in (redirect and
-// popup), the code exchange with PKCE, the ID token's checks, the cache, refresh tokens in the worker and logout
-// are the SDK's own code, built unchanged from the source it ships.
+// anonymous sessions, My Account (connected accounts, with its `fetchWithAuth` fetcher) and DPoP, and the caches of
+// options the page does not set. The SDK builds these in its constructor whether or not they are used, so a bundler
+// keeps them all; they were two thirds of its bytes. Sign-in (redirect and popup), the code exchange with PKCE, the
+// ID token's checks, the in-memory cache, refresh tokens in the worker and logout are the SDK's own code, built
+// unchanged from the source it ships.
 
 /** The error a left-out feature throws, should the page ever reach it. */
 export class NotInThisPage extends Error {
@@ -50,3 +51,9 @@ export const AnonymousSessionApiClient = leftOut("Anonymous sessions", {
 export const MyAccountApiClient = leftOut("My Account");
 /** Built only with `useDpop: true`, which the page does not set. */
 export const Dpop = leftOut("DPoP");
+// The SDK's constructor builds one for My Account (left out above); the page calls its APIs with core's client.
+export const Fetcher = leftOut("fetchWithAuth");
+// Options the page does not set: `cacheLocation: "localstorage"` (its tokens stay in memory), and a custom cache
+// without `allKeys` (the SDK's in-memory cache has it).
+export const LocalStorageCache = leftOut("cacheLocation: localstorage");
+export const CacheKeyManifest = leftOut("A cache without allKeys");

@@ -1,7 +1,7 @@
 import * as m from "zod/mini";
 
 // Stands in for `zod` in the page's build (see vite.config.ts): the few schema builders core's link rules use
-// (packages/core/src/rules.ts), on zod's mini build. Zod's classic build gives every schema methods such as
+// (packages/core/src/ids/rules.ts), on zod's mini build. Zod's classic build gives every schema methods such as
 // `.toJSONSchema()`, so a bundler keeps all of it (about 20 kB gzipped); mini keeps only what is called. The
 // schemas and their checks are zod's own and their messages core's, so the page validates exactly as core does
 // elsewhere.
