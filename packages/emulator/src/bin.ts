@@ -1,34 +1,28 @@
-#!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   adminClient,
   createEmulator,
   defaultSeed,
-  type GeneratedTenantOptions,
-  type RateLimit,
+  EmulatorFlagError,
+  type EmulatorFlagValues,
+  parseEmulatorFlags,
   type Seed,
 } from "./index.ts";
 
 const usage = [
   "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]",
   "                       [--users N [--duplicate-rate R] [--seed S]]",
+  "  --port N             port on 127.0.0.1 (default 0: a free one)",
+  "  --rate-limit B/R|off bucket of B requests refilled at R per second (default 50/16.7, a paid tenant), or off",
   "  --users N            add N generated users (database, social, enterprise; computed on demand)",
   "  --duplicate-rate R   share (0..1) of generated users that duplicate another's email (default 0.1)",
   "  --seed S             with --users, a whole number seeds the generator (default 1); otherwise a seed FILE",
 ].join("\n");
 
-function fail(message: string): never {
-  process.stderr.write(`idlink-emulator: ${message}\n${usage}\n`);
+function fail(message: string, fix?: string): never {
+  process.stderr.write(`idlink-emulator: ${message}\n${fix ? `  ${fix}\n` : ""}${usage}\n`);
   process.exit(2);
-}
-
-function parseRateLimit(value: string | undefined): RateLimit | false | undefined {
-  if (value === undefined) return undefined;
-  if (value === "off") return false;
-  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value);
-  if (!match) fail(`--rate-limit must be BURST/RATE (e.g. 50/16.7) or off, not "${value}"`);
-  return { burst: Number(match[1]), perSecond: Number(match[2]) };
 }
 
 let values: {
@@ -60,29 +54,27 @@ if (values.help) {
 const port = values.port === undefined ? 0 : Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535)
   fail(`--port must be 0..65535, not "${values.port}"`);
-let generate: GeneratedTenantOptions | undefined;
-if (values.users !== undefined) {
-  const users = Number(values.users);
-  if (!Number.isInteger(users) || users < 1)
-    fail(`--users must be a whole number ≥ 1, not "${values.users}"`);
-  const rate = values["duplicate-rate"] === undefined ? 0.1 : Number(values["duplicate-rate"]);
-  if (!(rate >= 0 && rate <= 1))
-    fail(`--duplicate-rate must be between 0 and 1, not "${values["duplicate-rate"]}"`);
-  generate = { users, duplicateRate: rate };
-  if (values.seed !== undefined && /^\d+$/.test(values.seed)) {
-    generate.seed = Number(values.seed);
-    values.seed = undefined;
-  }
-} else if (values["duplicate-rate"] !== undefined) fail("--duplicate-rate needs --users N");
+let flags: EmulatorFlagValues = {};
+try {
+  flags = parseEmulatorFlags({
+    users: values.users,
+    duplicateRate: values["duplicate-rate"],
+    rateLimit: values["rate-limit"],
+    seed: values.seed,
+  });
+} catch (error) {
+  if (error instanceof EmulatorFlagError) fail(error.message, error.fix);
+  throw error;
+}
+const { generate, rateLimit, seedFile } = flags;
 let seed: Seed | undefined;
-if (values.seed !== undefined) {
+if (seedFile !== undefined) {
   try {
-    seed = JSON.parse(readFileSync(values.seed, "utf8")) as Seed;
+    seed = JSON.parse(readFileSync(seedFile, "utf8")) as Seed;
   } catch (error) {
-    fail(`cannot read seed ${values.seed}: ${error instanceof Error ? error.message : String(error)}`);
+    fail(`cannot read seed ${seedFile}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
-const rateLimit = parseRateLimit(values["rate-limit"]);
 
 const emulator = await createEmulator({
   ...(seed ? { seed } : {}),

@@ -7,6 +7,14 @@ export {
   writeExportFile,
 } from "./export-file.ts";
 export type { Faults } from "./faults.ts";
+export {
+  defaultDuplicateRate,
+  EmulatorFlagError,
+  type EmulatorFlags,
+  type EmulatorFlagValues,
+  parseEmulatorFlags,
+  parseRateLimitFlag,
+} from "./flags.ts";
 export { type GeneratedTenantOptions, generatedTenant, type UserSource } from "./generate.ts";
 export { defaultRateLimit, type RateLimit } from "./rate-limit.ts";
 export { userTokenScopes } from "./routes/authentication.ts";
