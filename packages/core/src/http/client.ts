@@ -1,7 +1,7 @@
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/management-api.ts";
 import {
-  isParsedTarget,
+  alreadyParsed,
   type LinkTarget,
   parseLinkCall,
   parseUnlinkArguments,
@@ -200,11 +200,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
 
     link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
       const parsed =
-        typeof target === "object" && isParsedTarget(target)
-          ? { ok: true as const, value: target }
-          : typeof target === "object"
-            ? parseLinkCall(target.primary, target.body)
-            : parseLinkCall(target, body);
+        alreadyParsed<LinkTarget>(target) ??
+        (typeof target === "object"
+          ? parseLinkCall(target.primary, target.body)
+          : parseLinkCall(target, body));
       if (!parsed.ok) return Promise.reject(new ValidationError(parsed.issues, "link request"));
       const { primary, body: sent } = parsed.value;
       const subject = { role: "primary", id: primary } as const;
@@ -215,11 +214,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
 
     unlink(target: UnlinkTarget | string, secondary?: string | SecondaryId) {
       const parsed =
-        typeof target === "object" && isParsedTarget(target)
-          ? { ok: true as const, value: target }
-          : typeof target === "object"
-            ? parseUnlinkCall(target.primary, target.secondary)
-            : parseUnlinkCall(target, secondary);
+        alreadyParsed<UnlinkTarget>(target) ??
+        (typeof target === "object"
+          ? parseUnlinkCall(target.primary, target.secondary)
+          : parseUnlinkCall(target, secondary));
       if (!parsed.ok) return Promise.reject(new ValidationError(parsed.issues, "unlink request"));
       const { primary, secondary: identity } = parsed.value;
       const subject = { role: "primary", id: primary } as const;

@@ -163,7 +163,12 @@ function remember<T extends object>(target: T): T {
   return target;
 }
 
-/** Whether `target` was made by one of these parsers (and not since changed: targets are frozen). */
-export function isParsedTarget(target: object): boolean {
-  return parsedTargets.has(target);
+/**
+ * A target one of these parsers made (frozen, so unchanged since), as the parse result it was; undefined for
+ * anything else, which the caller parses. The client and the workflow take a parsed target this way.
+ */
+export function alreadyParsed<T extends LinkTarget | UnlinkTarget>(value: unknown): Parsed<T> | undefined {
+  return typeof value === "object" && value !== null && parsedTargets.has(value)
+    ? { ok: true, value: value as T }
+    : undefined;
 }

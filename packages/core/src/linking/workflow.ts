@@ -1,7 +1,7 @@
 import { preflightLink, preflightUnlink } from "../auth/tokens.ts";
 import type { ManagementClient, User } from "../http/client.ts";
 import {
-  isParsedTarget,
+  alreadyParsed,
   type LinkArguments,
   type LinkTarget,
   parseLinkArguments,
@@ -36,7 +36,7 @@ export async function prepareLink(
   client: ManagementClient,
   args: LinkArguments | LinkTarget,
 ): Promise<Parsed<LinkTarget>> {
-  const parsed = parsedAlready<LinkTarget>(args) ?? parseLinkArguments(args);
+  const parsed = alreadyParsed<LinkTarget>(args) ?? parseLinkArguments(args);
   if (!parsed.ok) return parsed;
   const { primary, body } = parsed.value;
   const { issues } = preflightLink({ token: await client.token(), primary, body });
@@ -48,15 +48,10 @@ export async function prepareUnlink(
   client: ManagementClient,
   args: UnlinkArguments | UnlinkTarget,
 ): Promise<Parsed<UnlinkTarget>> {
-  const parsed = parsedAlready<UnlinkTarget>(args) ?? parseUnlinkArguments(args);
+  const parsed = alreadyParsed<UnlinkTarget>(args) ?? parseUnlinkArguments(args);
   if (!parsed.ok) return parsed;
   const { issues } = preflightUnlink({ token: await client.token(), primary: parsed.value.primary });
   return issues.length > 0 ? { ok: false, issues } : parsed;
-}
-
-// A target a face parsed already (to refuse bad arguments before it connects) is not parsed again.
-function parsedAlready<T>(args: object): Parsed<T> | undefined {
-  return isParsedTarget(args) ? { ok: true, value: args as T } : undefined;
 }
 
 /** `prepareLink` then `planLink`: a face's arguments in, a plan (or the issues) out. Changes nothing. */

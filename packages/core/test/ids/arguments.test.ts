@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
-  isParsedTarget,
+  alreadyParsed,
   type LinkTarget,
   parseLinkArguments,
   parseLinkCall,
@@ -169,12 +169,12 @@ describe("parsed targets", () => {
   const link = () => value(parseLinkArguments({ primary: "auth0|1", provider: "github", user_id: "7" }));
   const unlink = () => value(parseUnlinkArguments({ primary: "auth0|1", secondary: "github|7" }));
 
-  test("are frozen, body and secondary included, and recognised by isParsedTarget", () => {
+  test("are frozen, body and secondary included, and recognised by alreadyParsed", () => {
     for (const target of [link(), unlink(), value(parseLinkCall("auth0|1", { link_with: "a.b.c" }))]) {
       expect(Object.isFrozen(target)).toBe(true);
       for (const part of Object.values(target))
         if (typeof part === "object") expect(Object.isFrozen(part)).toBe(true);
-      expect(isParsedTarget(target)).toBe(true);
+      expect(alreadyParsed(target)).toEqual({ ok: true, value: target });
     }
   });
 
@@ -186,16 +186,16 @@ describe("parsed targets", () => {
       notes: [],
     };
     expect(handBuilt).toEqual(link());
-    expect(isParsedTarget(handBuilt)).toBe(false);
-    expect(isParsedTarget({ ...link() })).toBe(false);
+    expect(alreadyParsed(handBuilt)).toBeUndefined();
+    expect(alreadyParsed({ ...link() })).toBeUndefined();
     const copy: UnlinkTarget = structuredClone(unlink());
-    expect(isParsedTarget(copy)).toBe(false);
+    expect(alreadyParsed(copy)).toBeUndefined();
   });
 
   test("a refusal is not a target", () => {
     const refused = parseUnlinkArguments({ primary: "auth0|1", secondary: "auth0|1" });
     expect(refused.ok).toBe(false);
-    expect(isParsedTarget(refused)).toBe(false);
+    expect(alreadyParsed(refused)).toBeUndefined();
   });
 });
 
