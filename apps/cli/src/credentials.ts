@@ -1,9 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import {
   createManagementClient,
   type DebugSink,
+  echo,
   formatDebugEvent,
   type ManagementClient,
   parseTenantDomain,
@@ -29,6 +30,7 @@ export interface ConnectionFlags {
   tenant?: string | undefined;
   audience?: string | undefined;
   privateKeyFile?: string | undefined;
+  allowInsecureKeyFile?: boolean | undefined;
   debug?: boolean | undefined;
 }
 
@@ -104,14 +106,21 @@ export async function resolveConnection(flags: ConnectionFlags, io: Io): Promise
     file:
       tokenFile === undefined
         ? undefined
-        : { name: "--token-file", read: () => readFileFor(tokenFile, io, "--token-file") },
+        : {
+            name: "--token-file",
+            path: resolve(io.cwd, tokenFile),
+            read: () => readFileFor(tokenFile, io, "--token-file"),
+          },
     stdin: flags.tokenStdin ? { name: "--token-stdin", read: () => io.readStdin() } : undefined,
     keyFile: privateKeyFile === undefined ? undefined : { name: "--private-key-file", path: privateKeyFile },
     audience: audience === undefined ? undefined : { name: "--audience", value: audience },
     readFile: (path) => readFileFor(path, io, "private key file"),
+    fileMode: async (path) => (await stat(resolve(io.cwd, path))).mode,
+    insecureKeyFile: { name: "--allow-insecure-key-file", allowed: flags.allowInsecureKeyFile === true },
     home: io.env.credentials.HOME ?? homedir(),
     alternatives: ["--token-file F", "--token-stdin"],
   });
+  for (const warning of credentials.warnings ?? []) io.writeErr(`idlink: warning: ${warning}\n`);
   return { tenant, credentials, onEvent: debugSink(flags, io) };
 }
 
@@ -163,7 +172,7 @@ export function unreadable(path: string, what: string, error: unknown): UsageErr
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
   const why = reasons[code] ?? (code ? `error ${code}` : "it could not be read");
   return new UsageError(
-    `${what}: cannot read ${path}: ${why}.`,
+    `${what}: cannot read ${echo(path, 120)}: ${why}.`,
     hints[code] ?? "Check the path and its permissions.",
   );
 }

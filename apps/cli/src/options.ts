@@ -41,6 +41,10 @@ export const connection = {
     value: "file",
     description: "sign in with Private Key JWT: the application's PEM private key (with AUTH0_CLIENT_ID)",
   },
+  "allow-insecure-key-file": {
+    type: "boolean",
+    description: "use a --private-key-file others may read (refused otherwise, as ssh does), with a warning",
+  },
   debug: {
     type: "boolean",
     description: "each request, answer and retry on stderr (redacted)",

@@ -131,6 +131,8 @@ test("help keeps its layout, wrapped at 80 columns off a terminal", async () => 
       "                             domain (default: $AUTH0_AUDIENCE)",
       "  --private-key-file <file>  sign in with Private Key JWT: the application's PEM",
       "                             private key (with AUTH0_CLIENT_ID)",
+      "  --allow-insecure-key-file  use a --private-key-file others may read (refused",
+      "                             otherwise, as ssh does), with a warning",
       "  --debug                    each request, answer and retry on stderr (redacted)",
       "  --json                     print one JSON document on stdout",
       "  -q, --quiet                only errors and the essential result (no plan,",

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -38,8 +38,8 @@ const otherKeyFile = join(dir.path, "other.pem");
 const configFile = join(dir.path, "config.json");
 beforeAll(async () => {
   tenant = await startTenant({ seed, rateLimit: false });
-  writeFileSync(keyFile, pem);
-  writeFileSync(otherKeyFile, otherPem);
+  writeFileSync(keyFile, pem, { mode: 0o600 });
+  writeFileSync(otherKeyFile, otherPem, { mode: 0o600 });
   kit.recordSecrets(pem, otherPem, ...keyLines);
 });
 afterAll(async () => {
@@ -55,6 +55,43 @@ function expectNothingSecret(result: Result) {
 
 const show = (env: Record<string, string>, ...flags: string[]) =>
   idlink(["show", alice, "--json", ...flags], { env });
+
+describe("a key file others may read", () => {
+  test("is refused before anything is sent, naming the file and the fix", async () => {
+    const open = join(dir.path, "open.pem");
+    writeFileSync(open, pem, { mode: 0o644 });
+    chmodSync(open, 0o644);
+    const before = tenant.emu.state.requests.length;
+    const result = await show(
+      { AUTH0_DOMAIN: tenant.emu.url, AUTH0_CLIENT_ID: clientId },
+      "--private-key-file",
+      open,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout + result.stderr).toContain(
+      `--private-key-file (${open}) is readable by every user (mode 644) — a private key must be yours alone: chmod 600 it, or pass --allow-insecure-key-file to use it anyway`,
+    );
+    expect(tenant.emu.state.requests.length).toBe(before);
+    expectNothingSecret(result);
+  });
+
+  test("is used with --allow-insecure-key-file, with a warning on stderr", async () => {
+    const open = join(dir.path, "open-allowed.pem");
+    writeFileSync(open, pem, { mode: 0o644 });
+    chmodSync(open, 0o644);
+    const result = await show(
+      { AUTH0_DOMAIN: tenant.emu.url, AUTH0_CLIENT_ID: clientId },
+      "--private-key-file",
+      open,
+      "--allow-insecure-key-file",
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `idlink: warning: --private-key-file (${open}) is readable by every user (mode 644): chmod 600 it`,
+    );
+    expectNothingSecret(result);
+  });
+});
 
 describe("Private Key JWT", () => {
   test.each([
@@ -230,7 +267,8 @@ describe("a tenant that cannot be reached", () => {
     expect(json(result)).toMatchObject({
       ok: false,
       error: {
-        message: expect.stringMatching(/^Get Management token could not reach Auth0 \(/),
+        // The host it tried, so a typo or a look-alike shows.
+        message: expect.stringContaining(`Get Management token could not reach ${new URL(domain()).host} (`),
         hint: "Check the domain and the network, then retry.",
       },
     });

@@ -98,3 +98,4 @@ export {
   toFetch,
   unlinkPath,
 } from "./present/request-snippets.ts";
+export { echo } from "./present/text.ts";

@@ -38,6 +38,7 @@ const surfaces = {
       "createManagementClient",
       "describeError",
       "describeRequest",
+      "echo",
       "ensureLinked",
       "executeLink",
       "executeUnlink",

@@ -1,5 +1,5 @@
 import { type Issue, ValidationError } from "../present/errors.ts";
-import { isQuoted } from "../present/text.ts";
+import { echo, isQuoted } from "../present/text.ts";
 import { importSigningKey } from "./assertion-signing.ts";
 import { checkSigningKeyPem, parseSigningAlg, type SigningAlg } from "./client-assertion.ts";
 import type { ClientAuthentication } from "./management-token.ts";
@@ -9,6 +9,8 @@ import { expandHome } from "./paths.ts";
 export type Credentials = {
   /** Where they came from, for messages (`AUTH0_TOKEN`, `--token-file`, `client idlink-admin`); never a secret. */
   source: string;
+  /** What the face should tell its user (a token or key file others may read), never a secret. */
+  warnings?: string[];
 } & ({ token: string } | { clientCredentials: ClientAuthentication });
 
 /** The places a face may take credentials from. Readers are called only when their source is chosen. */
@@ -20,8 +22,11 @@ export interface CredentialSources {
    * `AUTH0_CLIENT_SECRET` → `STAGING_SECRET (profile "staging")`). From `applyProfile`.
    */
   labels?: Readonly<Record<string, string>>;
-  /** A token read from a file the user named: `name` is how the face calls it (`--token-file`). */
-  file?: { name: string; read: () => Promise<string> } | undefined;
+  /**
+   * A token read from a file the user named: `name` is how the face calls it (`--token-file`); with `path`, a file
+   * others may read gets a warning (`fileMode`).
+   */
+  file?: { name: string; read: () => Promise<string>; path?: string } | undefined;
   /** A token read from standard input: `name` is how the face calls it (`--token-stdin`). */
   stdin?: { name: string; read: () => Promise<string> } | undefined;
   /** A private key file the user named (`--private-key-file`): wins over the key variables. */
@@ -30,6 +35,13 @@ export interface CredentialSources {
   audience?: { name: string; value: string } | undefined;
   /** Reads a key file (the face's I/O; its errors say why a file cannot be read). Needed when a key path is given. */
   readFile?: ((path: string) => Promise<string>) | undefined;
+  /**
+   * The permission bits of a file (`stat().mode`), when the face can tell: a private key that group or others may
+   * read is refused (as ssh refuses one), a token file gets a warning.
+   */
+  fileMode?: ((path: string) => Promise<number | undefined>) | undefined;
+  /** How the face lets a key others may read be used anyway (`--allow-insecure-key-file`), and whether it was given. */
+  insecureKeyFile?: { name: string; allowed: boolean } | undefined;
   /** The home directory: a key path written `~/…` (in an MCP client's JSON or a profile no shell expands) starts there. */
   home?: string | undefined;
   /** The face's own ways of giving a token, named when none was given (`--token-file F`, `--token-stdin`). */
@@ -86,7 +98,13 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
     if (token === "")
       fail(explicit.name, `${explicit.name} gave an empty token — put the Management API token there`);
     checkPasted(explicit.name, token, "token");
-    return { source: explicit.name, token };
+    const exposed = explicit === file && file.path ? await exposure(sources, file.path) : undefined;
+    const warnings = exposed
+      ? [
+          `${explicit.name} ${echo(file?.path ?? "", 80)} is readable by ${exposed} — a token file should be yours alone: chmod 600 it`,
+        ]
+      : [];
+    return { source: explicit.name, token, ...(warnings.length > 0 ? { warnings } : {}) };
   }
   const { env } = sources;
   const label = (name: string) => sources.labels?.[name] ?? name;
@@ -107,7 +125,7 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
   const alg = slot(v.signingAlg);
   const audience = sources.audience ?? (slot(v.audience).value === undefined ? undefined : slot(v.audience));
   const key = keySlot(sources.keyFile, slot(v.signingKey), slot(v.signingKeyPath));
-  const keyName = key && (key.kind === "pem" ? key.name : `${key.name} (${key.path})`);
+  const keyName = key && (key.kind === "pem" ? key.name : `${key.name} (${echo(key.path, 80)})`);
 
   const clientParts = [clientId, clientSecret].filter((s) => s.value !== undefined).map((s) => s.name);
   if (token !== undefined && (clientParts.length > 0 || key)) {
@@ -154,11 +172,29 @@ export async function resolveCredentials(sources: CredentialSources): Promise<Cr
     }
     if (key) {
       const signingAlg = alg.value === undefined ? "RS256" : checked(parseSigningAlg(alg.value, alg.name));
+      const warnings: string[] = [];
+      if (key.kind === "path") {
+        const exposed = await exposure(sources, expandHome(key.path, sources.home));
+        if (exposed && !sources.insecureKeyFile?.allowed) {
+          const override = sources.insecureKeyFile
+            ? `, or pass ${sources.insecureKeyFile.name} to use it anyway`
+            : "";
+          fail(
+            key.name,
+            `${keyName} is readable by ${exposed} — a private key must be yours alone: chmod 600 it${override}`,
+          );
+        }
+        if (exposed) warnings.push(`${keyName} is readable by ${exposed}: chmod 600 it`);
+      }
       const pem = key.kind === "pem" ? key.value : await readKey(sources, key);
       const signingKey = checked(checkSigningKeyPem(pem, keyName ?? key.name));
       // Imported now so that a key that is not RSA, or not for this algorithm, fails before anything is sent.
       await importSigningKey(signingKey, signingAlg, keyName ?? key.name);
-      return { source, clientCredentials: assertion(common, signingKey, signingAlg, keyName ?? key.name) };
+      return {
+        source,
+        clientCredentials: assertion(common, signingKey, signingAlg, keyName ?? key.name),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
     }
     fail(
       clientSecret.name,
@@ -237,6 +273,16 @@ function keySlot(flag: CredentialSources["keyFile"], pem: Slot, path: Slot): Key
   if (pem.value !== undefined) return { kind: "pem", name: pem.name, value: pem.value };
   if (path.value !== undefined) return { kind: "path", name: path.name, path: path.value };
   return undefined;
+}
+
+/** Who else may read a file, from its permission bits: "its group", "every user", or undefined. */
+async function exposure(sources: CredentialSources, path: string): Promise<string | undefined> {
+  const mode = await sources.fileMode?.(path).catch(() => undefined);
+  if (mode === undefined) return undefined;
+  const others = (mode & 0o004) !== 0;
+  const group = (mode & 0o040) !== 0;
+  if (!others && !group) return undefined;
+  return `${others ? "every user" : "its group"} (mode ${(mode & 0o777).toString(8).padStart(3, "0")})`;
 }
 
 async function readKey(sources: CredentialSources, key: { name: string; path: string }): Promise<string> {

@@ -2,8 +2,8 @@ import type { components } from "../generated/authentication-api.ts";
 import type { TokenContext } from "../http/client.ts";
 import { type DebugSink, observeFetch } from "../http/debug.ts";
 import { describeNetworkError, type FetchLike } from "../http/transport.ts";
-import { requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
-import { ManagementApiError, NetworkError } from "../present/errors.ts";
+import { isLoopback, requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
+import { ManagementApiError, NetworkError, ValidationError } from "../present/errors.ts";
 import { redactText } from "../present/redact.ts";
 import { importSigningKey, type SigningKey, signClientAssertion } from "./assertion-signing.ts";
 import { clientAssertionType, type SigningAlg } from "./client-assertion.ts";
@@ -57,9 +57,30 @@ const cache = new Map<string, CachedToken>();
  * NetworkError when Auth0 cannot be reached or does not answer in time.
  */
 export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
+  try {
+    return cachedToken(options);
+  } catch (error) {
+    // A bad domain or a refused secret: a rejected promise like every other failure, and nothing sent.
+    return Promise.reject(error);
+  }
+}
+
+function cachedToken(options: ManagementTokenOptions): Promise<string> {
   const tenant = requireTenantDomain(options.domain);
   const { origin } = tenant;
   const audience = options.audience ?? tenant.managementAudience;
+  if ("clientSecret" in options && isEmulatorSecret(options.clientSecret) && !isLoopback(tenant)) {
+    // Copied with the emulator's environment to a real tenant: a published secret is never sent anywhere real.
+    throw new ValidationError(
+      [
+        {
+          path: "client_secret",
+          message: `the client secret is the local emulator's published seed secret (emulator-only-…), refused for ${tenant.host}, which is not the emulator — give that application's own secret`,
+        },
+      ],
+      "credentials",
+    );
+  }
   const proof =
     "clientSecret" in options
       ? options.clientSecret
@@ -68,7 +89,7 @@ export function getManagementToken(options: ManagementTokenOptions): Promise<str
   const hit = cache.get(key);
   if (hit && hit.expiresAt > Date.now()) return hit.token;
   const entry: CachedToken = { token: Promise.resolve(""), expiresAt: Number.POSITIVE_INFINITY };
-  entry.token = requestToken(origin, audience, options).then(
+  entry.token = requestToken(tenant, audience, options).then(
     (response) => {
       const lifetimeMs = response.expires_in * 1000;
       entry.expiresAt = Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
@@ -81,6 +102,11 @@ export function getManagementToken(options: ManagementTokenOptions): Promise<str
   );
   cache.set(key, entry);
   return entry.token;
+}
+
+/** The emulator's seed secrets are published (its seed.json): they start so, and mean "this machine only". */
+function isEmulatorSecret(secret: string): boolean {
+  return secret.startsWith("emulator-only-");
 }
 
 /**
@@ -102,10 +128,11 @@ export function clientCredentialsToken(
 }
 
 async function requestToken(
-  origin: string,
+  tenant: TenantDomain,
   audience: string,
   options: ManagementTokenOptions,
 ): Promise<TokenResponse> {
+  const { origin } = tenant;
   const fetchImpl = observeFetch(
     options.fetch ?? ((request: Request) => fetch(request)),
     options.onEvent,
@@ -147,6 +174,7 @@ async function requestToken(
       operation: "Get Management token",
       method: "POST",
       path,
+      host: tenant.host,
       reason: timedOut ? `no answer within ${timeoutMs / 1000} s` : describeNetworkError(error),
       cause: error,
     });

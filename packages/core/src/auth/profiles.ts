@@ -1,11 +1,16 @@
 import { z } from "zod";
 import type { Issue, Parsed } from "../present/errors.ts";
+import { echo, mayBeSecret } from "../present/text.ts";
 import { signingAlgs } from "./client-assertion.ts";
 import { credentialVariables } from "./credentials.ts";
 import { expandHome } from "./paths.ts";
 
 const envName = z
   .string()
+  .refine(
+    (name) => !mayBeSecret(name),
+    "holds what looks like the secret itself (not shown) — give the NAME of the environment variable that holds it (e.g. STAGING_CLIENT_SECRET), and remove the secret from the file",
+  )
   .regex(
     /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
     "must be the NAME of an environment variable (e.g. STAGING_CLIENT_SECRET), not its value",
@@ -200,7 +205,7 @@ export function applyProfile(input: {
   if (requested && configText === undefined) {
     return fail(
       requested.via,
-      `${requested.via} ${requested.name}: there is no config file at ${configPath} — create it (see idlink's README) or point IDLINK_CONFIG at it`,
+      `${requested.via} ${echo(requested.name)}: there is no config file at ${configPath} — create it (see idlink's README) or point IDLINK_CONFIG at it`,
     );
   }
   const config = parseTenantConfig(configText ?? "", configPath);
@@ -210,7 +215,10 @@ export function applyProfile(input: {
   const profile = config.value.tenants[name];
   const known = Object.keys(config.value.tenants).join(", ") || "none";
   if (!profile) {
-    return fail(requested?.via ?? configPath, `no profile "${name}" in ${configPath} (profiles: ${known})`);
+    return fail(
+      requested?.via ?? configPath,
+      `no profile "${echo(name)}" in ${configPath} (profiles: ${known})`,
+    );
   }
   const how = requested ? `${requested.via} ${name}` : `the default profile "${name}" of ${configPath}`;
   if (requested && input.domainFlag !== undefined) {

@@ -159,7 +159,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     run: (fetch: FetchLike) => Promise<{ data?: T; error?: unknown; response: Response }>,
   ): Promise<T> {
     const { subject, ...rest } = ctx;
-    const context = { ...rest, path: `/api/v2${ctx.path}` };
+    const context = { ...rest, path: `/api/v2${ctx.path}`, host: tenant.host };
     let result: { data?: T; error?: unknown; response: Response };
     // Ends the answered attempt's timeout once openapi-fetch has read the body.
     let release: (() => void) | undefined;

@@ -24,6 +24,8 @@ export interface CallContext {
   operation: string;
   method: string;
   path: string;
+  /** The tenant's host, which a network error names. */
+  host?: string | undefined;
 }
 
 /** What openapi-fetch hands the transport: a request not yet built (see `OutgoingRequest`). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { components } from "../generated/management-api.ts";
 import type { Issue, Parsed } from "../present/errors.ts";
-import { truncate } from "../present/text.ts";
+import { echo } from "../present/text.ts";
 import { checkNotSelfLink, maxIdLength, type Provider, providers, unknownProviderHint } from "./user-id.ts";
 
 /** The request body of link, exactly as the fragment types it. */
@@ -25,7 +25,7 @@ const ProviderSchema = z.enum(providers as unknown as readonly [Provider, ...Pro
       : issue.input === ""
         ? "provider must not be empty — use the part before the first | of the secondary's id, e.g. google-oauth2"
         : typeof issue.input === "string"
-          ? `provider "${truncate(issue.input)}" is not an Auth0 identity provider — ${unknownProviderHint(issue.input)}`
+          ? `provider "${echo(issue.input)}" is not an Auth0 identity provider — ${unknownProviderHint(issue.input)}`
           : "provider must be a string naming an identity provider, e.g. google-oauth2",
 });
 
@@ -67,7 +67,7 @@ export const IdentityLinkRequestSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["user_id"],
-        message: `user_id is ${body.user_id.length} characters long (${truncate(body.user_id)}) — an id has at most ${maxIdLength}`,
+        message: `user_id is ${body.user_id.length} characters long (${echo(body.user_id)}) — an id has at most ${maxIdLength}`,
       });
     }
   });
@@ -100,7 +100,7 @@ export function normaliseIdentity(body: IdentityLinkRequest): { body: IdentityLi
     notes: [
       {
         path: "user_id",
-        message: `user_id was the full id; sent "${truncate(bare)}", the part after "${prefix}" (Auth0 links the same account either way)`,
+        message: `user_id was the full id; sent "${echo(bare)}", the part after "${prefix}" (Auth0 links the same account either way)`,
       },
     ],
   };
@@ -129,7 +129,7 @@ export function parseLinkRequest(input: unknown, options: { primary?: string } =
     .filter((k) => !knownFields.has(k))
     .map((k) => ({
       path: k === "" ? "body" : k,
-      message: `"${truncate(k)}" is not a field of this request — send link_with, or provider, user_id and connection_id`,
+      message: `"${echo(k)}" is not a field of this request — send link_with, or provider, user_id and connection_id`,
     }));
   const record = input as Record<string, unknown>;
   const mixed = keys.includes("link_with") && identityFields.some((f) => keys.includes(f));

@@ -1,6 +1,6 @@
 import { userIdentityProviderEnumValues } from "../generated/management-api.ts";
 import { type Issue, type Parsed, ValidationError } from "../present/errors.ts";
-import { isQuoted, truncate } from "../present/text.ts";
+import { echo, isQuoted } from "../present/text.ts";
 
 /** An identity provider Auth0 knows, from the OpenAPI fragment's enum. */
 export type Provider = (typeof userIdentityProviderEnumValues)[number];
@@ -22,7 +22,7 @@ export function unknownProviderHint(typed: string, rest = ""): string {
   const lower = typed.toLowerCase();
   const fits = isProvider(lower) ? [lower] : providers.filter((p) => p.startsWith(`${lower}-`)).reverse();
   return fits.length > 0
-    ? `did you mean ${fits.map((p) => truncate(p + rest)).join(" or ")}?`
+    ? `did you mean ${fits.map((p) => echo(p + rest)).join(" or ")}?`
     : "e.g. auth0, google-oauth2, github, samlp";
 }
 
@@ -44,15 +44,13 @@ export function checkIdText(id: unknown, field: string): Issue[] {
   if (typeof id !== "string") return issue(`${field} must be a user id string like auth0|64f1…`);
   if (id.length === 0) return issue(`${field} must not be empty — pass a user id like auth0|64f1…`);
   if (id.length > maxIdLength) {
-    return issue(
-      `${field} is ${id.length} characters long (${truncate(id)}) — an id has at most ${maxIdLength}`,
-    );
+    return issue(`${field} is ${id.length} characters long (${echo(id)}) — an id has at most ${maxIdLength}`);
   }
   if (id.trim() !== id) return issue(`${field} has spaces at its start or end — pass the user id exactly`);
   if (id === "." || id === "..") return issue(`${field} cannot be "${id}" — pass a user id like auth0|64f1…`);
   if (percentEncoded.test(id)) {
     return issue(
-      `${field} looks percent-encoded (${truncate(id)}) — pass the raw id (auth0|…, not auth0%7C…); idlink encodes it once`,
+      `${field} looks percent-encoded (${echo(id)}) — pass the raw id (auth0|…, not auth0%7C…); idlink encodes it once`,
     );
   }
   if (controlChars.test(id)) return issue(`${field} contains control characters — remove them`);
@@ -91,7 +89,7 @@ export function parseUserId(fullId: unknown, field = "secondary"): Parsed<Second
   if (!isProvider(provider)) {
     return fail(
       field,
-      `${field} starts with "${truncate(provider)}", which is not an Auth0 identity provider — ${unknownProviderHint(provider, fullId.slice(bar))}`,
+      `${field} starts with "${echo(provider)}", which is not an Auth0 identity provider — ${unknownProviderHint(provider, fullId.slice(bar))}`,
     );
   }
   return { ok: true, value: { provider, user_id: fullId.slice(bar + 1) } };

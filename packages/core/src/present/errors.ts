@@ -125,20 +125,33 @@ export class OutcomeUnknownError extends IdlinkError {
   }
 }
 
-/** A read could not reach Auth0 (network error or timeout) after its retries. Keeps the operation and the cause. */
+/**
+ * A read could not reach Auth0 (network error or timeout) after its retries. Keeps the operation, the host it tried
+ * and the cause.
+ */
 export class NetworkError extends IdlinkError {
   override name = "NetworkError" as const;
   readonly operation: string;
   readonly method: string;
   readonly path: string;
-  constructor(init: { operation: string; method: string; path: string; reason: string; cause?: unknown }) {
+  /** The host (and port) the request went to, so a typo or a look-alike is visible. */
+  readonly host: string | undefined;
+  constructor(init: {
+    operation: string;
+    method: string;
+    path: string;
+    reason: string;
+    host?: string | undefined;
+    cause?: unknown;
+  }) {
     super(
-      `${init.operation} could not reach Auth0 (${init.reason}) — ${init.method} ${init.path}`,
+      `${init.operation} could not reach ${init.host ?? "Auth0"} (${init.reason}) — ${init.method} ${init.path}`,
       init.cause === undefined ? undefined : { cause: init.cause },
     );
     this.operation = init.operation;
     this.method = init.method;
     this.path = init.path;
+    this.host = init.host;
   }
 }
 

@@ -336,3 +336,72 @@ describe("resolveCredentials, as a face calls it", () => {
     ]);
   });
 });
+
+describe("files others may read", () => {
+  const env = { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SIGNING_KEY_PATH: "./key.pem" };
+  const readFile = async () => pem;
+  const insecureKeyFile = { name: "--allow-insecure-key-file", allowed: false };
+
+  test.each([
+    [0o644, "every user (mode 644)"],
+    [0o640, "its group (mode 640)"],
+  ])("a private key with mode %o is refused, as ssh refuses one, naming the fix", async (mode, who) => {
+    const error = await resolveCredentials({
+      env,
+      readFile,
+      fileMode: async () => mode,
+      insecureKeyFile,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      {
+        path: "AUTH0_CLIENT_SIGNING_KEY_PATH",
+        message: `AUTH0_CLIENT_SIGNING_KEY_PATH (./key.pem) is readable by ${who} — a private key must be yours alone: chmod 600 it, or pass --allow-insecure-key-file to use it anyway`,
+      },
+    ]);
+    expectNoKey(shown(error));
+  });
+
+  test("a key with mode 600 is taken without a warning", async () => {
+    const credentials = await resolveCredentials({ env, readFile, fileMode: async () => 0o100600 });
+    expect("clientCredentials" in credentials).toBe(true);
+    expect(credentials.warnings).toBeUndefined();
+  });
+
+  test("with the face's override, a key others may read is taken with a warning", async () => {
+    const credentials = await resolveCredentials({
+      env,
+      readFile,
+      fileMode: async () => 0o100644,
+      insecureKeyFile: { ...insecureKeyFile, allowed: true },
+    });
+    expect(credentials.warnings).toEqual([
+      "AUTH0_CLIENT_SIGNING_KEY_PATH (./key.pem) is readable by every user (mode 644): chmod 600 it",
+    ]);
+  });
+
+  test("a token file others may read is taken with a warning that names it, never the token", async () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaWxlIn0.file-token-signature-9f8e7d";
+    recordSecrets(token);
+    const credentials = await resolveCredentials({
+      env: {},
+      file: { name: "--token-file", path: "/tmp/token.txt", read: async () => token },
+      fileMode: async () => 0o100644,
+    });
+    expect(credentials.warnings).toEqual([
+      "--token-file /tmp/token.txt is readable by every user (mode 644) — a token file should be yours alone: chmod 600 it",
+    ]);
+    recordOutput("core: credentials warning", credentials.warnings?.join("\n") ?? "");
+  });
+
+  test("a secret pasted where a key path was expected is never echoed", async () => {
+    const error = await resolveCredentials({
+      env: { AUTH0_CLIENT_ID: "c", AUTH0_CLIENT_SIGNING_KEY_PATH: pem },
+      readFile: async () => {
+        throw new Error("cannot read the private key file");
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expectNoKey(shown(error));
+  });
+});

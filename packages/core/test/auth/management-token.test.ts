@@ -182,7 +182,7 @@ describe("getManagementToken when Auth0 does not answer", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as Error).message).toBe(
-      "Get Management token could not reach Auth0 (connection failed: ECONNREFUSED) — POST /oauth/token",
+      "Get Management token could not reach unreachable.eu.auth0.com (connection failed: ECONNREFUSED) — POST /oauth/token",
     );
     expect(describeError(error)).toMatchObject({ hint: "Check the domain and the network, then retry." });
     expect(shown(error)).not.toContain(secret);
@@ -234,9 +234,9 @@ describe("getManagementToken's tenant", () => {
 
   test("refuses a bad domain before anything is sent", async () => {
     const { fetch, requests } = createRecordingFetch([]);
-    expect(() =>
+    await expect(
       getManagementToken({ domain: "http://plain.example", clientId: "c", clientSecret: "s", fetch }),
-    ).toThrow(ValidationError);
+    ).rejects.toBeInstanceOf(ValidationError);
     expect(requests).toHaveLength(0);
   });
 
@@ -303,7 +303,7 @@ describe("clientCredentialsToken", () => {
     const error = await client.getUser("auth0|x").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as Error).message).toContain(
-      "Get Management token could not reach Auth0 (no answer within 0.05 s)",
+      "Get Management token could not reach ctx-timeout.eu.auth0.com (no answer within 0.05 s)",
     );
   });
 });
@@ -320,5 +320,39 @@ describe("tokenOptions", () => {
     const client = createManagementClient({ domain: "options-test.auth0.com", ...options, fetch });
     await client.getUser("auth0|x");
     expect(requests[1]?.headers.get("authorization")).toBe("Bearer via-options");
+  });
+});
+
+describe("the emulator's published seed secret", () => {
+  test("is refused for a real tenant before anything is sent, without echoing it", async () => {
+    const { fetch, requests } = createRecordingFetch([granted("never")]);
+    const error = await getManagementToken({
+      domain: "copied-env.eu.auth0.com",
+      clientId: "idlink-admin",
+      clientSecret: "emulator-only-secret-admin",
+      fetch,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      {
+        path: "client_secret",
+        message:
+          "the client secret is the local emulator's published seed secret (emulator-only-…), refused for copied-env.eu.auth0.com, which is not the emulator — give that application's own secret",
+      },
+    ]);
+    expect(shown(error)).not.toContain("emulator-only-secret-admin");
+    expect(requests).toHaveLength(0);
+  });
+
+  test("is sent to the emulator on loopback", async () => {
+    const { fetch, requests } = createRecordingFetch([granted("emulator-token")]);
+    const token = await getManagementToken({
+      domain: "http://127.0.0.1:4999",
+      clientId: "idlink-admin",
+      clientSecret: "emulator-only-secret-admin",
+      fetch,
+    });
+    expect(token).toBe("emulator-token");
+    expect(requests).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { recordOutput } from "@idlink/test-kit";
+import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
 import { applyProfile, configFilePath, parseTenantConfig } from "../../src/node.ts";
 
@@ -101,6 +101,59 @@ describe("parseTenantConfig", () => {
     const parsed = parseTenantConfig(text, path);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.issues.map((i) => i.message).join("\n")).toContain(message);
+  });
+});
+
+describe("secrets where a name was expected are never echoed", () => {
+  const clientSecret = "Xk3vQ9pL2mN8rT5wY7zA1bC4dE6fG0hJ_sUuVvWwXxYyZz0123456789abcdEFGH";
+  recordSecrets(clientSecret);
+
+  test.each(["clientSecretEnv", "tokenEnv", "privateKeyEnv"])(
+    "a client secret written as the value of %s is refused, not shown",
+    (field) => {
+      const parsed = parseTenantConfig(
+        config({ tenants: { a: { domain: "t.auth0.com", [field]: clientSecret } } }),
+        path,
+      );
+      expect(parsed.ok).toBe(false);
+      const text = parsed.ok ? "" : parsed.issues.map((i) => i.message).join("\n");
+      recordOutput("core: profile refusal", text);
+      expect(text).toContain(
+        `profile "a": field "${field}" holds what looks like the secret itself (not shown)`,
+      );
+      expect(text).not.toContain(clientSecret.slice(0, 12));
+    },
+  );
+
+  test("a variable name of words and digits is still a name", () => {
+    const parsed = parseTenantConfig(
+      config({
+        tenants: { a: { domain: "t.auth0.com", clientSecretEnv: "ACME_PRODUCTION_CLIENT_SECRET_V2" } },
+      }),
+      path,
+    );
+    expect(parsed.ok).toBe(true);
+  });
+
+  test("a secret pasted as the profile's name (--tenant) is not echoed", () => {
+    const applied = applyProfile({
+      env: {},
+      configPath: path,
+      configText: file,
+      requested: { name: clientSecret, via: "--tenant" },
+    });
+    expect(applied.ok).toBe(false);
+    const text = applied.ok ? "" : applied.issues.map((i) => i.message).join("\n");
+    recordOutput("core: profile refusal", text);
+    expect(text).toContain('no profile "(a value shaped like a secret: not shown)"');
+    expect(text).not.toContain(clientSecret.slice(0, 12));
+    const noFile = applyProfile({
+      env: {},
+      configPath: path,
+      configText: undefined,
+      requested: { name: clientSecret, via: "--tenant" },
+    });
+    expect(noFile.ok || noFile.issues[0]?.message).not.toContain(clientSecret.slice(0, 12));
   });
 });
 

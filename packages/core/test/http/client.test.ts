@@ -369,6 +369,7 @@ describe("the token source", () => {
     expect(context?.tenant).toBe(client.tenant);
     expect(context?.tenant).toEqual({
       origin: "https://context.eu.auth0.com",
+      host: "context.eu.auth0.com",
       managementAudience: "https://context.eu.auth0.com/api/v2/",
     });
     expect(context?.fetch).toBe(recorder.fetch);
@@ -410,7 +411,11 @@ describe("the tenant", () => {
   });
 
   test("an object of that shape that parseTenantDomain did not make is parsed, and refused when bad", () => {
-    const forged = { origin: "http://evil.example", managementAudience: "http://evil.example/api/v2/" };
+    const forged = {
+      origin: "http://evil.example",
+      host: "evil.example",
+      managementAudience: "http://evil.example/api/v2/",
+    };
     expect(() => createManagementClient({ domain: forged, token: TOKEN })).toThrow(ValidationError);
   });
 });
@@ -449,5 +454,21 @@ describe("requests checked before sending", () => {
       { path: "user", message: expect.stringContaining("user must be a full user id") },
     ]);
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe("network errors", () => {
+  test("name the host the request went to, so a typo or a look-alike shows", async () => {
+    const { client } = setup([
+      networkError("ENOTFOUND"),
+      networkError("ENOTFOUND"),
+      networkError("ENOTFOUND"),
+      networkError("ENOTFOUND"),
+      networkError("ENOTFOUND"),
+    ]);
+    const error = await client.getUser("auth0|x").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).host).toBe("tenant.example.auth0.com");
+    expect((error as Error).message).toMatch(/^Get user could not reach tenant\.example\.auth0\.com \(/);
   });
 });

@@ -1,3 +1,4 @@
+import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
 import { parseTenantDomain, requireTenantDomain, type TenantDomain } from "../../src/ids/domain.ts";
 import { ValidationError } from "../../src/present/errors.ts";
@@ -21,7 +22,7 @@ describe("parseTenantDomain", () => {
   ])("reads %j as the origin %s, with the Management API's audience beside it", (domain, origin) => {
     expect(parseTenantDomain(domain)).toEqual({
       ok: true,
-      value: { origin, managementAudience: `${origin}/api/v2/` },
+      value: { origin, host: new URL(origin).host, managementAudience: `${origin}/api/v2/` },
     });
   });
 
@@ -73,6 +74,77 @@ describe("parseTenantDomain", () => {
     expect(parseTenantDomain(domain)).toEqual({ ok: false, issues: [{ path: "domain", message }] });
   });
 
+  // Attacks: what would send the token to another host than the one meant, or echo a secret.
+  test.each([
+    ["tenant.eu.аuth0.com", "tenant.eu.xn--uth0-43d.com"], // Cyrillic а
+    ["tеnant.eu.auth0.com", "xn--tnant-zwe.eu.auth0.com"], // Cyrillic е
+    ["https://xn--tnant-zwe.eu.auth0.com", "xn--tnant-zwe.eu.auth0.com"],
+  ])("refuses %j, a host outside ASCII, naming the host it would reach (%s)", (domain, punycode) => {
+    const parsed = parseTenantDomain(domain, "AUTH0_DOMAIN");
+    expect(parsed.ok).toBe(false);
+    const message = !parsed.ok ? (parsed.issues[0]?.message ?? "") : "";
+    expect(message).toMatch(/^AUTH0_DOMAIN is not plain ASCII: it would reach the host /);
+    expect(message).toContain(punycode);
+  });
+
+  test.each([
+    "tenant.eu.auth0.com.evil.net",
+    "tenant.auth0.co",
+    "tenant.eu.auth-0.com",
+    "tenant.eu.autho.com",
+    "tenant.eu.auth0com.net",
+    "auth0.com.evil.net",
+  ])("refuses %j, an Auth0 look-alike", (domain) => {
+    const parsed = parseTenantDomain(domain);
+    expect(!parsed.ok && parsed.issues[0]?.message).toMatch(
+      /looks like an Auth0 domain but is not one \(tenant domains end in \.auth0\.com\)/,
+    );
+  });
+
+  test.each(["login.example.com", "authority.example.gov", "my-auth0-tenant.eu.auth0.com", "auth0.com"])(
+    "takes %j, which is no look-alike",
+    (domain) => {
+      expect(parseTenantDomain(domain).ok).toBe(true);
+    },
+  );
+
+  test.each([
+    "tenant.eu.\tauth0.com",
+    "tenant.eu.auth0.com\u0000.evil.net",
+    "tenant.eu. auth0.com",
+    "tenant\u200b.eu.auth0.com",
+    "ten\nant.eu.auth0.com",
+  ])("refuses %j, with a control character, space or invisible character inside", (domain) => {
+    const parsed = parseTenantDomain(domain);
+    expect(!parsed.ok && parsed.issues[0]?.message).toBe(
+      "domain has a control character, a space or an invisible character inside — give the host only, e.g. your-tenant.eu.auth0.com",
+    );
+  });
+
+  const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdXRoMHwxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+  const clientSecret = "Xk3vQ9pL2mN8rT5wY7zA1bC4dE6fG0hJ_-sUuVvWwXxYyZz0123456789abcdEFGH";
+  recordSecrets(jwt, clientSecret);
+  test.each([
+    ["a JWT", jwt],
+    ["a client secret", clientSecret],
+    ["a Bearer header", `Bearer ${jwt}`],
+    ["a JWT behind a scheme", `https://${jwt}`],
+  ])("refuses %s pasted as the domain, and never echoes it", (_, domain) => {
+    const parsed = parseTenantDomain(domain, "AUTH0_DOMAIN");
+    expect(parsed.ok).toBe(false);
+    const message = !parsed.ok ? (parsed.issues[0]?.message ?? "") : "";
+    recordOutput("core: domain refusal", message);
+    expect(message).toMatch(/^AUTH0_DOMAIN holds a value shaped like a token or secret \(not shown\)/);
+    expect(message).not.toContain(domain.slice(0, 12).replace("Bearer ", "").slice(0, 10));
+  });
+
+  test("never echoes a password given in the URL, whatever else is wrong with it", () => {
+    for (const domain of ["http://admin:hunter2@evil.example", "ftp://admin:hunter2@tenant.auth0.com"]) {
+      const parsed = parseTenantDomain(domain);
+      expect(!parsed.ok && parsed.issues[0]?.message).not.toContain("hunter2");
+    }
+  });
+
   test("names the field as the face calls it", () => {
     expect(parseTenantDomain("http://tenant.auth0.com", "AUTH0_DOMAIN")).toEqual({
       ok: false,
@@ -106,6 +178,7 @@ describe("parseTenantDomain", () => {
   test("parses an object of the same shape that it did not make, instead of trusting it", () => {
     const lookAlike = {
       origin: "https://tenant.eu.auth0.com",
+      host: "tenant.eu.auth0.com",
       managementAudience: "https://tenant.eu.auth0.com/api/v2/",
     };
     const parsed = parseTenantDomain(lookAlike);

@@ -103,6 +103,15 @@ describe("idlink's errors", () => {
       cause,
     });
     expect(error.message).toBe("Get user could not reach Auth0 (connection failed) — GET /p");
+    const named = new NetworkError({
+      operation: "Get user",
+      method: "GET",
+      path: "/p",
+      reason: "r",
+      host: "t.auth0.com",
+    });
+    expect(named.message).toBe("Get user could not reach t.auth0.com (r) — GET /p");
+    expect(named.host).toBe("t.auth0.com");
     expect(error.cause).toBe(cause);
     expect(new NetworkError({ operation: "o", method: "GET", path: "/p", reason: "r" })).not.toHaveProperty(
       "cause",
