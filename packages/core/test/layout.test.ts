@@ -82,6 +82,8 @@ describe("the browser entry", () => {
     }
     const code = result.outputFiles[0]?.text ?? "";
     expect(code).not.toMatch(/SignJWT|importPKCS8/);
+    // Tokens are only read on a page (decodeUnverified), so jose stays out of it entirely.
+    expect(inputs.filter((input) => input.includes("/jose/"))).toEqual([]);
     expect(ours).toContain("linking/workflow.ts");
   });
 });

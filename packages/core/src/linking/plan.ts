@@ -1,4 +1,4 @@
-import { decodeJwt } from "jose";
+import { decodeUnverified } from "../auth/tokens.ts";
 import type { ManagementClient, Metadata, User, UserIdentity, UserIdentitySchema } from "../http/client.ts";
 import type { LinkTarget, UnlinkTarget } from "../ids/arguments.ts";
 import { fullUserId, mainIdentityIssue } from "../ids/user-id.ts";
@@ -318,23 +318,19 @@ export async function readAccount(
 }
 
 function fromClaims(id: string, idToken: string | undefined): AccountSummary {
-  const claims = idToken ? decodeJwt(idToken) : {};
+  const claims = (idToken ? decodeUnverified(idToken)?.claims : undefined) ?? {};
   const bar = id.indexOf("|");
   return {
     user_id: id,
-    email: typeof claims.email === "string" ? claims.email : undefined,
-    email_verified: typeof claims.email_verified === "boolean" ? claims.email_verified : undefined,
+    email: claims.email,
+    email_verified: claims.email_verified,
     identities: [{ id, provider: id.slice(0, bar), connection: "" }],
   };
 }
 
 function subjectOf(idToken: string): string {
-  try {
-    const sub = decodeJwt(idToken).sub;
-    if (sub) return sub;
-  } catch {
-    // reported below
-  }
+  const sub = decodeUnverified(idToken)?.claims.sub;
+  if (sub) return sub;
   throw new ValidationError(
     [
       {

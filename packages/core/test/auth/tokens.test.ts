@@ -1,6 +1,6 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, test } from "vitest";
-import { preflightLink, preflightUnlink } from "../../src/auth/tokens.ts";
+import { decodeUnverified, preflightLink, preflightUnlink } from "../../src/auth/tokens.ts";
 import type { LinkRequest } from "../../src/ids/rules.ts";
 
 const iss = "https://tenant.example.auth0.com/";
@@ -197,5 +197,54 @@ describe("preflightUnlink", () => {
       iss,
       expiresAt: expect.any(Date),
     });
+  });
+});
+
+describe("decodeUnverified", () => {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const jwt = (header: unknown, claims: unknown) => `${part(header)}.${part(claims)}.sig`;
+
+  test("reads the header's alg and the claims Auth0 issues, as UTF-8", () => {
+    const decoded = decodeUnverified(
+      jwt(
+        { alg: "RS256", typ: "JWT" },
+        { sub: "auth0|1", email: "zoë@exämple.com", exp: 2, aud: ["a", "b"] },
+      ),
+    );
+    expect(decoded).toEqual({
+      alg: "RS256",
+      claims: {
+        sub: "auth0|1",
+        email: "zoë@exämple.com",
+        exp: 2,
+        aud: ["a", "b"],
+        iss: undefined,
+        azp: undefined,
+        scope: undefined,
+        email_verified: undefined,
+      },
+    });
+  });
+
+  test("reads a claim of another type than Auth0's as absent", () => {
+    const decoded = decodeUnverified(
+      jwt({ alg: "RS256" }, { sub: 7, exp: "soon", aud: [1], email_verified: "yes" }),
+    );
+    expect(decoded?.claims).toMatchObject({
+      sub: undefined,
+      exp: undefined,
+      aud: undefined,
+      email_verified: undefined,
+    });
+  });
+
+  test.each([
+    ["not three parts", "abc.def"],
+    ["not base64url", "a+b.c/d.e"],
+    ["not JSON", `${Buffer.from("{x").toString("base64url")}.${part({})}.s`],
+    ["a payload that is no object", `${part({ alg: "RS256" })}.${part([1, 2])}.s`],
+    ["an empty header", `.${part({})}.s`],
+  ])("answers undefined for %s", (_, token) => {
+    expect(decodeUnverified(token)).toBeUndefined();
   });
 });
