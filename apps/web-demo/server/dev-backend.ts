@@ -8,7 +8,7 @@ import type { Emulator } from "@idlink/emulator";
 import type { Plugin, ViteDevServer } from "vite";
 import { type DemoServer, startDemoServer } from "./demo-server.ts";
 import { type DemoConfig, readEnv } from "./env.ts";
-import { baseHeaders, contentSecurityPolicy } from "./security.ts";
+import { baseHeaders, contentSecurityPolicy, injectProof } from "./security.ts";
 import { attachTenant } from "./start-demo.ts";
 
 const indexHtml = fileURLToPath(new URL("../index.html", import.meta.url));
@@ -42,6 +42,8 @@ export function devBackend(env: Record<string, string | undefined> = process.env
           host: "127.0.0.1",
           port,
           strictPort: config.mode === "tenant",
+          // changeOrigin: the demo server sees its own Host (127.0.0.1:ITS_PORT); the browser's Host was checked by
+          // Vite (`allowedHosts`). Origin and x-idlink-csrf go through unchanged, and are checked there.
           proxy: { "/api": { target: demo.origin, changeOrigin: true } },
         },
         html: { cspNonce: noncePlaceholder },
@@ -92,19 +94,24 @@ export function devBackend(env: Record<string, string | undefined> = process.env
         const path = (req.url ?? "/").split("?")[0];
         const page = req.method === "GET" && (path === "/" || path === "/index.html");
         ready
-          .then(() => (page ? servePage(server, req, res, { tenant, allowedHosts }) : next()))
+          .then(() =>
+            page ? servePage(server, req, res, { tenant, allowedHosts, proof: demo.proof }) : next(),
+          )
           .catch((error: unknown) => next(error));
       });
     },
   };
 }
 
-/** The page, transformed by Vite, with a fresh nonce and its CSP; only under the dev server's own host names. */
+/**
+ * The page, transformed by Vite, with a fresh nonce, its CSP and the demo server's per-start secret (the admin
+ * API's proof that a call comes from the page); only under the dev server's own host names.
+ */
 async function servePage(
   server: ViteDevServer,
   req: IncomingMessage,
   res: ServerResponse,
-  { tenant, allowedHosts }: { tenant: string | undefined; allowedHosts: Set<string> },
+  { tenant, allowedHosts, proof }: { tenant: string | undefined; allowedHosts: Set<string>; proof: string },
 ): Promise<void> {
   const host = req.headers.host ?? "";
   if (!allowedHosts.has(host)) {
@@ -113,9 +120,13 @@ async function servePage(
     return;
   }
   const nonce = randomBytes(18).toString("base64url");
-  const html = (
-    await server.transformIndexHtml(req.url ?? "/", await readFile(indexHtml, "utf8"))
-  ).replaceAll(noncePlaceholder, nonce);
+  const html = injectProof(
+    (await server.transformIndexHtml(req.url ?? "/", await readFile(indexHtml, "utf8"))).replaceAll(
+      noncePlaceholder,
+      nonce,
+    ),
+    proof,
+  );
   res.writeHead(200, {
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { startDemoServer } from "../server/demo-server.ts";
 import { readEnv } from "../server/env.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
-import type { ErrorResponse, IdentitiesResponse, PageConfig, PlanResponse } from "../src/lib/api-types.ts";
+import {
+  type ErrorResponse,
+  type IdentitiesResponse,
+  type PageConfig,
+  type PlanResponse,
+  proofHeader,
+} from "../src/lib/api-types.ts";
 
 const alice = "auth0|64f1a2b3c4d5e6f708192a3b";
 const bob = "auth0|64f1a2b3c4d5e6f708192a4c";
@@ -44,10 +50,14 @@ async function call(path: string, init: RequestInit = {}): Promise<{ status: num
   return { status: response.status, body: text.startsWith("{") ? JSON.parse(text) : text };
 }
 
+/** The page's proof (the meta tag's content), as the page sends it on every admin-API call. */
+const proof = () => ({ [proofHeader]: demo.server.proof });
+
+/** A call as the page makes it (with the proof), unless `headers` says otherwise. */
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   call(path, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", ...proof(), ...headers },
     body: JSON.stringify(body),
   });
 
@@ -160,7 +170,12 @@ describe("the admin API", () => {
   });
 
   test("reads a user's identities without their IdP tokens", async () => {
-    const { status, body } = await call(`/api/users/${encodeURIComponent("auth0|6600aa11bb22cc33dd44ee55")}`);
+    const { status, body } = await call(
+      `/api/users/${encodeURIComponent("auth0|6600aa11bb22cc33dd44ee55")}`,
+      {
+        headers: proof(),
+      },
+    );
     expect(status).toBe(200);
     expect(JSON.stringify(body)).not.toContain("emulator-only-idp");
     expect(JSON.stringify(body)).toContain("github|7700123");
@@ -213,7 +228,9 @@ test("describes a refused client-credentials grant without the secret", async ()
         getToken: clientCredentialsToken({ clientId: "idlink-admin", clientSecret: "not-the-secret-42" }),
       }),
     });
-    const response = await fetch(`${server.origin}/api/users/${encodeURIComponent(alice)}`);
+    const response = await fetch(`${server.origin}/api/users/${encodeURIComponent(alice)}`, {
+      headers: { [proofHeader]: server.proof },
+    });
     const text = await response.text();
     expect(response.status).toBe(401);
     expect(text).not.toContain("not-the-secret-42");
@@ -230,7 +247,9 @@ test("IDLINK_DEBUG: the demo server's calls to the tenant are traced, redacted",
   const traced = await startDemo(config, undefined, { onEvent: (event) => events.push(event) });
   try {
     const origin = traced.server.origin;
-    const response = await fetch(`${origin}/api/users/${encodeURIComponent(alice)}`);
+    const response = await fetch(`${origin}/api/users/${encodeURIComponent(alice)}`, {
+      headers: { [proofHeader]: traced.server.proof },
+    });
     expect(response.status).toBe(200);
     const trail = events.map(formatDebugEvent);
     expect(trail[0]).toMatch(/→ POST \/oauth\/token \(Get Management token\)$/);

@@ -69,14 +69,18 @@ describe("pnpm dev", () => {
     expect(first.html).not.toContain("placeholder");
   });
 
-  test("proxies the demo server's API, which accepts the dev page's origin and refuses others", async () => {
+  test("proxies the demo server's API, which accepts the dev page (origin and proof) and refuses others", async () => {
     const config = (await (await fetch(`${origin}/api/config`)).json()) as PageConfig;
     expect(config).toMatchObject({ mode: "emulator", spaClientId: expect.any(String) });
     expect(config.tenant).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const plan = (origin_: string) =>
+    // The proof, as the dev page gets it: the demo server's per-start secret in the page Vite serves.
+    const { html } = await page();
+    const proof = /<meta name="idlink-csrf" content="([^"]+)">/.exec(html)?.[1] ?? "";
+    expect(proof).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const plan = (origin_: string, headers: Record<string, string> = { "x-idlink-csrf": proof }) =>
       fetch(`${origin}/api/plan`, {
         method: "POST",
-        headers: { "content-type": "application/json", origin: origin_ },
+        headers: { "content-type": "application/json", origin: origin_, ...headers },
         body: JSON.stringify({
           primary: bob,
           body: { provider: "github", user_id: bobGithub.split("|")[1] },
@@ -90,6 +94,11 @@ describe("pnpm dev", () => {
     const theirs = await plan("http://evil.example");
     expect(theirs.status).toBe(403);
     expect(await theirs.text()).toContain("requests from http://evil.example are not allowed");
+    // Through the proxy as well: no proof, no plan (and no read of a user).
+    const unproven = await plan(origin, {});
+    expect(unproven.status).toBe(403);
+    expect(await unproven.text()).toContain("the x-idlink-csrf header is missing");
+    expect((await fetch(`${origin}/api/users/${encodeURIComponent(bob)}`)).status).toBe(403);
   });
 
   test("refuses a page request under another Host name", async () => {

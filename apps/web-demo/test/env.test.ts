@@ -142,6 +142,7 @@ describe("the demo server with Private Key JWT", () => {
     try {
       const response = await fetch(
         `${demo.url}api/users/${encodeURIComponent("auth0|64f1a2b3c4d5e6f708192a3b")}`,
+        { headers: { "x-idlink-csrf": demo.server.proof } },
       );
       const text = await response.text();
       recordOutput("web-demo: /api/users with Private Key JWT", text);

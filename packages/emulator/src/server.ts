@@ -164,6 +164,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   // A reset starts a new log: a request that arrived before it and is answered after it is not recorded.
   let logGeneration = 0;
   const sockets = new Set<Socket>();
+  // The Host values this server answers: its own loopback authority, filled in once the port is known.
+  const ownHosts = new Set<string>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
@@ -205,6 +207,10 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         });
       record(reply.status);
     };
+
+    // DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 reaches this port with its own
+    // name as Host (and as its origin, so CORS does not stop it). Only the emulator's own authority is answered.
+    if (!ownHosts.has(req.headers.host?.toLowerCase() ?? "")) return send(misdirected(req.headers.host));
 
     const origin = req.headers.origin;
     if (origin !== undefined && corsOrigins.has(origin)) {
@@ -294,6 +300,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  for (const host of loopbackHosts(port)) ownHosts.add(host);
   tokens.issuer = `${url}/`;
   tokens.managementAudience = `${url}/api/v2/`;
   const defaultAzp = store.clients.find((c) => c.app_type === "non_interactive")?.client_id ?? "idlink-admin";
@@ -336,6 +343,31 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         server.closeAllConnections();
       });
       await jobs.close();
+    },
+  };
+}
+
+/**
+ * The Host values of a server on 127.0.0.1:PORT: `127.0.0.1:PORT` and `localhost:PORT` (and the bare names on port
+ * 80, where clients leave the port out). Not `[::1]`: the server does not listen there, so no direct request
+ * carries it.
+ */
+function loopbackHosts(port: number): string[] {
+  const names = ["127.0.0.1", "localhost"];
+  return [...names.map((name) => `${name}:${port}`), ...(port === 80 ? names : [])];
+}
+
+/** 421 for a request whose Host is not the emulator's own (Auth0's error shape; the Host is not echoed). */
+function misdirected(host: string | undefined): Reply {
+  return {
+    status: 421,
+    body: {
+      statusCode: 421,
+      error: "Misdirected Request",
+      message:
+        host === undefined
+          ? "The request has no Host header; this emulator answers only 127.0.0.1 or localhost on its port"
+          : "The Host header is not this emulator's; it answers only 127.0.0.1 or localhost on its port",
     },
   };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { describe, expect, test } from "vitest";
 import {
@@ -116,6 +117,87 @@ describe("server", () => {
     });
     await socketClosed;
     await expect(fetch(`${em.url}/.well-known/jwks.json`)).rejects.toThrow();
+  });
+});
+
+/** One request over node:http, which (unlike fetch) sends the Host it is given. */
+function rawRequest(
+  url: string,
+  headers: Record<string, string>,
+  options: { method?: string } = {},
+): Promise<{ status: number | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? "GET", headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("Host header", () => {
+  test("refuses a foreign Host (DNS rebinding) with 421 in Auth0's shape, before any route runs", async () => {
+    const em = emulator();
+    const token = await adminToken(em);
+    const refused = await rawRequest(`${em.url}/api/v2/users/${enc(alice)}`, {
+      host: "evil.example",
+      authorization: `Bearer ${token}`,
+    });
+    expect(refused.status).toBe(421);
+    expect(JSON.parse(refused.body)).toEqual({
+      statusCode: 421,
+      error: "Misdirected Request",
+      message: "The Host header is not this emulator's; it answers only 127.0.0.1 or localhost on its port",
+    });
+    expect(refused.body).not.toContain("evil.example");
+    // The page a rebinding attack would load, the token endpoint and a CORS preflight: all refused.
+    const port = new URL(em.url).port;
+    for (const [path, method, host] of [
+      ["/u/login", "GET", `evil.example:${port}`],
+      ["/oauth/token", "POST", "evil.example"],
+      ["/api/v2/users", "OPTIONS", `127.0.0.2:${port}`],
+      ["/.well-known/jwks.json", "GET", "127.0.0.1"],
+      ["/.well-known/jwks.json", "GET", `localhost:${Number(port) + 1}`],
+      ["/.well-known/jwks.json", "GET", `[::1]:${port}`],
+    ] as const) {
+      expect(
+        (await rawRequest(`${em.url}${path}`, { host }, { method })).status,
+        `${method} ${path} ${host}`,
+      ).toBe(421);
+    }
+    // HTTP/1.0 may leave Host out: refused as well (HTTP/1.1 without Host is node:http's own 400).
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.end("GET /.well-known/jwks.json HTTP/1.0\r\n\r\n"),
+      );
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 421 /);
+    expect(answer).toContain("The request has no Host header");
+  });
+
+  test("answers its own host: 127.0.0.1 and localhost on its port, in any case", async () => {
+    const em = emulator();
+    const port = new URL(em.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`]) {
+      expect((await rawRequest(`${em.url}/.well-known/jwks.json`, { host })).status, host).toBe(200);
+    }
+    const token = await adminToken(em);
+    const user = await fetch(`${em.url}/api/v2/users/${enc(alice)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(user.status).toBe(200);
   });
 });
 

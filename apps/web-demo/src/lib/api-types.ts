@@ -1,5 +1,12 @@
 import type { AccountSummary, ErrorDescription, IdentitySummary, LinkPlan } from "@idlink/core/browser";
 
+/**
+ * The admin API's proof that a call comes from the demo page: the server puts a per-start secret in the page's
+ * HTML as `<meta name="idlink-csrf" content="…">`, and the page sends it back in this header on every call.
+ */
+export const proofHeader = "x-idlink-csrf";
+export const proofMetaName = "idlink-csrf";
+
 /** A seeded user the emulator's dev login can sign in as (the stand-in for Universal Login). */
 export interface DevUser {
   user_id: string;

@@ -1,12 +1,14 @@
 import type { ErrorDescription } from "@idlink/core/browser";
-import type {
-  ErrorResponse,
-  IdentitiesResponse,
-  LinkCall,
-  PageConfig,
-  PlanResponse,
-  UnlinkCall,
-  UserResponse,
+import {
+  type ErrorResponse,
+  type IdentitiesResponse,
+  type LinkCall,
+  type PageConfig,
+  type PlanResponse,
+  proofHeader,
+  proofMetaName,
+  type UnlinkCall,
+  type UserResponse,
 } from "./api-types.ts";
 
 /** The demo server answered an error; `description` is already in plain words, with Auth0's status kept. */
@@ -23,12 +25,21 @@ function isErrorResponse(value: unknown): value is ErrorResponse {
   return typeof value === "object" && value !== null && "error" in value && typeof value.error === "object";
 }
 
+/**
+ * The demo server's per-start secret, from the page's `<meta name="idlink-csrf">`: the admin API refuses any call
+ * without it but `/api/config` (public, and preloaded by the page with no header).
+ */
+const proof = document.querySelector<HTMLMetaElement>(`meta[name="${proofMetaName}"]`)?.content ?? "";
+
 async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: {
+        ...(path === "/api/config" ? {} : { [proofHeader]: proof }),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
