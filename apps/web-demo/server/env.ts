@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { parseTenantDomain, type TenantDomain, ValidationError } from "@idlink/core";
+import { echo, parseTenantDomain, type TenantDomain, ValidationError } from "@idlink/core";
 import { type ClientAuthentication, resolveCredentials } from "@idlink/core/node";
 import { z } from "zod";
 
@@ -19,6 +19,8 @@ export type DemoConfig =
       /** The machine-to-machine application of the demo server: a client secret or a private key (Private Key JWT). */
       clientCredentials: ClientAuthentication;
       spaClientId: string;
+      /** What the person starting the demo should know (a key file others may read), never a secret. */
+      warnings?: string[];
     };
 
 const optional = z
@@ -31,6 +33,16 @@ const EnvSchema = z.object({
   AUTH0_DOMAIN: optional,
   AUTH0_CLIENT_ID: optional,
   AUTH0_SPA_CLIENT_ID: optional,
+  IDLINK_ALLOW_INSECURE_KEY_FILE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => ["", "0", "false", "no", "1", "true", "yes"].includes(v),
+      "IDLINK_ALLOW_INSECURE_KEY_FILE must be 1/true/yes or 0/false/no",
+    )
+    .optional()
+    .transform((v) => v === "1" || v === "true" || v === "yes"),
   IDLINK_DEBUG: z
     .string()
     .trim()
@@ -73,6 +85,7 @@ export class ConfigError extends Error {
 export async function readEnv(
   source: Record<string, string | undefined> = process.env,
   readKeyFile: (path: string) => Promise<string> = (path) => readFile(path, "utf8"),
+  fileMode: (path: string) => Promise<number | undefined> = async (path) => (await stat(path)).mode,
 ): Promise<DemoConfig> {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
@@ -97,8 +110,15 @@ export async function readEnv(
       try {
         return await readKeyFile(path);
       } catch {
-        throw new ConfigError(`cannot read the private key file ${path} (AUTH0_CLIENT_SIGNING_KEY_PATH)`);
+        throw new ConfigError(
+          `cannot read the private key file ${echo(path, 120)} (AUTH0_CLIENT_SIGNING_KEY_PATH)`,
+        );
       }
+    },
+    fileMode,
+    insecureKeyFile: {
+      name: "IDLINK_ALLOW_INSECURE_KEY_FILE=1",
+      allowed: env.IDLINK_ALLOW_INSECURE_KEY_FILE === true,
     },
     home: source.HOME ?? homedir(),
   }).catch((error: unknown) => {
@@ -118,6 +138,7 @@ export async function readEnv(
     domain: domain.value,
     clientCredentials: credentials.clientCredentials,
     spaClientId: env.AUTH0_SPA_CLIENT_ID,
+    ...(credentials.warnings ? { warnings: credentials.warnings } : {}),
     ...debug,
   };
 }

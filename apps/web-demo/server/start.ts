@@ -8,6 +8,9 @@ const clientDir = fileURLToPath(new URL("../client/", import.meta.url));
 
 try {
   const config = await readEnv();
+  if (config.mode === "tenant") {
+    for (const warning of config.warnings ?? []) console.error(`idlink web demo: warning: ${warning}`);
+  }
   const demo = await startDemo(config, clientDir, {
     ...(config.debug
       ? { onEvent: (event) => process.stderr.write(`idlink web demo debug: ${formatDebugEvent(event)}\n`) }

@@ -36,6 +36,42 @@ async function refusal(env: Record<string, string>): Promise<string> {
   return message;
 }
 
+describe("a private key file others may read", () => {
+  const env = {
+    AUTH0_DOMAIN: "example.eu.auth0.com",
+    AUTH0_CLIENT_ID: "m2m-id",
+    AUTH0_SPA_CLIENT_ID: "spa-id",
+    AUTH0_CLIENT_SIGNING_KEY_PATH: "/keys/demo.pem",
+  };
+
+  test("is refused, naming the file, chmod 600 and the override", async () => {
+    const error = await readEnv(env, readKeyFile, async () => 0o100644).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      "AUTH0_CLIENT_SIGNING_KEY_PATH (/keys/demo.pem) is readable by every user (mode 644) — a private key must be yours alone: chmod 600 it, or pass IDLINK_ALLOW_INSECURE_KEY_FILE=1 to use it anyway",
+    );
+  });
+
+  test("is used with IDLINK_ALLOW_INSECURE_KEY_FILE=1, with a warning", async () => {
+    const config = await readEnv(
+      { ...env, IDLINK_ALLOW_INSECURE_KEY_FILE: "1" },
+      readKeyFile,
+      async () => 0o100644,
+    );
+    expect(config).toMatchObject({
+      mode: "tenant",
+      warnings: [
+        "AUTH0_CLIENT_SIGNING_KEY_PATH (/keys/demo.pem) is readable by every user (mode 644): chmod 600 it",
+      ],
+    });
+  });
+
+  test("a key only its owner may read raises nothing", async () => {
+    const config = await readEnv(env, readKeyFile, async () => 0o100600);
+    expect(config).not.toHaveProperty("warnings");
+  });
+});
+
 describe("readEnv", () => {
   test("starts the emulator when nothing is configured", async () => {
     expect(await readEnv({})).toEqual({ mode: "emulator", port: 0 });
