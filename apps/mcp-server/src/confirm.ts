@@ -1,4 +1,4 @@
-import { type Issue, redactText } from "@idlink/core";
+import type { Issue } from "@idlink/core";
 import {
   type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
@@ -9,6 +9,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import type { Binding, Confirmations } from "./confirmations.ts";
+import { type Fenced, render } from "./fence.ts";
 import { refusal } from "./results.ts";
 
 export type Gate =
@@ -31,7 +32,8 @@ export function confirmationGate(input: {
   confirmations: Confirmations;
   binding: Binding;
   confirmationToken: string | undefined;
-  plan: string;
+  /** The question for the user: the plan, its values quoted. */
+  plan: Fenced;
 }): Gate {
   const { ctx, confirmations, binding } = input;
   if (canElicit(input.server, ctx)) {
@@ -42,7 +44,7 @@ export function confirmationGate(input: {
         result: inputRequired({
           inputRequests: {
             [confirmKey]: inputRequired.elicit({
-              message: redactText(input.plan),
+              message: render(input.plan),
               requestedSchema: { type: "object", properties: {} },
             }),
           },

@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
 import {
   type Credentials,
+  echo,
   IdlinkError,
   parseTenantDomain,
   resolveCredentials,
@@ -65,10 +66,16 @@ export const defaultHttpPort = 3917;
 /** The files the configuration may read: the config file of profiles and a private key file. */
 export interface ConfigFiles {
   readFile(path: string): Promise<string>;
+  /** The permission bits of a file (a private key others may read is refused). */
+  fileMode?(path: string): Promise<number | undefined>;
   home: string;
 }
 
-const nodeFiles: ConfigFiles = { readFile: (path) => readFile(path, "utf8"), home: homedir() };
+const nodeFiles: ConfigFiles = {
+  readFile: (path) => readFile(path, "utf8"),
+  fileMode: async (path) => (await stat(path)).mode,
+  home: homedir(),
+};
 
 /**
  * Reads the configuration once, from the environment, the command line and the files they name (a profile, a
@@ -121,6 +128,11 @@ export async function parseConfig(
         env,
         labels,
         readFile: (path) => readNamedFile(files, path, "the private key file"),
+        fileMode: files.fileMode,
+        insecureKeyFile: {
+          name: "IDLINK_ALLOW_INSECURE_KEY_FILE=1",
+          allowed: flag(environment.IDLINK_ALLOW_INSECURE_KEY_FILE, "IDLINK_ALLOW_INSECURE_KEY_FILE"),
+        },
         home: env.HOME ?? files.home,
       }),
       readOnly,
@@ -166,7 +178,7 @@ async function readNamedFile(files: ConfigFiles, path: string, what: string): Pr
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
     const why =
       code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : "it cannot be read";
-    throw Object.assign(new ConfigError(`cannot read ${what} ${path}: ${why}`), { code });
+    throw Object.assign(new ConfigError(`cannot read ${what} ${echo(path, 120)}: ${why}`), { code });
   }
 }
 

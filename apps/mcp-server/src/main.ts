@@ -12,6 +12,7 @@ const onerror = (error: Error) => log(error.message);
 
 try {
   const config = await parseConfig(process.env, process.argv.slice(2));
+  for (const warning of config.credentials.warnings ?? []) log(`warning: ${warning}`);
   const onEvent = config.debug ? (event: DebugEvent) => log(`debug: ${formatDebugEvent(event)}`) : undefined;
   if (config.version) {
     process.stdout.write(`${pkg.version}\n`);

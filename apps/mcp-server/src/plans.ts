@@ -1,41 +1,50 @@
 import type { AccountSummary, LinkPlan, UnlinkPlan } from "@idlink/core";
+import { type Fenced, fenced, joinFenced, own } from "./fence.ts";
+import { fieldName } from "./results.ts";
 
-/** The plan in a few lines, for the user's confirmation and the model's summary. */
-export function describeLinkPlan(plan: LinkPlan, mergeMetadata: boolean): string {
+/**
+ * The plan in a few lines, for the user's confirmation and the model's summary. Every id, email and metadata key is
+ * quoted, and so are core's warnings and blockers whole (they name emails and keys).
+ */
+export function describeLinkPlan(plan: LinkPlan, mergeMetadata: boolean): Fenced {
   const lines = [
-    `Link ${plan.secondary.user_id}${emailOf(plan.secondary)} into ${plan.primary.user_id}${emailOf(plan.primary)}.`,
-    `Identities after: ${plan.identitiesAfter.map((i) => i.id).join(", ")}.`,
+    fenced`Link ${plan.secondary.user_id}${emailOf(plan.secondary)} into ${plan.primary.user_id}${emailOf(plan.primary)}.`,
+    fenced`Identities after: ${plan.identitiesAfter.map((i) => i.id)}.`,
   ];
-  const discarded = [
-    ...Object.keys(plan.discarded.user_metadata).map((k) => `user_metadata.${k}`),
-    ...Object.keys(plan.discarded.app_metadata).map((k) => `app_metadata.${k}`),
-  ];
-  if (discarded.length > 0) {
-    lines.push(`The secondary's metadata is discarded by Auth0: ${discarded.join(", ")}.`);
+  const userKeys = Object.keys(plan.discarded.user_metadata);
+  const appKeys = Object.keys(plan.discarded.app_metadata);
+  if (userKeys.length + appKeys.length > 0) {
+    const discarded = [
+      ...(userKeys.length > 0 ? [fenced`user_metadata ${userKeys}`] : []),
+      ...(appKeys.length > 0 ? [fenced`app_metadata ${appKeys}`] : []),
+    ];
+    lines.push(fenced`The secondary's metadata is discarded by Auth0: ${joinFenced(discarded, "; ")}.`);
     if (plan.mergeableKeys.length > 0) {
       lines.push(
         mergeMetadata
-          ? `Before linking, ${plan.mergeableKeys.join(", ")} will be copied into the primary's user_metadata.`
-          : `merge_metadata would first copy ${plan.mergeableKeys.join(", ")} into the primary's user_metadata.`,
+          ? fenced`Before linking, user_metadata ${plan.mergeableKeys} will be copied into the primary's user_metadata.`
+          : fenced`merge_metadata would first copy user_metadata ${plan.mergeableKeys} into the primary's user_metadata.`,
       );
     }
   }
-  for (const warning of plan.warnings) lines.push(`Warning: ${warning}.`);
-  for (const issue of plan.blockers) lines.push(`Blocked (${issue.path}): ${issue.message}.`);
-  return lines.join("\n");
+  for (const warning of plan.warnings) lines.push(fenced`Warning: ${warning}.`);
+  for (const issue of plan.blockers)
+    lines.push(fenced`Blocked (${fieldName(issue.path)}): ${issue.message}.`);
+  return joinFenced(lines);
 }
 
-export function describeUnlinkPlan(plan: UnlinkPlan): string {
+export function describeUnlinkPlan(plan: UnlinkPlan): Fenced {
   const lines = [
-    `Unlink ${plan.secondary.id} from ${plan.primary.user_id}${emailOf(plan.primary)}.`,
-    `Identities after: ${plan.identitiesAfter.map((i) => i.id).join(", ")}.`,
+    fenced`Unlink ${plan.secondary.id} from ${plan.primary.user_id}${emailOf(plan.primary)}.`,
+    fenced`Identities after: ${plan.identitiesAfter.map((i) => i.id)}.`,
   ];
-  for (const warning of plan.warnings) lines.push(`Warning: ${warning}.`);
-  for (const issue of plan.blockers) lines.push(`Blocked (${issue.path}): ${issue.message}.`);
-  return lines.join("\n");
+  for (const warning of plan.warnings) lines.push(fenced`Warning: ${warning}.`);
+  for (const issue of plan.blockers)
+    lines.push(fenced`Blocked (${fieldName(issue.path)}): ${issue.message}.`);
+  return joinFenced(lines);
 }
 
-function emailOf(account: AccountSummary): string {
-  if (!account.email) return "";
-  return ` (${account.email}${account.email_verified ? "" : ", not verified"})`;
+function emailOf(account: AccountSummary): Fenced {
+  if (!account.email) return own("");
+  return fenced` (${account.email}${own(account.email_verified ? "" : ", not verified")})`;
 }

@@ -64,7 +64,7 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
               "Invalid input — nothing was sent",
               undeclared.map((key) => ({
                 path: key,
-                message: `"${key}" is not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
+                message: `not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
               })),
             );
           }

@@ -56,7 +56,7 @@ const cases: Case[] = [
     setup: async (em) => ({ token: await em.mintToken({ scopes: ["read:users"] }) }),
     tool: "unlink_identity",
     args: { primary: frank, secondary: frankGithub },
-    expected: ["Invalid input — nothing was sent", "- token: the access token lacks update:users"],
+    expected: ["Invalid input — nothing was sent", '- token: "the access token lacks update:users'],
     after: (em) => expect(identityIds(em, frank)).toEqual([frank, frankGithub]),
   },
   {

@@ -97,3 +97,28 @@ describe("parseConfig", () => {
     expect((await parseConfig({}, ["--version"])).version).toBe(true);
   });
 });
+
+describe("a private key file others may read", () => {
+  const env = { ...domain, AUTH0_CLIENT_ID: "id", AUTH0_CLIENT_SIGNING_KEY_PATH: "/keys/open.pem" };
+  const files = (mode: number) => ({
+    home: "/home/u",
+    readFile: async () => {
+      throw Object.assign(new Error("not read: refused before"), { code: "EACCES" });
+    },
+    fileMode: async () => mode,
+  });
+
+  test("is refused before it is read, naming the file, chmod 600 and the override", async () => {
+    const error = await parseConfig(env, [], files(0o100644)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      "AUTH0_CLIENT_SIGNING_KEY_PATH (/keys/open.pem) is readable by every user (mode 644) — a private key must be yours alone: chmod 600 it, or pass IDLINK_ALLOW_INSECURE_KEY_FILE=1 to use it anyway",
+    );
+  });
+
+  test("IDLINK_ALLOW_INSECURE_KEY_FILE must be a yes or a no", async () => {
+    await expect(
+      parseConfig({ ...env, IDLINK_ALLOW_INSECURE_KEY_FILE: "maybe" }, [], files(0o100644)),
+    ).rejects.toThrow("IDLINK_ALLOW_INSECURE_KEY_FILE must be 1/true/yes");
+  });
+});

@@ -169,7 +169,7 @@ describe("idlink-mcp --http", () => {
         arguments: { primary: frank, secondary: frankGithub },
       });
       rememberOutput("http", JSON.stringify(result), ...asked);
-      expect(asked).toEqual([expect.stringContaining(`Unlink ${frankGithub} from ${frank}`)]);
+      expect(asked).toEqual([expect.stringContaining(`Unlink "${frankGithub}" from "${frank}"`)]);
       expect(structured(result)).toMatchObject({ status: "unlinked" });
       expect(identityIds(emulator(), frank)).toEqual([frank]);
     } finally {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { fenceNote } from "../src/fence.ts";
 import {
   alice,
   aliceGoogle,
@@ -32,7 +33,12 @@ describe("get_user_identities", () => {
       ],
       metadata_keys: { user_metadata: ["timezone"], app_metadata: ["plan"] },
     });
-    expect(textOf(result)).toContain(`${frank} (frank@example.com, verified) has 2 identities`);
+    expect(textOf(result)).toBe(
+      [
+        fenceNote,
+        `"${frank}" ("frank@example.com", verified), named "Frank Ortiz" has 2 identities: "${frank}", "${frankGithub}". Metadata keys: user_metadata "timezone"; app_metadata "plan".`,
+      ].join("\n"),
+    );
     expect(JSON.stringify(result)).not.toContain("access_token");
   });
 
@@ -70,7 +76,7 @@ describe("find_link_candidates", () => {
     expect(out.primary).toMatchObject({ user_id: alice });
     expect(out.candidates).toEqual([expect.objectContaining({ user_id: aliceGoogle, email_verified: true })]);
     expect(out.unverified).toEqual([]);
-    expect(textOf(result)).toContain(`candidates: ${aliceGoogle}`);
+    expect(textOf(result)).toContain(`candidates: "${aliceGoogle}"`);
   });
 
   test("reports unverified matches apart, with the reason, and suggests none", async () => {
@@ -104,7 +110,7 @@ describe("preview_link", () => {
     });
     expect(out.confirmation_token).toMatch(/^idlc1-p-link-\d+-[0-9a-f]{32}-[0-9a-f]{64}$/);
     expect(Date.parse(String(out.confirmation_expires_at))).toBeGreaterThan(Date.now());
-    expect(textOf(result)).toContain(`Link ${aliceGoogle}`);
+    expect(textOf(result)).toContain(`Link "${aliceGoogle}"`);
     expect(emulator().state.listUsers()).toHaveLength(before);
     expect(emulator().state.requests.every((r) => r.method === "GET" || r.path === "/oauth/token")).toBe(
       true,
@@ -164,7 +170,7 @@ describe("preview_link", () => {
     const result = await call("preview_link", { primary: alice, link_with: id_token });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(
-      "- link_with: link_with's aud must be the calling token's azp (idlink-admin)",
+      `- link_with: "link_with's aud must be the calling token's azp (idlink-admin)`,
     );
     expect(JSON.stringify(result)).not.toContain(id_token);
   });

@@ -85,7 +85,7 @@ describe("idlink-mcp over stdio", () => {
     const reply = await waitFor(server, 2);
     expect(reply.result?.isError).toBe(true);
     expect(reply.result?.content?.[0]?.text).toContain(
-      '- __proto__: "__proto__" is not an argument of get_user_identities',
+      '- __proto__: "not an argument of get_user_identities',
     );
     expect(emulator().state.requests.filter((r) => r.path.startsWith("/api/v2/"))).toEqual([]);
   });
@@ -189,7 +189,7 @@ describe("idlink-mcp over stdio", () => {
       arguments: { primary: alice, secondary: aliceGoogle },
     });
     rememberOutput("stdio", JSON.stringify(result), ...asked);
-    expect(asked).toEqual([expect.stringContaining(`Link ${aliceGoogle}`)]);
+    expect(asked).toEqual([expect.stringContaining(`Link "${aliceGoogle}"`)]);
     expect(structured(result)).toMatchObject({ status: "linked", primary: alice, secondary: aliceGoogle });
     expect(identityIds(emulator(), alice)).toEqual([alice, aliceGoogle]);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { fenceNote } from "../src/fence.ts";
 import {
   alice,
   aliceGoogle,
@@ -32,9 +33,10 @@ describe.each(eras)("with elicitation (%s)", (era) => {
     expect(result.isError).toBeFalsy();
     expect(h.elicitations).toHaveLength(1);
     const message = h.elicitations[0]?.message ?? "";
-    expect(message).toContain(`Link ${aliceGoogle} (alice.martin@example.com) into ${alice}`);
-    expect(message).toContain(`Identities after: ${alice}, ${aliceGoogle}.`);
-    expect(message).toContain("user_metadata.newsletter, user_metadata.theme");
+    expect(message).toContain(`Link "${aliceGoogle}" ("alice.martin@example.com") into "${alice}"`);
+    expect(message).toContain(`Identities after: "${alice}", "${aliceGoogle}".`);
+    expect(message).toContain('discarded by Auth0: user_metadata "newsletter", "theme"');
+    expect(message.split("\n")[0]).toBe(fenceNote);
     expect(structured(result)).toEqual({
       status: "linked",
       primary: alice,
@@ -68,7 +70,7 @@ describe.each(eras)("with elicitation (%s)", (era) => {
   test("unlink_identity asks, and unlinks on accept", async () => {
     const h = await open({ era, elicit: () => ({ action: "accept", content: {} }) });
     const result = await h.call("unlink_identity", { primary: frank, provider: "github", user_id: 7700123 });
-    expect(h.elicitations[0]?.message).toContain(`Unlink ${frankGithub} from ${frank}`);
+    expect(h.elicitations[0]?.message).toContain(`Unlink "${frankGithub}" from "${frank}"`);
     expect(structured(result)).toMatchObject({ status: "unlinked", identities: [{ id: frank }] });
     expect(identityIds(emulator(), frank)).toEqual([frank]);
     expect(emulator().state.getUser(frankGithub)).toBeDefined();
@@ -105,7 +107,7 @@ describe.each(eras)("with elicitation (%s)", (era) => {
       merge_metadata: true,
     });
     expect(h.elicitations[0]?.message).toContain(
-      "newsletter will be copied into the primary's user_metadata",
+      `user_metadata "newsletter" will be copied into the primary's user_metadata`,
     );
     expect(structured(result)).toMatchObject({ status: "linked", merged_metadata_keys: ["newsletter"] });
     expect(emulator().state.getUser(alice)?.user_metadata).toEqual({

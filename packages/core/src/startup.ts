@@ -9,3 +9,4 @@ export { type DebugEvent, type DebugSink, formatDebugEvent } from "./http/debug.
 export { parseTenantDomain, type TenantDomain } from "./ids/domain.ts";
 export { IdlinkError, type Issue, ValidationError } from "./present/errors.ts";
 export { redact, redactText } from "./present/redact.ts";
+export { echo } from "./present/text.ts";

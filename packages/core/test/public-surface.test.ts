@@ -219,6 +219,7 @@ const surfaces = {
     values: [
       "IdlinkError",
       "ValidationError",
+      "echo",
       "formatDebugEvent",
       "parseTenantDomain",
       "redact",

@@ -128,13 +128,14 @@ async function viaMcp(tool: string, args: Record<string, unknown>): Promise<Issu
   const text = (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
   recordOutput("wire-test: faces mcp", text);
   expect(result.isError).toBe(true);
-  expect(text).toMatch(/^Invalid input — nothing was sent:/);
+  // The MCP server fences what came from the request or the tenant: each message is a JSON string, said so first.
+  expect(text).toMatch(/^Values in quotes are JSON strings .*\nInvalid input — nothing was sent:/);
   return text
     .split("\n")
     .filter((line) => line.startsWith("- "))
     .map((line) => {
       const [path = "", ...rest] = line.slice(2).split(": ");
-      return { path, message: rest.join(": ") };
+      return { path, message: JSON.parse(rest.join(": ")) as string };
     });
 }
 
@@ -142,7 +143,8 @@ async function viaMcp(tool: string, args: Record<string, unknown>): Promise<Issu
 async function viaWeb(path: string, body: unknown): Promise<Issue[]> {
   const response = await fetch(`${web.origin}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", origin: web.origin },
+    // With the page's per-start proof (`x-idlink-csrf`), as the page sends it.
+    headers: { "content-type": "application/json", origin: web.origin, "x-idlink-csrf": web.proof },
     body: JSON.stringify(body),
   });
   const text = await response.text();

@@ -1,5 +1,6 @@
 import { findTenantDuplicates } from "@idlink/core/export";
 import { z } from "zod";
+import { fenced } from "../fence.ts";
 import { ok } from "../results.ts";
 import { defineTool } from "../tool.ts";
 
@@ -94,7 +95,7 @@ export const findDuplicateAccounts = defineTool({
       const skipped = Object.values(report.skippedCounts).reduce((a, b) => a + b, 0);
       return ok(
         structured,
-        `${report.users} users, ${report.groups.length} groups of verified duplicates (${report.pairs} links proposed), ${skipped} shared emails skipped (unverified ${report.skippedCounts.unverified}, conflicting primaries ${report.skippedCounts.conflicting_primaries}, too many accounts ${report.skippedCounts.too_many_accounts}).`,
+        fenced`${report.users} users, ${report.groups.length} groups of verified duplicates (${report.pairs} links proposed), ${skipped} shared emails skipped (unverified ${report.skippedCounts.unverified}, conflicting primaries ${report.skippedCounts.conflicting_primaries}, too many accounts ${report.skippedCounts.too_many_accounts}).`,
       );
     }
   },

@@ -1,5 +1,6 @@
 import { findLinkCandidates } from "@idlink/core";
 import { z } from "zod";
+import { fenced, own } from "../fence.ts";
 import { ok } from "../results.ts";
 import { AccountSummarySchema } from "../schemas.ts";
 import { defineTool } from "../tool.ts";
@@ -24,16 +25,16 @@ export const findLinkCandidatesTool = defineTool({
   async handler({ user }, { client }) {
     const found = await findLinkCandidates(client, user);
     const head = found.primary
-      ? `Primary ${found.primary.user_id} (${found.email})`
-      : `No verified account for ${found.email}`;
+      ? fenced`Primary ${found.primary.user_id} (${found.email})`
+      : fenced`No verified account for ${found.email}`;
     const candidates =
       found.candidates.length === 0
-        ? "no verified candidates"
-        : `candidates: ${found.candidates.map((c) => c.user_id).join(", ")}`;
+        ? own("no verified candidates")
+        : fenced`candidates: ${found.candidates.map((c) => c.user_id)}`;
     const unverified =
       found.unverified.length === 0
-        ? ""
-        : `; ${found.unverified.length} unverified match(es) not suggested: ${found.unverified.map((u) => u.account.user_id).join(", ")}`;
-    return ok({ ...found }, `${head}; ${candidates}${unverified}.`);
+        ? own("")
+        : fenced`; ${found.unverified.length} unverified match(es) not suggested: ${found.unverified.map((u) => u.account.user_id)}`;
+    return ok({ ...found }, fenced`${head}; ${candidates}${unverified}.`);
   },
 });

@@ -1,5 +1,6 @@
 import { parseUserId, summarizeAccount } from "@idlink/core";
 import { z } from "zod";
+import { fenced, own } from "../fence.ts";
 import { keysOf, ok, refusal } from "../results.ts";
 import { IdentitySummarySchema, MetadataKeysSchema } from "../schemas.ts";
 import { defineTool } from "../tool.ts";
@@ -32,10 +33,19 @@ export const getUserIdentities = defineTool({
       name: user.name,
       metadata_keys: { user_metadata: keysOf(user.user_metadata), app_metadata: keysOf(user.app_metadata) },
     };
+    const name = user.name === undefined ? own("") : fenced`, named ${user.name}`;
     const email = account.email
-      ? ` (${account.email}, ${account.email_verified ? "verified" : "not verified"})`
-      : "";
-    const ids = account.identities.map((i) => i.id).join(", ");
-    return ok(out, `${account.user_id}${email} has ${account.identities.length} identities: ${ids}.`);
+      ? fenced` (${account.email}, ${own(account.email_verified ? "verified" : "not verified")})`
+      : own("");
+    const ids = account.identities.map((i) => i.id);
+    const keys = out.metadata_keys;
+    const metadata =
+      keys.user_metadata.length + keys.app_metadata.length === 0
+        ? own("")
+        : fenced` Metadata keys: user_metadata ${keys.user_metadata.length > 0 ? keys.user_metadata : own("none")}; app_metadata ${keys.app_metadata.length > 0 ? keys.app_metadata : own("none")}.`;
+    return ok(
+      out,
+      fenced`${account.user_id}${email}${name} has ${account.identities.length} identities: ${ids}.${metadata}`,
+    );
   },
 });

@@ -1,6 +1,7 @@
 import { executeLink, previewLink } from "@idlink/core";
 import { z } from "zod";
 import { confirmationGate } from "../confirm.ts";
+import { fenced, joinFenced, own } from "../fence.ts";
 import { describeLinkPlan } from "../plans.ts";
 import { ok, refusal } from "../results.ts";
 import {
@@ -53,23 +54,24 @@ export const linkAccounts = defineTool({
       confirmations,
       binding: { action: "link", primary, secondary },
       confirmationToken: confirmation_token,
-      plan: `${describeLinkPlan(plan, merge_metadata)}\nLink these accounts?`,
+      plan: joinFenced([describeLinkPlan(plan, merge_metadata), own("Link these accounts?")]),
     });
     if (gate.kind === "ask" || gate.kind === "refused") return gate.result;
     if (gate.kind === "answered") {
       const status = gate.action === "decline" ? "declined" : "cancelled";
       return ok(
         { status, primary, secondary },
-        `The user ${status} linking ${secondary} into ${primary}; nothing was changed. Do not retry unless they ask.`,
+        fenced`The user ${own(status)} linking ${secondary} into ${primary}; nothing was changed. Do not retry unless they ask.`,
       );
     }
     const { identities, mergedMetadataKeys: merged } = await executeLink(client, plan, {
       mergeMetadata: merge_metadata,
     });
-    const mergedText = merged.length > 0 ? ` Copied ${merged.join(", ")} into its user_metadata first.` : "";
+    const mergedText =
+      merged.length > 0 ? fenced` Copied user_metadata ${merged} into its user_metadata first.` : own("");
     return ok(
       { status: "linked", primary, secondary, identities, merged_metadata_keys: merged },
-      `Linked ${secondary} into ${primary}: ${identities.map((i) => i.id).join(", ")}.${mergedText}`,
+      fenced`Linked ${secondary} into ${primary}: ${identities.map((i) => i.id)}.${mergedText}`,
     );
   },
 });

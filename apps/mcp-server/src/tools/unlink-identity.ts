@@ -1,6 +1,7 @@
 import { executeUnlink, previewUnlink } from "@idlink/core";
 import { z } from "zod";
 import { confirmationGate } from "../confirm.ts";
+import { fenced, joinFenced, own } from "../fence.ts";
 import { describeUnlinkPlan } from "../plans.ts";
 import { ok, refusal } from "../results.ts";
 import { ConfirmationTokenField, IdentitySummarySchema, primaryField, secondaryFields } from "../schemas.ts";
@@ -38,20 +39,20 @@ export const unlinkIdentity = defineTool({
       confirmations,
       binding: { action: "unlink", primary, secondary },
       confirmationToken: confirmation_token,
-      plan: `${describeUnlinkPlan(plan)}\nUnlink this identity?`,
+      plan: joinFenced([describeUnlinkPlan(plan), own("Unlink this identity?")]),
     });
     if (gate.kind === "ask" || gate.kind === "refused") return gate.result;
     if (gate.kind === "answered") {
       const status = gate.action === "decline" ? "declined" : "cancelled";
       return ok(
         { status, primary, secondary },
-        `The user ${status} unlinking ${secondary} from ${primary}; nothing was changed. Do not retry unless they ask.`,
+        fenced`The user ${own(status)} unlinking ${secondary} from ${primary}; nothing was changed. Do not retry unless they ask.`,
       );
     }
     const identities = await executeUnlink(client, plan);
     return ok(
       { status: "unlinked", primary, secondary, identities },
-      `Unlinked ${secondary} from ${primary}, which keeps: ${identities.map((i) => i.id).join(", ")}.`,
+      fenced`Unlinked ${secondary} from ${primary}, which keeps: ${identities.map((i) => i.id)}.`,
     );
   },
 });
