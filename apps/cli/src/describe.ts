@@ -1,6 +1,9 @@
 import type { IdentitySummary, LinkPlan } from "@idlink/core";
 import type { Style } from "./style.ts";
-import { table } from "./style.ts";
+import { printable as p, table } from "./style.ts";
+
+// Every value from the tenant or the arguments is printed through `printable` (style.ts): no raw escape, line
+// break or bidi control of a name, email, id, key or message reaches the terminal.
 
 /** "alice@example.com (verified)" */
 export function emailText(
@@ -9,8 +12,8 @@ export function emailText(
 ): string {
   if (account.email === undefined) return style.dim("no email");
   return account.email_verified === true
-    ? `${account.email} ${style.green("(verified)")}`
-    : `${account.email} ${style.yellow("(not verified)")}`;
+    ? `${p(account.email)} ${style.green("(verified)")}`
+    : `${p(account.email)} ${style.yellow("(not verified)")}`;
 }
 
 /** The identities as a table, indented; `width` is the terminal's (see `table`). */
@@ -20,7 +23,10 @@ export function identityTable(
   width?: number,
   indent = "    ",
 ): string {
-  const rows = [[style.dim("ID"), style.dim("CONNECTION")], ...identities.map((i) => [i.id, i.connection])];
+  const rows = [
+    [style.dim("ID"), style.dim("CONNECTION")],
+    ...identities.map((i) => [p(i.id), p(i.connection)]),
+  ];
   return table(rows, width === undefined ? undefined : width - indent.length)
     .split("\n")
     .map((l) => indent + l)
@@ -29,19 +35,21 @@ export function identityTable(
 
 /** The plan a person reads before confirming a link; `width` is the terminal's (see `table`). */
 export function planText(plan: LinkPlan, style: Style, width?: number): string {
+  const primary = p(plan.primary.user_id);
+  const secondary = p(plan.secondary.user_id);
   const lines = [
-    `${style.bold("Link")} ${plan.secondary.user_id} ${style.bold("into")} ${plan.primary.user_id}`,
-    `  primary    ${plan.primary.user_id}  ${emailText(plan.primary, style)}`,
-    `  secondary  ${plan.secondary.user_id}  ${emailText(plan.secondary, style)}`,
+    `${style.bold("Link")} ${secondary} ${style.bold("into")} ${primary}`,
+    `  primary    ${primary}  ${emailText(plan.primary, style)}`,
+    `  secondary  ${secondary}  ${emailText(plan.secondary, style)}`,
     "  identities of the primary afterwards:",
     identityTable(plan.identitiesAfter, style, width),
   ];
-  for (const warning of plan.warnings) lines.push(`  ${style.yellow("warning:")} ${warning}`);
+  for (const warning of plan.warnings) lines.push(`  ${style.yellow("warning:")} ${p(warning)}`);
   if (plan.mergeableKeys.length > 0) {
     lines.push(
-      `  ${style.dim(`--merge-metadata would copy user_metadata: ${plan.mergeableKeys.join(", ")}`)}`,
+      `  ${style.dim(`--merge-metadata would copy user_metadata: ${plan.mergeableKeys.map(p).join(", ")}`)}`,
     );
   }
-  for (const blocker of plan.blockers) lines.push(`  ${style.red("cannot link:")} ${blocker.message}`);
+  for (const blocker of plan.blockers) lines.push(`  ${style.red("cannot link:")} ${p(blocker.message)}`);
   return lines.join("\n");
 }

@@ -1,5 +1,5 @@
 import type { Io } from "./io.ts";
-import { createStyle, type Style } from "./style.ts";
+import { createStyle, type Style, terminalSafe } from "./style.ts";
 
 /** How the person or script asked to be spoken to (the flags every command takes). */
 export interface OutputMode {
@@ -34,26 +34,43 @@ export interface Output {
 
 export function createOutput(io: Io, mode: OutputMode): Output {
   const { json, quiet } = mode;
+  const colourOut = io.colorOut && !json && !mode.noColor;
+  const colourErr = io.colorErr && !mode.noColor;
+  // Commands escape tenant values where they print them (`printable`); every line still passes `terminalSafe`.
+  const out = (text: string) => io.writeOut(`${terminalSafe(text, colourOut)}\n`);
+  const err = (text: string) => io.writeErr(`${terminalSafe(text, colourErr)}\n`);
   return {
     json,
     quiet,
-    out: createStyle(io.colorOut && !json && !mode.noColor),
-    err: createStyle(io.colorErr && !mode.noColor),
+    out: createStyle(colourOut),
+    err: createStyle(colourErr),
     width: io.outColumns,
     line(text = "") {
-      if (!json) io.writeOut(`${text}\n`);
+      if (!json) out(text);
     },
     detail(text = "") {
-      if (!json && !quiet) io.writeOut(`${text}\n`);
+      if (!json && !quiet) out(text);
     },
     note(text) {
-      if (!quiet) io.writeErr(`${text}\n`);
+      if (!quiet) err(text);
     },
     error(text) {
-      io.writeErr(`${text}\n`);
+      err(text);
     },
     document(value) {
-      io.writeOut(`${JSON.stringify(value, null, 2)}\n`);
+      io.writeOut(`${jsonText(value)}\n`);
     },
   };
+}
+
+/**
+ * The --json document. JSON.stringify escapes control characters (C0) in strings, but not DEL, C1 controls, the
+ * line and paragraph separators or bidi controls, which a terminal or an editor showing the document would act
+ * on: those are written as `\uXXXX` too. They can only be inside strings, so the document parses to the same values.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

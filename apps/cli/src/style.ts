@@ -91,7 +91,63 @@ function visibleLength(text: string): number {
   return text.replace(ansi, "").length;
 }
 
-/** Quotes a value for a POSIX shell when it needs it (ids hold `|`). */
+/**
+ * Quotes a value for a POSIX shell when it needs it (ids hold `|`). A value with a character `printable` escapes
+ * is written in ANSI-C quotes (`$'…\x1b…'`, bash, zsh and ksh): pasted, it is the same id, and nothing raw reaches
+ * the terminal that shows the command.
+ */
 export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  if (!unprintable.test(value)) return `'${value.replace(/'/g, `'\\''`)}'`;
+  const body = value.replace(/[\\']/g, (c) => `\\${c}`).replace(unprintableAll, escapeChar);
+  return `$'${body}'`;
 }
+
+/**
+ * Tenant data for a terminal or a plain-text file (issue 22, "untrusted data fenced"): anyone sets their own name
+ * and metadata, and identity providers assert emails, so a value may hold terminal escapes (a window title, a
+ * screen clear), line breaks that forge lines, or bidi controls that reorder what is shown. Each such character is
+ * written visibly instead: `\x1b`, `\x07`, `\n`, `\u202e`. Everything else, backslashes included, is left as it is.
+ * Every command applies it where it prints a value from Auth0 or from its arguments; `--json` has its own escaping
+ * (output.ts).
+ */
+export function printable(value: string | number | undefined): string {
+  if (value === undefined) return "";
+  const text = String(value);
+  return unprintable.test(text) ? text.replace(unprintableAll, escapeChar) : text;
+}
+
+// C0 controls (ESC starts every terminal sequence, BEL ends a title), DEL, C1 controls (U+009B is a one-character
+// CSI, U+0085 a line break), the Arabic letter mark, the zero-width space, LRM and RLM, the line and paragraph
+// separators (U+2028, U+2029), the bidi embeddings and overrides (U+202A–U+202E), the word joiner and invisible
+// operators, the bidi isolates (U+2066–U+2069) and deprecated format controls, the byte order mark. The zero-width
+// (non-)joiners stay: scripts and emoji need them.
+const unprintableSource =
+  "[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]";
+const unprintable = new RegExp(unprintableSource);
+const unprintableAll = new RegExp(unprintableSource, "g");
+const named: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return (
+    named[c] ??
+    (code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`)
+  );
+}
+
+/**
+ * The last guard before a line reaches stdout or stderr (output.ts): what `printable` escapes, except the line
+ * breaks between a message's own lines and, when colour is on, the styles above. Commands escape tenant values
+ * where they print them; this catches a value one of them missed, so that no raw ESC, BEL or bidi control is ever
+ * written.
+ */
+export function terminalSafe(text: string, colour: boolean): string {
+  if (!unprintable.test(text)) return text;
+  return text.replace(colour ? styledOrUnprintable : unprintableAll, (match) =>
+    match === "\n" || (match.length > 1 && colour) ? match : escapeChar(match),
+  );
+}
+
+// The sequences createStyle and fitLine write (bold, dim, normal, red, green, yellow, cyan, default, reset), whole.
+const styledOrUnprintable = new RegExp(`\\u001b\\[(?:0|1|2|22|31|32|33|36|39)m|${unprintableSource}`, "g");

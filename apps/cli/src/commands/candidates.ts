@@ -4,7 +4,7 @@ import { createClient, resolveConnection } from "../credentials.ts";
 import { emailText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { candidatesSpec } from "../specs/candidates.ts";
-import { shellQuote } from "../style.ts";
+import { printable as p, shellQuote } from "../style.ts";
 
 /** `idlink candidates`: accounts sharing a verified email, each with the command that would link it. */
 export const run: Handler<typeof candidatesSpec> = async ({ args: [subject], flags }, { io, output }) => {
@@ -18,22 +18,23 @@ export const run: Handler<typeof candidatesSpec> = async ({ args: [subject], fla
       ? `idlink link ${shellQuote(primary.user_id)} ${shellQuote(account.user_id)}`
       : undefined,
   }));
-  output.line(`Accounts sharing ${s.bold(found.email)}`);
-  if (primary) output.line(`  primary  ${primary.user_id}  ${emailText(primary, s)}`);
+  // Emails, ids and reasons are the tenant's: printed through `printable`; the commands are shell-quoted.
+  output.line(`Accounts sharing ${s.bold(p(found.email))}`);
+  if (primary) output.line(`  primary  ${p(primary.user_id)}  ${emailText(primary, s)}`);
   if (suggestions.length === 0) {
-    output.line(`  No account to suggest${primary ? ` for ${primary.user_id}` : ""}.`);
+    output.line(`  No account to suggest${primary ? ` for ${p(primary.user_id)}` : ""}.`);
   } else {
     output.line(s.bold("Suggested links"));
     for (const c of suggestions) {
-      output.line(`  ${c.user_id}  ${emailText(c, s)}`);
+      output.line(`  ${p(c.user_id)}  ${emailText(c, s)}`);
       if (c.command) output.line(`    ${s.cyan(c.command)}`);
     }
   }
   if (found.unverified.length > 0) {
     output.line(s.bold("Not suggested"));
     for (const u of found.unverified) {
-      output.line(`  ${u.account.user_id}  ${emailText(u.account, s)}`);
-      output.line(`    ${s.yellow("warning:")} ${u.reason}`);
+      output.line(`  ${p(u.account.user_id)}  ${emailText(u.account, s)}`);
+      output.line(`    ${s.yellow("warning:")} ${p(u.reason)}`);
     }
   }
   if (output.json) {

@@ -15,6 +15,7 @@ import { createClient, readSecretFile, resolveConnection, resolveOrigin } from "
 import { identityTable, planText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { linkSpec } from "../specs/link.ts";
+import { printable as p } from "../style.ts";
 import { UsageError } from "../usage-error.ts";
 
 type Flags = Parameters<Handler<typeof linkSpec>>[0]["flags"];
@@ -34,7 +35,7 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   if (flags.printCurl) {
     const parsed = parseLinkArguments(args);
     if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
-    for (const note of parsed.value.notes) output.note(note.message);
+    for (const note of parsed.value.notes) output.note(p(note.message));
     const { origin } = await resolveOrigin(flags, io);
     const curl = toCurl({
       method: "POST",
@@ -58,7 +59,7 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   const prepared = await prepareLink(client, parsed.value);
   if (!prepared.ok) throw new ValidationError(prepared.issues, "link request (token check)");
   // Core sends a full id given as user_id as its bare part (Auth0 accepts both) and says so.
-  for (const note of prepared.value.notes) output.note(note.message);
+  for (const note of prepared.value.notes) output.note(p(note.message));
   const plan = await planLink(client, prepared.value);
   const shownPlan = redact(plan);
   // The plan is the result of a dry run; before a change it explains it (--quiet leaves it out).
@@ -69,7 +70,8 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
     if (output.json) output.document({ ok: true, dryRun: true, plan: shownPlan });
     return ExitCode.ok;
   }
-  if (!(await confirm(io, `Link ${plan.secondary.user_id} into ${plan.primary.user_id}?`, flags.yes))) {
+  const ids = { primary: p(plan.primary.user_id), secondary: p(plan.secondary.user_id) };
+  if (!(await confirm(io, `Link ${ids.secondary} into ${ids.primary}?`, flags.yes))) {
     output.note("Not linked: nothing was sent.");
     if (output.json)
       output.document({ ok: false, exitCode: ExitCode.declined, declined: true, plan: shownPlan });
@@ -77,11 +79,11 @@ export const run: Handler<typeof linkSpec> = async ({ args: [primary, secondary]
   }
   const outcome = await executeLink(client, plan, { mergeMetadata: flags.mergeMetadata === true });
   const merged = outcome.mergedMetadataKeys;
-  if (merged.length > 0) output.line(`Merged user_metadata into the primary: ${merged.join(", ")}`);
+  if (merged.length > 0) output.line(`Merged user_metadata into the primary: ${merged.map(p).join(", ")}`);
   if (outcome.via === "reconcile") {
     output.note("The link's answer was lost; reading the primary shows it linked.");
   }
-  output.line(`${output.out.green("Linked")} ${plan.secondary.user_id} into ${plan.primary.user_id}.`);
+  output.line(`${output.out.green("Linked")} ${ids.secondary} into ${ids.primary}.`);
   output.detail("Identities now:");
   output.detail(identityTable(outcome.identities, output.out, output.width));
   if (output.json) {
@@ -106,7 +108,7 @@ export function blocked(
 ): number {
   const title = `Cannot ${action} — nothing was sent`;
   output.error(`${output.err.red("error:")} ${title}`);
-  for (const b of blockers) output.error(`  ${b.path}: ${b.message}`);
+  for (const b of blockers) output.error(`  ${p(b.path)}: ${p(b.message)}`);
   if (output.json) {
     output.document({
       ok: false,

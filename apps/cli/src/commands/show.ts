@@ -4,7 +4,7 @@ import { createClient, resolveConnection } from "../credentials.ts";
 import { emailText } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { showSpec } from "../specs/show.ts";
-import { table } from "../style.ts";
+import { printable as p, table } from "../style.ts";
 
 const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as const;
 
@@ -14,11 +14,12 @@ export const run: Handler<typeof showSpec> = async ({ args: [id], flags }, { io,
   const user = redact(await client.getUser(id));
   const s = output.out;
   const identities = user.identities ?? [];
-  output.line(`${s.bold(user.user_id ?? id)}  ${user.name ?? ""}`.trimEnd());
+  // Every value here is the tenant's (a name is whatever its user typed): printed through `printable`.
+  output.line(`${s.bold(p(user.user_id ?? id))}  ${p(user.name)}`.trimEnd());
   output.line(`  email       ${emailText(user, s)}`);
-  if (user.created_at) output.line(`  created     ${String(user.created_at)}`);
+  if (user.created_at) output.line(`  created     ${p(String(user.created_at))}`);
   if (user.last_login)
-    output.line(`  last login  ${String(user.last_login)} (${user.logins_count ?? 0} logins)`);
+    output.line(`  last login  ${p(String(user.last_login))} (${p(user.logins_count ?? 0)} logins)`);
   output.line(
     `  identities  ${identities.length}${identities.length > 1 ? " (the first is the main one)" : ""}`,
   );
@@ -26,9 +27,9 @@ export const run: Handler<typeof showSpec> = async ({ args: [id], flags }, { io,
     ["", "PROVIDER", "USER_ID", "CONNECTION", "SOCIAL", "IDP TOKENS"].map((h) => s.dim(h)),
     ...identities.map((identity, index) => [
       index === 0 ? "main" : "linked",
-      identity.provider ?? "",
-      String(identity.user_id ?? ""),
-      identity.connection ?? "",
+      p(identity.provider),
+      p(String(identity.user_id ?? "")),
+      p(identity.connection),
       identity.isSocial ? "yes" : "no",
       tokenNote(identity),
     ]),
@@ -41,7 +42,8 @@ export const run: Handler<typeof showSpec> = async ({ args: [id], flags }, { io,
   );
   for (const field of ["user_metadata", "app_metadata"] as const) {
     const value = user[field];
-    if (value && Object.keys(value).length > 0) output.line(`  ${field.padEnd(14)}${JSON.stringify(value)}`);
+    if (value && Object.keys(value).length > 0)
+      output.line(`  ${field.padEnd(14)}${p(JSON.stringify(value))}`);
   }
   if (output.json) {
     output.document({

@@ -14,6 +14,7 @@ import { createClient, resolveConnection, resolveOrigin } from "../credentials.t
 import { identityTable } from "../describe.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { unlinkSpec } from "../specs/unlink.ts";
+import { printable as p } from "../style.ts";
 import { blocked } from "./link.ts";
 
 /** `idlink unlink`: core's prepare (validate, preflight the token), plan, confirm, execute. */
@@ -47,8 +48,10 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
   const plan = { primary, secondary: targetId, identitiesAfter: after };
   // The plan is the result of a dry run; before a change it explains it (--quiet leaves it out).
   const planLine = flags.dryRun ? output.line : output.detail;
-  planLine(`${output.out.bold("Unlink")} ${targetId} ${output.out.bold("from")} ${primary}`);
-  for (const warning of planned.warnings) planLine(`  ${warning}.`);
+  // The ids are the arguments, the warnings core's (naming them): printed through `printable`.
+  const shown = { primary: p(primary), secondary: p(targetId) };
+  planLine(`${output.out.bold("Unlink")} ${shown.secondary} ${output.out.bold("from")} ${shown.primary}`);
+  for (const warning of planned.warnings) planLine(`  ${p(warning)}.`);
   planLine("  identities of the primary afterwards:");
   planLine(identityTable(after, output.out, output.width));
   if (flags.dryRun) {
@@ -56,13 +59,13 @@ export const run: Handler<typeof unlinkSpec> = async ({ args: [primary, secondar
     if (output.json) output.document({ ok: true, dryRun: true, plan });
     return ExitCode.ok;
   }
-  if (!(await confirm(io, `Unlink ${targetId} from ${primary}?`, flags.yes))) {
+  if (!(await confirm(io, `Unlink ${shown.secondary} from ${shown.primary}?`, flags.yes))) {
     output.note("Not unlinked: nothing was sent.");
     if (output.json) output.document({ ok: false, exitCode: ExitCode.declined, declined: true, plan });
     return ExitCode.declined;
   }
   const remaining = await executeUnlink(client, planned);
-  output.line(`${output.out.green("Unlinked")} ${targetId} from ${primary}.`);
+  output.line(`${output.out.green("Unlinked")} ${shown.secondary} from ${shown.primary}.`);
   output.detail("Identities now:");
   output.detail(identityTable(remaining, output.out, output.width));
   if (output.json) output.document({ ok: true, primary, secondary: targetId, identities: remaining });
