@@ -1,17 +1,29 @@
-import { writeFile } from "node:fs/promises";
+import { type Target, writeFileAtomic } from "./files.ts";
 
-// Cells a spreadsheet reads as a formula (OWASP, "CSV Injection"): =, +, -, @, and tab or carriage return first.
-const formulaStart = /^[=+\-@\t\r]/;
+// Formula injection (OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet
+// runs a cell that begins with =, +, -, @, a tab, a carriage return or a line feed. Not only at the cell's start:
+// "take care of the field separator (e.g. ',' or ';') and quotes", since a spreadsheet that splits on another
+// separator — `;` where the decimal mark is a comma, a tab for pasted text — starts a new cell in the middle of
+// ours, and a quote there may open it. So a cell starts at the text's start, or after `,`, `;`, a tab or a line
+// break, past any spaces and quotes; where one would begin with =, +, - or @ a `'` goes first (right after the
+// separator), which spreadsheets read as "this is text"; a text that begins with a tab or a line break gets one too.
+const formulaAfter = /(^|[,;\t\r\n])(?=[ "]*[=+\-@])/g;
+const blankStart = /^[\t\r\n]/;
 
 /**
- * One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. A text that a
- * spreadsheet would run as a formula gets a leading `'`, so an id or a reason from the tenant cannot become one.
+ * One CSV cell: a text from the tenant (an id, an email, a reason) never becomes a formula, whatever separator the
+ * spreadsheet splits on (see above), and it is quoted (RFC 4180, quotes doubled) when it holds any separator — `,`,
+ * `;`, a tab — a quote or a line break. Numbers and booleans are written as they are. idlink's own reader (bulk's
+ * pairs files) reads the quoting back; a neutralised cell keeps its `'`.
  */
 export function csvCell(value: string | number | boolean | undefined): string {
   if (value === undefined) return "";
   let text = String(value);
-  if (typeof value === "string" && formulaStart.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === "string") {
+    text = text.replace(formulaAfter, "$1'");
+    if (blankStart.test(text)) text = `'${text}`;
+  }
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** A CSV document: a header line and one line per record, CRLF-terminated as RFC 4180 has it. */
@@ -24,11 +36,11 @@ export function csvDocument(
   return `${lines.join("\r\n")}\r\n`;
 }
 
-/** Writes a CSV file readable by its owner only (it lists user ids and emails). */
+/** Writes a CSV file readable by its owner only (it lists user ids and emails), the one way (files.ts). */
 export async function writeCsv(
-  path: string,
+  target: Target,
   header: readonly string[],
   records: Iterable<readonly (string | number | boolean | undefined)[]>,
 ): Promise<void> {
-  await writeFile(path, csvDocument(header, records), { mode: 0o600 });
+  await writeFileAtomic(target, csvDocument(header, records));
 }

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { Journal, loadJournal } from "../src/bulk/journal.ts";
+import { loadJournalKey } from "../src/bulk/journal-key.ts";
 import { KeyIndex } from "../src/bulk/key-index.ts";
 import { acquireLock, LockedError } from "../src/bulk/lock.ts";
 import {
@@ -127,9 +128,15 @@ describe("rows", () => {
 });
 
 describe("journal", () => {
+  const key = () =>
+    loadJournalKey({ IDLINK_CONFIG: join(dir.path, "units-config", "config.json") }, dir.path);
+  const tenant = { origin: "http://127.0.0.1:1", audience: "http://127.0.0.1:1/api/v2/" };
+
   test("ignores a torn last line and keeps the last state of each pair", async () => {
     const path = join(dir.path, "j.jsonl");
-    const journal = new Journal(path);
+    const target = { path, name: "j.jsonl" };
+    const empty = await loadJournal({ target, use: "append", key });
+    const journal = new Journal(target, key(), empty.journal, { kind: "bulk", run: "r1", tenant });
     const base = { at: "", row: 1, primary: "p", secondary: "s" };
     await Promise.all([
       journal.append({ type: "started", key: "a", ...base }),
@@ -142,13 +149,29 @@ describe("journal", () => {
     ]);
     journal.close();
     writeFileSync(path, `${readFileSync(path, "utf8")}{"type":"outcome","key":"a","sta`);
-    expect(Object.fromEntries(await loadJournal(path))).toEqual({
+    const loaded = await loadJournal({ target, use: "append", key });
+    expect(Object.fromEntries(loaded.state)).toEqual({
       a: "unknown",
       b: "unknown",
       c: "done",
       d: "failed",
     });
-    expect((await loadJournal(join(dir.path, "missing.jsonl"))).size).toBe(0);
+    expect(loaded.journal.header).toMatchObject({ kind: "bulk", run: "r1", tenant, key: key().id });
+    // Appending again drops the torn line, and the chain goes on.
+    const again = new Journal(target, key(), loaded.journal, { kind: "bulk", run: "r1", tenant });
+    await again.append({ type: "outcome", key: "a", ...base, status: "linked", via: "reconcile" });
+    again.close();
+    expect((await loadJournal({ target, use: "append", key })).state.get("a")).toBe("done");
+    expect(readFileSync(path, "utf8")).not.toContain('"sta\n');
+    expect(
+      (
+        await loadJournal({
+          target: { path: join(dir.path, "missing.jsonl"), name: "m" },
+          use: "append",
+          key,
+        })
+      ).state.size,
+    ).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultSeed, seedUsers } from "@idlink/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -16,6 +16,7 @@ import {
   type Tenant,
   tempDir,
   waitFor,
+  writeJournal,
   writes,
 } from "./helpers.ts";
 
@@ -374,10 +375,10 @@ describe("idlink bulk: runs", () => {
         },
       );
       expect(response.status).toBe(201);
-      writeFileSync(
-        `${file}.journal.jsonl`,
-        `${JSON.stringify({ type: "started", key: `${primary} ${secondary}`, row: 1, primary, secondary, at: "" })}\n{"type":"outc`,
-      );
+      await writeJournal(`${file}.journal.jsonl`, tenant.emu.url, [
+        { type: "started", key: `${primary} ${secondary}`, row: 1, primary, secondary, at: "" },
+      ]);
+      appendFileSync(`${file}.journal.jsonl`, '{"type":"outc');
       tenant.emu.state.requests.length = 0;
       const dry = json(await idlink(["bulk", file, "--dry-run", "--json"], { env: tenant.env }));
       expect(dry).toMatchObject({ toReconcile: 1, toLink: 1 });

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,8 @@ import {
 } from "@idlink/emulator";
 import * as kit from "@idlink/test-kit";
 import { expect } from "vitest";
+import { Journal, type JournalHeader, readJournal } from "../src/bulk/journal.ts";
+import { type JournalKey, loadJournalKey } from "../src/bulk/journal-key.ts";
 import { readEnv } from "../src/env.ts";
 import type { Io } from "../src/io.ts";
 import { runCli } from "../src/program.ts";
@@ -37,7 +40,7 @@ export interface RunOptions {
 }
 
 /** No test reads the config file of the machine's user: a profile comes only from a test's own IDLINK_CONFIG. */
-const hermetic = { IDLINK_CONFIG: join(tmpdir(), "idlink-tests-no-config", "config.json") };
+export const hermetic = { IDLINK_CONFIG: join(tmpdir(), "idlink-tests-no-config", "config.json") };
 
 /**
  * Runs idlink in-process through its injectable Io (`runCli`), as a script would see it: no terminal, stdin from
@@ -234,3 +237,27 @@ export const waitFor = async (check: () => boolean, timeoutMs = 30_000) => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** The journal key idlink uses in these tests (beside the hermetic config), or beside `config`. */
+export function testJournalKey(config: string = hermetic.IDLINK_CONFIG): JournalKey {
+  return loadJournalKey({ IDLINK_CONFIG: config }, process.cwd());
+}
+
+/** Appends `records` to the journal at `path` as idlink does (signed with the tests' key), for `origin`'s tenant. */
+export async function writeJournal(
+  path: string,
+  origin: string,
+  records: object[],
+  kind: JournalHeader["kind"] = "bulk",
+): Promise<void> {
+  const key = testJournalKey();
+  const target = { path, name: path };
+  const state = await readJournal({ target, kind, use: "append", key: () => key });
+  const journal = new Journal<{ type: string }>(target, key, state, {
+    kind,
+    run: state.header?.run ?? randomUUID(),
+    tenant: { origin, audience: `${origin}/api/v2/` },
+  });
+  for (const record of records) await journal.append(record as { type: string });
+  journal.close();
+}

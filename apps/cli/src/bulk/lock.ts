@@ -1,7 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { IdlinkError } from "@idlink/core";
+import { UsageError } from "../usage-error.ts";
 
 /** Another live process (or a process on another host) holds the journal. */
 export class LockedError extends IdlinkError {
@@ -51,7 +61,13 @@ export function acquireLock(
         path,
         takenOverFrom,
         release() {
-          if (!mine(ownerOf(path, host))) return;
+          let owner: Owner | undefined;
+          try {
+            owner = ownerOf(path, host);
+          } catch {
+            return; // not a lock of ours any more (a link put in its place): left alone
+          }
+          if (!mine(owner)) return;
           try {
             unlinkSync(path);
           } catch {
@@ -99,9 +115,37 @@ function createWith(path: string, content: string): boolean {
   }
 }
 
-function ownerOf(path: string, defaultHost: string): Owner | undefined {
+/** The lock's text, read without following a link: a link at the lock's path is refused, never read or removed. */
+function readLock(path: string): string | undefined {
+  let fd: number;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if (isCode(error, "ELOOP")) {
+      throw new UsageError(
+        `The lock ${path} is a symbolic link: idlink does not follow it.`,
+        "Remove the link (no idlink run makes one), then run again.",
+      );
+    }
+    return undefined;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) {
+      throw new UsageError(`The lock ${path} is not a regular file.`, "Remove it, then run again.");
+    }
+    const buffer = Buffer.alloc(4096);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function ownerOf(path: string, defaultHost: string): Owner | undefined {
+  const text = readLock(path);
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== "object" || parsed === null) return undefined;
     const pid = "pid" in parsed ? Number(parsed.pid) : Number.NaN;
     // A lock written before host was recorded belongs to this host.

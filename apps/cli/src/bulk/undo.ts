@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describeError, ManagementApiError, type ManagementClient, OutcomeUnknownError } from "@idlink/core";
-import { type Journal, type JournalRecord, readJournal } from "./journal.ts";
+import {
+  type Journal,
+  type JournalRecord,
+  type JournalState,
+  type ReadJournalOptions,
+  readJournal,
+} from "./journal.ts";
 import { pairKey } from "./rows.ts";
 import { runPool } from "./runner.ts";
 
@@ -24,57 +30,60 @@ export type UndoRecord =
       primary: string;
       secondary: string;
       status: UndoStatus;
-      via: "unlink" | "reconcile";
+      /** `check`: the read before the unlink found the pair no longer linked; nothing sent. */
+      via: "unlink" | "reconcile" | "check";
       reason?: string;
     }
   | { type: "end"; at: string; interrupted: boolean; counts: Record<UndoStatus, number> };
 
 /**
- * The pairs a bulk journal says its run linked: outcomes `linked`, and `already_linked` found by reading the
- * primary after an outcome of its own link was unknown (that link went through). `already_linked` from a 409 was
- * there before the run and is left alone. Order: as linked.
+ * Collects the pairs a bulk journal says its run linked, as `readJournal` hands its (checked) records over:
+ * outcomes `linked`, and `already_linked` found by reading the primary after an outcome of its own link was unknown
+ * (that link went through). `already_linked` from a 409 or from the check before the link was there before the run
+ * and is left alone. Order: as linked.
  */
-export function pairsLinkedBy(journalText: string): UndoPair[] {
+export function linkedPairsCollector(): { onRecord(record: JournalRecord): void; pairs(): UndoPair[] } {
   const linked = new Map<string, UndoPair>();
-  for (const line of journalText.split("\n")) {
-    if (line.trim() === "") continue;
-    let record: JournalRecord;
-    try {
-      record = JSON.parse(line) as JournalRecord;
-    } catch {
-      continue;
-    }
-    if (record.type !== "outcome") continue;
-    const ours =
-      record.status === "linked" || (record.status === "already_linked" && record.via === "reconcile");
-    if (ours) {
-      linked.set(record.key, {
-        key: pairKey(record.primary, record.secondary),
-        primary: record.primary,
-        secondary: record.secondary,
-      });
-    }
-  }
-  return [...linked.values()];
+  return {
+    onRecord(record) {
+      if (record.type !== "outcome") return;
+      const ours =
+        record.status === "linked" || (record.status === "already_linked" && record.via === "reconcile");
+      if (ours && typeof record.primary === "string" && typeof record.secondary === "string") {
+        linked.set(pairKey(record.primary, record.secondary), {
+          key: pairKey(record.primary, record.secondary),
+          primary: record.primary,
+          secondary: record.secondary,
+        });
+      }
+    },
+    pairs: () => [...linked.values()],
+  };
 }
 
 /** What an undo journal says about each pair: done (unlinked or not linked), failed, or unknown. */
-export async function loadUndoJournal(path: string): Promise<Map<string, "done" | "failed" | "unknown">> {
+export async function loadUndoJournal(
+  options: Omit<ReadJournalOptions<UndoRecord>, "onRecord" | "kind">,
+): Promise<{ state: Map<string, "done" | "failed" | "unknown">; journal: JournalState }> {
   const state = new Map<string, "done" | "failed" | "unknown">();
-  for await (const record of readJournal<UndoRecord>(path)) {
-    if (record.type === "started") state.set(record.key, "unknown");
-    if (record.type === "outcome") {
-      state.set(
-        record.key,
-        record.status === "unlinked" || record.status === "not_linked"
-          ? "done"
-          : record.status === "failed"
-            ? "failed"
-            : "unknown",
-      );
-    }
-  }
-  return state;
+  const journal = await readJournal<UndoRecord>({
+    ...options,
+    kind: "undo",
+    onRecord(record) {
+      if (record.type === "started") state.set(record.key, "unknown");
+      if (record.type === "outcome") {
+        state.set(
+          record.key,
+          record.status === "unlinked" || record.status === "not_linked"
+            ? "done"
+            : record.status === "failed"
+              ? "failed"
+              : "unknown",
+        );
+      }
+    },
+  });
+  return { state, journal };
 }
 
 export interface UndoResult {
@@ -121,32 +130,45 @@ async function undoOne(
 ): Promise<UndoResult | undefined> {
   const { client, journal } = options;
   const base = { key: pair.key, primary: pair.primary, secondary: pair.secondary };
-  const finish = async (status: UndoStatus, via: "unlink" | "reconcile", reason?: string) => {
+  const finish = async (status: UndoStatus, via: "unlink" | "reconcile" | "check", reason?: string) => {
     await journal.append({ type: "outcome", at: now(), ...base, status, via, ...(reason ? { reason } : {}) });
     return { pair, status, ...(reason ? { reason } : {}) };
   };
   let reconcile = reconcileFirst;
   let lastReason = "no attempt";
   for (let attempt = 0; attempt < (options.maxAttempts ?? 6); attempt++) {
+    let sent = false;
     try {
-      if (reconcile) {
-        const user = await client.getUser(pair.primary);
-        if (!holds(user.identities ?? [], pair.secondary)) return finish("unlinked", "reconcile");
-        reconcile = false;
+      // Read before every unlink: only a pair still linked as the run left it (the secondary among the primary's
+      // linked identities) is unlinked. After an unknown outcome of our own unlink, its absence means that went
+      // through; otherwise the pair was changed since the run (unlinked by hand, never linked here): left alone.
+      const user = await client.getUser(pair.primary);
+      if (!holds(user.identities ?? [], pair.secondary)) {
+        return reconcile
+          ? finish("unlinked", "reconcile")
+          : finish(
+              "not_linked",
+              "check",
+              `${pair.secondary} is no longer linked to ${pair.primary}: left alone`,
+            );
       }
+      reconcile = false;
       await journal.append({ type: "started", at: now(), ...base });
+      sent = true;
       const remaining = await client.unlink(pair.primary, pair.secondary);
       return finish(holds(remaining, pair.secondary) ? "failed" : "unlinked", "unlink");
     } catch (error) {
       lastReason = reasonOf(error);
       if (error instanceof OutcomeUnknownError) {
-        reconcile = true;
+        // Only an unlink of ours whose answer was lost makes the pair's absence mean "unlinked".
+        if (sent) reconcile = true;
         continue;
       }
       if (error instanceof ManagementApiError && error.status === 404) {
-        return finish("not_linked", reconcile ? "reconcile" : "unlink", `${pair.primary} no longer exists`);
+        return finish("not_linked", sent ? "unlink" : "check", `${pair.primary} no longer exists`);
       }
       if (error instanceof ManagementApiError && (error.status === 429 || error.status >= 500)) {
+        if (sent && error.status >= 500) reconcile = true;
         // Ctrl-C during the wait: the pair stays as the undo journal has it, for the next run.
         const waited = await sleep((error.retryAfter ?? 1) * 1000, undefined, { signal: options.stop }).then(
           () => true,

@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { Journal } from "../bulk/journal.ts";
+import { checkTenant, Journal, type JournalState, readJournal, tenantOf } from "../bulk/journal.ts";
+import { type JournalKey, loadJournalKey } from "../bulk/journal-key.ts";
 import {
+  linkedPairsCollector,
   loadUndoJournal,
-  pairsLinkedBy,
+  type UndoPair,
   type UndoRecord,
   type UndoResult,
   type UndoStatus,
@@ -13,12 +15,12 @@ import type { CommandInput } from "../command-spec.ts";
 import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
+import { checkTarget, type Target } from "../files.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
+import { UsageError } from "../usage-error.ts";
 import { confirmAndLock } from "./journal-lock.ts";
 
 type BulkFlags = CommandInput<typeof bulkSpec>["flags"];
-
-import { UsageError } from "../usage-error.ts";
 
 /** What undo cannot give back, said before anything is sent (Auth0: unlinking recreates a user without metadata). */
 export const undoCannotRestore =
@@ -26,7 +28,11 @@ export const undoCannotRestore =
   "built from its profile data, with no user_metadata or app_metadata, no roles or permissions, and no sessions; " +
   "metadata merged into a primary stays there.";
 
-/** `idlink bulk --undo JOURNAL`: unlinks what a bulk run linked, under its own journal and lock, resumably. */
+/**
+ * `idlink bulk --undo JOURNAL`: unlinks what a bulk run linked, under its own journal and lock, resumably. The
+ * journal must check out with the user's key (or be trusted with --trust-journal) and belong to the connection's
+ * tenant; each pair is read first and unlinked only while still linked as the run left it.
+ */
 export async function bulkUndo(
   { journalFile, flags }: { journalFile: string; flags: BulkFlags },
   ctx: CommandContext,
@@ -37,32 +43,68 @@ export async function bulkUndo(
     throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number from 1 to 32.`);
   }
   const sourcePath = resolve(io.cwd, journalFile);
-  let text: string;
-  try {
-    text = readFileSync(sourcePath, "utf8");
-  } catch {
-    throw new UsageError(
-      `Cannot read ${journalFile}.`,
-      "Give the journal of a bulk run (<pairs file>.journal.jsonl).",
-    );
-  }
-  const pairs = pairsLinkedBy(text);
-  const undoPath = resolve(io.cwd, flags.journal ?? `${journalFile.replace(/\.jsonl$/i, "")}.undo.jsonl`);
+  const undoFile = flags.journal ?? `${journalFile.replace(/\.jsonl$/i, "")}.undo.jsonl`;
+  const undoPath = resolve(io.cwd, undoFile);
   if (undoPath === sourcePath) throw new UsageError("--journal must differ from the journal being undone.");
-  const state = await loadUndoJournal(undoPath);
-  const done = pairs.filter((p) => state.get(p.key) === "done").length;
-  const pending = pairs
-    .filter((p) => state.get(p.key) !== "done")
-    .map((pair) => ({ pair, reconcile: state.get(pair.key) === "unknown" }));
+  const undoTarget: Target = {
+    path: undoPath,
+    name: flags.journal === undefined ? `undo journal ${undoFile}` : `--journal ${undoFile}`,
+  };
+  await checkTarget(undoTarget);
+  let journalKey: JournalKey | undefined;
+  const key = () => {
+    journalKey ??= loadJournalKey(io.env.credentials, io.cwd);
+    return journalKey;
+  };
+
+  // The whole journal is checked before anything else: a changed line, another tenant's or key's journal is
+  // refused here, before any request.
+  const collector = linkedPairsCollector();
+  const source = await readJournal({
+    target: { path: sourcePath, name: journalFile },
+    kind: "bulk",
+    use: "undo",
+    key,
+    trust: flags.trustJournal === true,
+    onRecord: collector.onRecord,
+  });
+  const pairs = collector.pairs();
+  const undoOptions = { target: undoTarget, use: "append", key } as const;
+  const undone = await loadUndoJournal(undoOptions);
+  checkUndoJournal(undone.journal, source, undoTarget.name, journalFile);
+  const pendingOf = (state: Map<string, "done" | "failed" | "unknown">) =>
+    pairs
+      .filter((p) => state.get(p.key) !== "done")
+      .map((pair: UndoPair) => ({ pair, reconcile: state.get(pair.key) === "unknown" }));
+  const done = pairs.filter((p) => undone.state.get(p.key) === "done").length;
+  let pending = pendingOf(undone.state);
 
   const s = output.out;
   output.line(`${s.bold("Undo")} of ${journalFile}: ${pairs.length} pairs the run linked`);
+  const header = source.header;
+  output.line(
+    `  tenant               ${header === undefined ? "not named (a journal of an older idlink)" : `${header.tenant.origin} (run ${header.run})`}`,
+  );
+  if (!source.verified) {
+    output.note(
+      `${output.err.yellow("warning:")} ${journalFile} is taken on trust (--trust-journal): ${
+        source.legacy
+          ? "it was written by an older idlink, names no tenant and carries no MACs"
+          : "it was made with another key, so it is not checked for edits"
+      }. Each pair is still read before it is unlinked.`,
+    );
+  } else if (flags.trustJournal) {
+    output.note(`${journalFile} checks out with your key: --trust-journal was not needed.`);
+  }
   output.line(`  done (undo journal)  ${done}`);
   output.line(`  to unlink            ${pending.length}`);
   output.line(`  ${s.yellow("warning:")} ${undoCannotRestore}`);
   const plan = {
     journal: sourcePath,
     undoJournal: undoPath,
+    tenant: header?.tenant.origin ?? null,
+    run: header?.run ?? null,
+    trusted: !source.verified,
     pairs: pairs.length,
     alreadyUndone: done,
     toUnlink: pending.length,
@@ -79,6 +121,15 @@ export async function bulkUndo(
     return ExitCode.ok;
   }
   const connection = await resolveConnection(flags, io);
+  const tenant = tenantOf(connection);
+  // Before any request: the journal is undone only on the tenant its run linked on.
+  checkTenant(source, tenant, journalFile, "undo");
+  checkTenant(undone.journal, tenant, undoTarget.name, "append");
+  if (source.legacy) {
+    output.note(
+      `${output.err.yellow("warning:")} ${journalFile} names no tenant: it will be undone on ${tenant.origin}.`,
+    );
+  }
   const lock = await confirmAndLock(
     ctx,
     `Unlink ${pending.length} identities on ${connection.tenant.origin}?`,
@@ -86,7 +137,23 @@ export async function bulkUndo(
     flags.yes,
   );
   if (typeof lock === "number") return lock;
-  const journal = new Journal<UndoRecord>(undoPath);
+  let journal: Journal<UndoRecord>;
+  try {
+    // Read again under the lock: what another undo did meanwhile, and where the chain ends.
+    const fresh = await loadUndoJournal(undoOptions);
+    checkUndoJournal(fresh.journal, source, undoTarget.name, journalFile);
+    checkTenant(fresh.journal, tenant, undoTarget.name, "append");
+    pending = pendingOf(fresh.state);
+    journal = new Journal<UndoRecord>(undoTarget, key(), fresh.journal, {
+      kind: "undo",
+      run: fresh.journal.header?.run ?? randomUUID(),
+      tenant,
+      undoes: header?.run ?? null,
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const counts: Record<UndoStatus, number> = { unlinked: 0, not_linked: 0, failed: 0, unknown: 0 };
   const failures: UndoResult[] = [];
   try {
@@ -141,4 +208,14 @@ export async function bulkUndo(
     journal.close();
     lock.release();
   }
+}
+
+/** An undo journal belongs to the undo of one bulk run: another's is refused, naming both runs. */
+function checkUndoJournal(undo: JournalState, source: JournalState, name: string, journalFile: string): void {
+  const undoes = undo.header?.undoes;
+  if (undo.header === undefined || undoes === (source.header?.run ?? null)) return;
+  throw new UsageError(
+    `${name} is the undo journal of another run (${undoes ?? "a journal of an older idlink"}), not of ${journalFile} (${source.header?.run ?? "a journal of an older idlink"}).`,
+    "Give this undo a journal of its own (--journal F).",
+  );
 }

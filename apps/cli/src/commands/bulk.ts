@@ -1,5 +1,16 @@
+import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { Journal, loadJournal, type OutcomeStatus, type PairState } from "../bulk/journal.ts";
+import {
+  checkTenant,
+  Journal,
+  type JournalHeader,
+  loadJournal,
+  type OutcomeStatus,
+  type PairState,
+  readJournal,
+  tenantOf,
+} from "../bulk/journal.ts";
+import { type JournalKey, loadJournalKey } from "../bulk/journal-key.ts";
 import { createProgress } from "../bulk/progress.ts";
 import {
   detectFormat,
@@ -18,6 +29,7 @@ import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection, unreadable } from "../credentials.ts";
 import { writeCsv } from "../csv.ts";
 import { ExitCode } from "../exit-codes.ts";
+import { checkTarget, type Target } from "../files.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
 import { confirmAndLock } from "./journal-lock.ts";
@@ -34,6 +46,12 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     return (await import("./bulk-undo.ts")).bulkUndo({ journalFile: flags.undo, flags }, ctx);
   }
   if (file === undefined) throw new UsageError("bulk needs a pairs file (or --undo JOURNAL).");
+  if (flags.trustJournal) {
+    throw new UsageError(
+      "--trust-journal goes with --undo: a bulk run resumes only a journal your key checks.",
+      "Drop --trust-journal; to start afresh beside a journal made elsewhere, give this run its own (--journal F).",
+    );
+  }
   const { io, output } = ctx;
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
@@ -48,6 +66,16 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   const source = fileSource(path);
   const parsed = await validateRows(source, format);
   const journalPath = resolve(io.cwd, flags.journal ?? `${file}.journal.jsonl`);
+  const journalTarget: Target = {
+    path: journalPath,
+    name: flags.journal === undefined ? `journal ${file}.journal.jsonl` : `--journal ${flags.journal}`,
+  };
+  if (journalPath === path) {
+    throw new UsageError(
+      `--journal ${flags.journal} is the pairs file.`,
+      "Give the journal a file of its own.",
+    );
+  }
   if (parsed.total === 0) throw new UsageError(`${file} has no rows.`);
   if (parsed.issues.length > 0 && !flags.skipInvalid && !flags.dryRun) {
     const n = parsed.issues.length;
@@ -61,13 +89,46 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   }
 
   const csvPath = flags.csv === undefined ? undefined : resolve(io.cwd, flags.csv);
+  const csvTarget: Target | undefined =
+    csvPath === undefined ? undefined : { path: csvPath, name: `--csv ${flags.csv}` };
+  if (csvPath === path || csvPath === journalPath) {
+    throw new UsageError(
+      `--csv ${flags.csv} is the ${csvPath === path ? "pairs file" : "journal"}: it would be replaced.`,
+      "Give the CSV file a path of its own.",
+    );
+  }
+  // Every file this run writes is checked before anything is sent: no link or other non-file in their place.
+  await checkTarget(journalTarget);
+  if (csvTarget !== undefined) await checkTarget(csvTarget);
+  let journalKey: JournalKey | undefined;
+  const key = () => {
+    journalKey ??= loadJournalKey(io.env.credentials, io.cwd);
+    return journalKey;
+  };
+  const journalOptions = { target: journalTarget, use: "append", key } as const;
   if (flags.dryRun) {
-    const state = await loadJournal(journalPath);
+    const { state, journal } = await loadJournal(journalOptions);
     const counts = await countStates(source, format, parsed, state);
-    return dryRun(source, format, parsed, state, counts, { file, journalPath, csvPath }, ctx);
+    return dryRun(
+      source,
+      format,
+      parsed,
+      state,
+      counts,
+      { file, journalPath, csvTarget, header: journal.header },
+      ctx,
+    );
   }
 
   const connection = await resolveConnection(flags, io);
+  const tenant = tenantOf(connection);
+  // The journal's header before the question: a journal of another tenant or key is refused now, not after "yes".
+  checkTenant(
+    await readJournal({ ...journalOptions, kind: "bulk", headerOnly: true }),
+    tenant,
+    journalTarget.name,
+    "append",
+  );
   const lock = await confirmAndLock(
     ctx,
     `Link ${parsed.valid} pairs on ${connection.tenant.origin}?`,
@@ -76,7 +137,8 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
   );
   if (typeof lock === "number") return lock;
   try {
-    const state = await loadJournal(journalPath);
+    const { state, journal: contents } = await loadJournal(journalOptions);
+    checkTenant(contents, tenant, journalTarget.name, "append");
     const skippedDone = (await countStates(source, format, parsed, state)).done;
     const toRun = parsed.valid - skippedDone;
     async function* pending(): AsyncGenerator<PendingRow> {
@@ -85,7 +147,11 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         if (s !== "done") yield { row, reconcile: s === "unknown" };
       }
     }
-    const journal = new Journal(journalPath);
+    const journal = new Journal(journalTarget, key(), contents, {
+      kind: "bulk",
+      run: contents.header?.run ?? randomUUID(),
+      tenant,
+    });
     const counts: Record<OutcomeStatus, number> = {
       linked: 0,
       already_linked: 0,
@@ -146,8 +212,8 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         interrupted,
         ...(csvPath === undefined ? {} : { csvFile: csvPath }),
       };
-      if (csvPath !== undefined) {
-        await writeRowsCsv(csvPath, validRows(source, format, parsed), parsed, (row) => {
+      if (csvTarget !== undefined) {
+        await writeRowsCsv(csvTarget, validRows(source, format, parsed), parsed, (row) => {
           const result = results.get(row.key);
           if (result) return [result.status, result.via, result.reason];
           return state.get(row.key) === "done" ? ["done_before", "journal"] : ["not_run"];
@@ -194,7 +260,12 @@ async function dryRun(
   parsed: Validation,
   state: Map<string, PairState>,
   { done, reconcile, retry }: StateCounts,
-  paths: { file: string; journalPath: string; csvPath: string | undefined },
+  paths: {
+    file: string;
+    journalPath: string;
+    csvTarget: Target | undefined;
+    header: JournalHeader | undefined;
+  },
   { output }: CommandContext,
 ): Promise<number> {
   const plan = {
@@ -209,11 +280,12 @@ async function dryRun(
     toReconcile: reconcile,
     toRetry: retry,
     toLink: parsed.valid - done - reconcile - retry,
-    ...(paths.csvPath === undefined ? {} : { csvFile: paths.csvPath }),
+    ...(paths.header === undefined ? {} : { journalTenant: paths.header.tenant.origin }),
+    ...(paths.csvTarget === undefined ? {} : { csvFile: paths.csvTarget.path }),
   };
-  if (paths.csvPath !== undefined) {
+  if (paths.csvTarget !== undefined) {
     const planned = { done: "done_before", unknown: "to_reconcile", failed: "to_retry" } as const;
-    await writeRowsCsv(paths.csvPath, validRows(source, format, parsed), parsed, (row) => {
+    await writeRowsCsv(paths.csvTarget, validRows(source, format, parsed), parsed, (row) => {
       const s = state.get(row.key);
       return [s === undefined ? "to_link" : planned[s]];
     });
@@ -225,6 +297,7 @@ async function dryRun(
   output.line(
     `  invalid         ${plan.invalid.length}${plan.invalid.length > 0 ? " (skipped only with --skip-invalid)" : ""}`,
   );
+  if (paths.header !== undefined) output.line(`  journal of      ${paths.header.tenant.origin}`);
   output.line(`  done (journal)  ${done}`);
   output.line(
     `  to reconcile    ${reconcile}  (outcome unknown: the primary's identities will be read first)`,
@@ -239,7 +312,7 @@ async function dryRun(
   for (const i of plan.invalid.slice(0, maxIssuesShown)) {
     output.line(`  ${s.red("invalid")} row ${i.row} (line ${i.line}) ${i.field}: ${i.message}`);
   }
-  if (paths.csvPath !== undefined) output.line(`CSV: ${paths.csvPath}`);
+  if (paths.csvTarget !== undefined) output.line(`CSV: ${paths.csvTarget.path}`);
   if (output.json) output.document(plan);
   return plan.ok ? ExitCode.ok : ExitCode.usage;
 }
@@ -248,7 +321,7 @@ const csvHeader = ["row", "line", "primary", "secondary", "status", "via", "reas
 
 /** Every data row of the file, in its order, with what became of it (or what will) — for a spreadsheet. */
 async function writeRowsCsv(
-  path: string,
+  target: Target,
   rows: AsyncIterable<Row>,
   parsed: Validation,
   outcome: (row: Row) => [status: string, via?: string, reason?: string],
@@ -266,7 +339,7 @@ async function writeRowsCsv(
     records.push([row, i.line, undefined, undefined, "invalid", undefined, i.reasons.join("; ")]);
   }
   records.sort((a, b) => a[0] - b[0]);
-  await writeCsv(path, csvHeader, records);
+  await writeCsv(target, csvHeader, records);
 }
 
 interface Summary {

@@ -1,8 +1,7 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { open, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
-import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import {
   DuplicateFinder,
@@ -23,6 +22,7 @@ import type { CommandContext } from "../context.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { writeCsv } from "../csv.ts";
 import { ExitCode } from "../exit-codes.ts";
+import { checkTarget, type Target, writeFileAtomic } from "../files.ts";
 import type { duplicatesSpec } from "../specs/duplicates.ts";
 import { fitLine } from "../style.ts";
 import { UsageError } from "../usage-error.ts";
@@ -96,8 +96,32 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
     );
   }
   const outPath = resolve(io.cwd, flags.out);
-  const reportPath = resolve(io.cwd, flags.report ?? `${flags.out.replace(/\.jsonl$/i, "")}.report.json`);
+  const reportFile = flags.report ?? `${flags.out.replace(/\.jsonl$/i, "")}.report.json`;
+  const reportPath = resolve(io.cwd, reportFile);
   const csvPath = flags.csv === undefined ? undefined : resolve(io.cwd, flags.csv);
+  const outTarget: Target = { path: outPath, name: `--out ${flags.out}` };
+  const reportTarget: Target = {
+    path: reportPath,
+    name: flags.report === undefined ? `report ${reportFile}` : `--report ${reportFile}`,
+  };
+  const csvTarget: Target | undefined =
+    csvPath === undefined ? undefined : { path: csvPath, name: `--csv ${flags.csv}` };
+  // Every file this command writes is checked before an export job starts or a file is read.
+  const targets = [outTarget, reportTarget, ...(csvTarget ? [csvTarget] : [])];
+  const fromPath = flags.from === undefined ? undefined : resolve(io.cwd, flags.from);
+  for (const [i, target] of targets.entries()) {
+    const same = [
+      ...targets.slice(0, i),
+      ...(fromPath ? [{ path: fromPath, name: `--from ${flags.from}` }] : []),
+    ].find((t) => t.path === target.path);
+    if (same) {
+      throw new UsageError(
+        `${target.name} is also ${same.name}: one would replace the other.`,
+        "Give each file its own path.",
+      );
+    }
+    await checkTarget(target);
+  }
   const finder = new DuplicateFinder({ policy, maxGroupSize });
   const malformed: MalformedLine[] = [];
   const progress = readingProgress(ctx);
@@ -177,15 +201,11 @@ async function duplicates(flags: DuplicatesFlags, ctx: CommandContext): Promise<
   progress.done();
   const report = finder.finish();
 
-  const pairs = createWriteStream(outPath, { mode: 0o600 });
-  for (const line of pairsJsonl(report)) {
-    if (!pairs.write(line)) await new Promise<void>((done) => pairs.once("drain", () => done()));
-  }
-  pairs.end();
-  await finished(pairs);
+  // Streamed into a temporary file renamed into place at the end: a good pairs file is never half replaced.
+  await writeFileAtomic(outTarget, pairsJsonl(report));
   const full = { source: origin, pairsFile: outPath, malformedLines: malformed, ...report };
-  await writeFile(reportPath, `${JSON.stringify(full)}\n`, { mode: 0o600 });
-  if (csvPath !== undefined) await writeCsv(csvPath, csvHeader, csvRecords(report));
+  await writeFileAtomic(reportTarget, `${JSON.stringify(full)}\n`);
+  if (csvTarget !== undefined) await writeCsv(csvTarget, csvHeader, csvRecords(report));
   print(report, { source: origin, outPath, reportPath, csvPath, malformed }, ctx);
   return ExitCode.ok;
 }

@@ -1,9 +1,9 @@
-import { chmod, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { EmulatorFlagValues } from "@idlink/emulator";
 import type { Handler } from "../command-spec.ts";
 import { readFileFor } from "../credentials.ts";
 import { ExitCode } from "../exit-codes.ts";
+import { checkTarget, type Target, writeFileAtomic } from "../files.ts";
 import type { emulatorSpec } from "../specs/emulator.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -31,6 +31,12 @@ export const run: Handler<typeof emulatorSpec> = async ({ flags }, { io, output 
   }
   const { generate, seedFile } = tenant;
   const rateLimit = tenant.rateLimit ?? defaultRateLimit;
+  // Checked before the emulator starts: the file will hold a client secret.
+  const envTarget: Target | undefined =
+    flags.envOut === undefined
+      ? undefined
+      : { path: resolve(io.cwd, flags.envOut), name: `--env-out ${flags.envOut}` };
+  if (envTarget !== undefined) await checkTarget(envTarget);
   let seed = defaultSeed();
   if (seedFile !== undefined) {
     const text = await readFileFor(seedFile, io, "--seed");
@@ -56,15 +62,18 @@ export const run: Handler<typeof emulatorSpec> = async ({ flags }, { io, output 
   const clients = seed.clients
     .filter((c) => c.app_type === "non_interactive")
     .map((c) => ({ client_id: c.client_id, scopes: c.grants ?? [] }));
-  if (flags.envOut !== undefined && admin) {
-    const path = resolve(io.cwd, flags.envOut);
+  if (envTarget !== undefined && admin) {
     const lines = [
       `export AUTH0_DOMAIN=${emu.url}`,
       `export AUTH0_CLIENT_ID=${admin.clientId}`,
       `export AUTH0_CLIENT_SECRET=${admin.clientSecret}`,
     ];
-    await writeFile(path, `${lines.join("\n")}\n`, { mode: 0o600 });
-    await chmod(path, 0o600);
+    try {
+      await writeFileAtomic(envTarget, `${lines.join("\n")}\n`);
+    } catch (error) {
+      await emu.stop();
+      throw error;
+    }
   }
   const s = output.out;
   output.line(

@@ -14,6 +14,11 @@ export const bulkSpec = defineCommand({
       description: "unlink what the run of this journal linked (its own journal: <journal>.undo.jsonl)",
     },
     journal: { type: "string", value: "file", description: "journal path (default: <file>.journal.jsonl)" },
+    "trust-journal": {
+      type: "boolean",
+      description:
+        "with --undo: accept a journal made with another user's or machine's key, or by an older idlink, unchecked",
+    },
     concurrency: {
       type: "string",
       value: "n",
