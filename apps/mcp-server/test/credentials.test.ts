@@ -28,8 +28,8 @@ const dir = mkdtempSync(join(tmpdir(), "idlink-mcp-credentials-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const keyFile = join(dir, "key.pem");
 const otherKeyFile = join(dir, "other.pem");
-writeFileSync(keyFile, pem);
-writeFileSync(otherKeyFile, otherPem);
+writeFileSync(keyFile, pem, { mode: 0o600 });
+writeFileSync(otherKeyFile, otherPem, { mode: 0o600 });
 const noConfig = { IDLINK_CONFIG: join(dir, "absent.json") };
 
 /** Starts the server the way main.ts does (parseConfig, then createFactory) and calls get_user_identities. */
