@@ -14,7 +14,13 @@ export {
   type SkippedGroup,
   type SkipReason,
 } from "./export/duplicates.ts";
-export { downloadExport, type RunExportOptions, runUsersExport } from "./export/export-job.ts";
+export {
+  downloadExport,
+  getJob,
+  type RunExportOptions,
+  runUsersExport,
+  startUsersExport,
+} from "./export/export-job.ts";
 export {
   type ExportedUser,
   gunzip,

@@ -8,10 +8,13 @@
 export { type CallerToken, type PreflightResult, preflightLink, preflightUnlink } from "./auth/tokens.ts";
 // The client.
 export {
+  type ApiClient,
+  type ApiResult,
   createManagementClient,
   type ManagementClient,
   type ManagementClientOptions,
   type Metadata,
+  type Operation,
   type TokenContext,
   type User,
   type UserIdentity,

@@ -1,4 +1,4 @@
-import createClient from "openapi-fetch";
+import createClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "../generated/management-api.ts";
 import {
   alreadyParsed,
@@ -52,6 +52,25 @@ export interface TokenContext {
   timeoutMs?: number | undefined;
 }
 
+/** openapi-fetch's client of the fragment's operations. */
+export type ApiClient = Client<paths>;
+
+/** What openapi-fetch answers a call. */
+export interface ApiResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** An operation as errors and the debug trail name it: `Get job`, `GET`, `/jobs/{id}` (under /api/v2). */
+export interface Operation {
+  operation: string;
+  method: string;
+  path: string;
+  /** The account the request names, so a 404 says which one does not exist. */
+  subject?: Subject;
+}
+
 export interface ManagementClientOptions {
   /**
    * `tenant.auth0.com`, `https://tenant.auth0.com`, the emulator's `http://127.0.0.1:PORT`, or what
@@ -102,10 +121,12 @@ export interface ManagementClient {
   updateMetadata(id: string, metadata: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<User>;
   /** The token this client sends (fetched with its client credentials when that is how it was made), for preflight checks. */
   token(): Promise<string>;
-  /** Starts a user export job (`read:users`); answers the job, `pending`. See `runUsersExport` to wait for it. */
-  exportUsers(body: ExportUsersRequest): Promise<ExportUsersJob>;
-  /** Reads a job: its status and, once `completed`, the file's `location`. */
-  getJob(id: string): Promise<Job>;
+  /**
+   * Sends one operation of the fragment through this client — its token, pacing, retries, timeout, debug trail and
+   * errors — for modules that add operations without growing every client (`@idlink/core/export`'s export job):
+   * `run` makes the openapi-fetch call with the `fetch` it is given.
+   */
+  send<T>(operation: Operation, run: (api: ApiClient, fetch: FetchLike) => Promise<ApiResult<T>>): Promise<T>;
   /** The last x-ratelimit-* headers seen, if any. */
   readonly rateLimit: RateLimitState | undefined;
   /** The tenant origin this client talks to. */
@@ -118,10 +139,6 @@ const linkPath = "/users/{id}/identities";
 const unlinkPath = "/users/{id}/identities/{provider}/{user_id}";
 const userPath = "/users/{id}";
 const byEmailPath = "/users-by-email";
-const exportsPath = "/jobs/users-exports";
-const jobPath = "/jobs/{id}";
-const connectionIdPattern = /^con_[A-Za-z0-9]{16}$/;
-const jobIdPattern = /^job_[A-Za-z0-9]+$/;
 
 /** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
@@ -154,10 +171,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
 
   const bearer = async () => token ?? (await getToken?.(tokenContext)) ?? "";
 
-  async function call<T>(
-    ctx: CallContext & { subject?: Subject },
-    run: (fetch: FetchLike) => Promise<{ data?: T; error?: unknown; response: Response }>,
-  ): Promise<T> {
+  async function call<T>(ctx: Operation, run: (fetch: FetchLike) => Promise<ApiResult<T>>): Promise<T> {
     const { subject, ...rest } = ctx;
     const context = { ...rest, path: `/api/v2${ctx.path}`, host: tenant.host };
     let result: { data?: T; error?: unknown; response: Response };
@@ -197,6 +211,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     origin,
     tenant,
     token: bearer,
+    send: (operation, run) => call(operation, (fetch) => run(api, fetch)),
 
     link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
       const parsed =
@@ -254,51 +269,6 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       }
       return call({ operation: "Users by email", method: "GET", path: byEmailPath }, (fetch) =>
         api.GET(byEmailPath, { params: { query: { email } }, fetch }),
-      );
-    },
-
-    exportUsers(body) {
-      const issues: Issue[] = [];
-      if (body.connection_id !== undefined && !connectionIdPattern.test(body.connection_id)) {
-        issues.push({
-          path: "connection_id",
-          message: "connection_id must be con_ followed by 16 letters or digits",
-        });
-      }
-      if (body.format !== undefined && body.format !== "json" && body.format !== "csv") {
-        issues.push({ path: "format", message: "format must be json or csv" });
-      }
-      if (body.limit !== undefined && !(Number.isInteger(body.limit) && body.limit >= 1)) {
-        issues.push({
-          path: "limit",
-          message: "limit must be a whole number ≥ 1 (leave it out to export everyone)",
-        });
-      }
-      for (const [i, field] of (body.fields ?? []).entries()) {
-        if (typeof field.name !== "string" || field.name === "" || field.name.length > 100) {
-          issues.push({
-            path: `fields[${i}].name`,
-            message: "each field needs a name of 1 to 100 characters",
-          });
-        }
-      }
-      if (issues.length > 0) return Promise.reject(new ValidationError(issues, "export request"));
-      return call({ operation: "Export users", method: "POST", path: exportsPath }, (fetch) =>
-        api.POST(exportsPath, { body, fetch }),
-      );
-    },
-
-    getJob(id) {
-      if (typeof id !== "string" || !jobIdPattern.test(id)) {
-        return Promise.reject(
-          new ValidationError(
-            [{ path: "id", message: "a job id looks like job_ followed by letters and digits" }],
-            "job id",
-          ),
-        );
-      }
-      return call({ operation: "Get job", method: "GET", path: jobPath }, (fetch) =>
-        api.GET(jobPath, { params: { path: { id } }, fetch }),
       );
     },
 

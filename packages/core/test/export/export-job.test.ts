@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { downloadExport, runUsersExport } from "../../src/export/export-job.ts";
+import { downloadExport, getJob, runUsersExport, startUsersExport } from "../../src/export/export-job.ts";
 import { createManagementClient } from "../../src/http/client.ts";
-import { ExportError, IdlinkError } from "../../src/present/errors.ts";
+import { ExportError, IdlinkError, ValidationError } from "../../src/present/errors.ts";
 
 type Answer = { status: number; body?: unknown };
 
@@ -31,6 +31,35 @@ const job = (status: string, extra = {}) => ({
   ...extra,
 });
 const noSleep = async () => {};
+
+describe("startUsersExport and getJob", () => {
+  test("validate before sending; nothing is sent when the request or the id is bad", async () => {
+    const sent: Request[] = [];
+    const client = createManagementClient({
+      domain: "export-check.eu.auth0.com",
+      token: "t",
+      fetch: async (request) => {
+        sent.push(request);
+        return new Response("{}");
+      },
+    });
+    const error = await startUsersExport(client, {
+      connection_id: "con_x",
+      limit: 0,
+      format: "xml" as never,
+      fields: [{ name: "" }],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual([
+      "connection_id",
+      "format",
+      "limit",
+      "fields[0].name",
+    ]);
+    await expect(getJob(client, "../users")).rejects.toThrow(ValidationError);
+    expect(sent).toHaveLength(0);
+  });
+});
 
 describe("runUsersExport", () => {
   test("starts the job, polls until completed and answers its location", async () => {

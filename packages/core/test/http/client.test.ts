@@ -421,20 +421,17 @@ describe("the tenant", () => {
 });
 
 describe("requests checked before sending", () => {
-  test("an export request and a job id are validated; nothing is sent when they are bad", async () => {
-    const { client, requests } = setup([]);
+  test("send runs another module's operation through this client: its token, base URL and errors", async () => {
+    const { client, requests } = setup([json(404, { statusCode: 404, error: "Not Found", message: "nope" })]);
     const error = await client
-      .exportUsers({ connection_id: "con_x", limit: 0, format: "xml" as never, fields: [{ name: "" }] })
+      .send({ operation: "Get job", method: "GET", path: "/jobs/{id}" }, (api, fetch) =>
+        api.GET("/jobs/{id}", { params: { path: { id: "job_1" } }, fetch }),
+      )
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).issues.map((i) => i.path)).toEqual([
-      "connection_id",
-      "format",
-      "limit",
-      "fields[0].name",
-    ]);
-    await expect(client.getJob("../users")).rejects.toThrow(ValidationError);
-    expect(requests).toHaveLength(0);
+    expect(requests[0]?.url).toBe("https://tenant.example.auth0.com/api/v2/jobs/job_1");
+    expect(requests[0]?.headers.get("authorization")).toBe(`Bearer ${TOKEN}`);
+    expect(error).toBeInstanceOf(ManagementApiError);
+    expect((error as Error).message).toBe("Get job failed (404 Not Found): nope — GET /api/v2/jobs/{id}");
   });
 
   test("a metadata update needs a user id and something to update", async () => {
