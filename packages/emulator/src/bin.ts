@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import {
   adminClient,
@@ -6,6 +7,7 @@ import {
   defaultSeed,
   EmulatorFlagError,
   type EmulatorFlagValues,
+  type PostLoginAction,
   parseEmulatorFlags,
   type Seed,
 } from "./index.ts";
@@ -13,11 +15,14 @@ import {
 const usage = [
   "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]",
   "                       [--users N [--duplicate-rate R] [--seed S]]",
+  "                       [--action FILE]... [--action-secret KEY=VALUE]...",
   "  --port N             port on 127.0.0.1 (default 0: a free one)",
   "  --rate-limit B/R|off bucket of B requests refilled at R per second (default 50/16.7, a paid tenant), or off",
   "  --users N            add N generated users (database, social, enterprise; computed on demand)",
   "  --duplicate-rate R   share (0..1) of generated users that duplicate another's email (default 0.1)",
   "  --seed S             with --users, a whole number seeds the generator (default 1); otherwise a seed FILE",
+  "  --action FILE        a post-login Action's code (CommonJS, as pasted in Auth0's editor); repeat, in order",
+  "  --action-secret K=V  event.secrets.K of every --action; repeat. Values are never printed",
 ].join("\n");
 
 function fail(message: string, fix?: string): never {
@@ -31,6 +36,8 @@ let values: {
   "rate-limit"?: string;
   users?: string;
   "duplicate-rate"?: string;
+  action?: string[];
+  "action-secret"?: string[];
   help?: boolean;
 };
 try {
@@ -41,6 +48,8 @@ try {
       "rate-limit": { type: "string" },
       users: { type: "string" },
       "duplicate-rate": { type: "string" },
+      action: { type: "string", multiple: true },
+      "action-secret": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -61,12 +70,14 @@ try {
     duplicateRate: values["duplicate-rate"],
     rateLimit: values["rate-limit"],
     seed: values.seed,
+    actions: values.action,
+    actionSecrets: values["action-secret"],
   });
 } catch (error) {
   if (error instanceof EmulatorFlagError) fail(error.message, error.fix);
   throw error;
 }
-const { generate, rateLimit, seedFile } = flags;
+const { generate, rateLimit, seedFile, actionFiles = [], actionSecrets = {} } = flags;
 let seed: Seed | undefined;
 if (seedFile !== undefined) {
   try {
@@ -76,11 +87,33 @@ if (seedFile !== undefined) {
   }
 }
 
+const postLoginActions: PostLoginAction[] = [];
+for (const file of actionFiles) {
+  try {
+    postLoginActions.push({
+      name: basename(file, extname(file)),
+      code: readFileSync(file, "utf8"),
+      secrets: { ...actionSecrets },
+    });
+  } catch (error) {
+    fail(`cannot read action ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 const emulator = await createEmulator({
   ...(seed ? { seed } : {}),
   port,
   ...(rateLimit === undefined ? {} : { rateLimit }),
   ...(generate ? { generate } : {}),
+  ...(postLoginActions.length > 0
+    ? {
+        postLoginActions,
+        // What the Actions print, on stdout, secret values already redacted by the emulator.
+        onActionLog: (entry) => {
+          process.stdout.write(`[action ${entry.action}] ${entry.level}: ${entry.message}\n`);
+        },
+      }
+    : {}),
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
 const admin = adminClient(seed ?? defaultSeed())?.clientId ?? "(none)";
@@ -102,6 +135,12 @@ process.stdout.write(
       ? [
           `  universal login:     ${emulator.url}/authorize (Authorization Code + PKCE, SPA client ${spa.client_id},`,
           `                       callbacks: ${(spa.callbacks ?? []).join(" ") || "(none in the seed)"})`,
+        ]
+      : []),
+    ...(postLoginActions.length > 0
+      ? [
+          `  post-login actions:  ${postLoginActions.map((a) => a.name).join(", ")} (in this order; /continue resumes a redirect)`,
+          `                       secrets: ${Object.keys(actionSecrets).join(", ") || "(none)"} (values not shown)`,
         ]
       : []),
     `  dev login:           curl -s ${emulator.url}/emulator/login -H 'content-type: application/json' -d '{"user_id":"auth0|…"}'`,

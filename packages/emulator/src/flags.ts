@@ -8,7 +8,7 @@ import type { RateLimit } from "./rate-limit.ts";
 export class EmulatorFlagError extends Error {
   override name = "EmulatorFlagError";
   constructor(
-    readonly flag: "--users" | "--duplicate-rate" | "--rate-limit",
+    readonly flag: "--users" | "--duplicate-rate" | "--rate-limit" | "--action" | "--action-secret",
     message: string,
     readonly fix: string,
   ) {
@@ -23,6 +23,10 @@ export interface EmulatorFlags {
   rateLimit?: string | undefined;
   /** With `users`, a whole number seeds the generator; otherwise (or not a whole number) it is a seed file. */
   seed?: string | undefined;
+  /** `--action FILE`, repeated: post-login Actions' code files, in the order they run. */
+  actions?: string[] | undefined;
+  /** `--action-secret KEY=VALUE`, repeated: `event.secrets` of every `--action`. */
+  actionSecrets?: string[] | undefined;
 }
 
 /** What the flags ask of `createEmulator`; absent fields keep its defaults. */
@@ -31,6 +35,10 @@ export interface EmulatorFlagValues {
   rateLimit?: RateLimit | false;
   /** The seed file to read (`--seed FILE`), when `--seed` is not the generator's seed. */
   seedFile?: string;
+  /** Post-login Actions' code files to read, in order (`--action FILE`). */
+  actionFiles?: string[];
+  /** The secrets every Action gets (`--action-secret KEY=VALUE`). */
+  actionSecrets?: Record<string, string>;
 }
 
 /** The default share of generated users that duplicate another's email. */
@@ -39,6 +47,9 @@ export const defaultDuplicateRate = 0.1;
 const usersFix = "Give how many users to generate, a whole number ≥ 1 (e.g. --users 100000).";
 const rateFix =
   "Give the share (0..1) of generated users that duplicate another's email (e.g. --duplicate-rate 0.1).";
+const actionSecretFix =
+  "Give --action-secret KEY=VALUE, a key of 1 to 128 characters and a value of at most 4096 (Auth0's limits), " +
+  "once per key, beside at least one --action FILE.";
 const rateLimitFix =
   "Give BURST/RATE, a bucket of BURST ≥ 1 requests refilled at RATE > 0 per second (e.g. --rate-limit 50/16.7, " +
   "a paid tenant), or --rate-limit off.";
@@ -82,6 +93,7 @@ export function parseRateLimitFlag(value: string): RateLimit | false {
 export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorFlagValues {
   const values: EmulatorFlagValues = {};
   if (flags.rateLimit !== undefined) values.rateLimit = parseRateLimitFlag(flags.rateLimit);
+  Object.assign(values, parseActionFlags(flags.actions ?? [], flags.actionSecrets ?? []));
   if (flags.users === undefined) {
     if (flags.duplicateRate !== undefined) {
       throw new EmulatorFlagError(
@@ -114,5 +126,72 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorFlagValues {
     if (/^\d+$/.test(flags.seed)) values.generate.seed = Number(flags.seed);
     else values.seedFile = flags.seed;
   }
+  return values;
+}
+
+/**
+ * `--action FILE` (repeated, in order) and `--action-secret KEY=VALUE` (repeated; every Action gets them all).
+ * A message never shows a secret's value, nor an argument that might hold one.
+ */
+export function parseActionFlags(
+  actions: string[],
+  secrets: string[],
+): { actionFiles?: string[]; actionSecrets?: Record<string, string> } {
+  for (const file of actions) {
+    if (file.trim() === "") {
+      throw new EmulatorFlagError(
+        "--action",
+        "--action: no file given.",
+        "Give the file of a post-login Action's code (e.g. --action link.js).",
+      );
+    }
+  }
+  const values: { actionFiles?: string[]; actionSecrets?: Record<string, string> } = {};
+  if (actions.length > 0) values.actionFiles = [...actions];
+  if (secrets.length === 0) return values;
+  if (actions.length === 0) {
+    throw new EmulatorFlagError(
+      "--action-secret",
+      "--action-secret: there is no --action to give it to.",
+      "Add --action FILE, or leave --action-secret out.",
+    );
+  }
+  const given: Record<string, string> = {};
+  for (const secret of secrets) {
+    const at = secret.indexOf("=");
+    if (at < 1) {
+      throw new EmulatorFlagError(
+        "--action-secret",
+        "--action-secret: an argument is not KEY=VALUE (it is not shown, it may hold a secret).",
+        actionSecretFix,
+      );
+    }
+    const key = secret.slice(0, at);
+    const value = secret.slice(at + 1);
+    const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+    if (key.length > 128) {
+      throw new EmulatorFlagError(
+        "--action-secret",
+        `--action-secret ${shown}: the key is longer than 128 characters.`,
+        actionSecretFix,
+      );
+    }
+    if (value.length > 4096) {
+      throw new EmulatorFlagError(
+        "--action-secret",
+        `--action-secret ${shown}: the value is longer than 4096 characters.`,
+        actionSecretFix,
+      );
+    }
+    if (Object.hasOwn(given, key)) {
+      throw new EmulatorFlagError(
+        "--action-secret",
+        `--action-secret ${shown}: given twice.`,
+        actionSecretFix,
+      );
+    }
+    given[key] = value;
+  }
+  values.actionSecrets = given;
   return values;
 }

@@ -1,3 +1,11 @@
+export { readContinueState } from "./actions/continue-state.ts";
+export {
+  actionTimeoutDescription,
+  checkActions,
+  defaultActionTimeoutMs,
+  emulatorTenantName,
+} from "./actions/pipeline.ts";
+export type { ActionLogEntry, PostLoginAction } from "./actions/types.ts";
 export { ApiError, OAuthError, SeedError } from "./errors.ts";
 export {
   defaultExportFields,
@@ -12,6 +20,7 @@ export {
   EmulatorFlagError,
   type EmulatorFlags,
   type EmulatorFlagValues,
+  parseActionFlags,
   parseEmulatorFlags,
   parseRateLimitFlag,
 } from "./flags.ts";

@@ -11,6 +11,28 @@ export interface AuthorizeRequest {
   audience: string | undefined;
   codeChallenge: string;
   loginHint: string | undefined;
+  /** `prompt` as asked (`none`, `login`, …). */
+  prompt?: string | undefined;
+  /** The /authorize query as received (a post-login Action's `event.request.query`). */
+  query?: Record<string, string>;
+}
+
+/** A completed authentication method of a login session (a post-login Action's `event.authentication.methods`). */
+export interface AuthMethod {
+  name: string;
+  timestamp: string;
+  /** For methods recorded by an Action (`api.authentication.recordMethod`): the URL, also its `name`. */
+  url?: string;
+}
+
+/** A login session (the `auth0` cookie). */
+export interface Session {
+  userId: string;
+  /** Epoch seconds of the sign-in. */
+  authTime: number;
+  /** The identity signed in with, `provider|user_id` (a linked identity signs in its primary). */
+  identity: string;
+  methods: AuthMethod[];
 }
 
 /** Who an authorization code or refresh token speaks for, and what it may be exchanged for. */
@@ -22,6 +44,8 @@ export interface Grant {
   nonce: string | undefined;
   /** Epoch seconds of the sign-in on the login page (the ID token's `auth_time`). */
   authTime: number;
+  /** Custom claims set by post-login Actions, kept for the tokens of refreshes too. */
+  claims?: { idToken: Record<string, unknown>; accessToken: Record<string, unknown> };
 }
 
 interface CodeEntry extends Grant {
@@ -70,7 +94,7 @@ function sameText(a: string, b: string): boolean {
  */
 export class LoginState {
   private pending = new Map<string, { request: AuthorizeRequest; expiresAt: number }>();
-  private sessions = new Map<string, { userId: string; authTime: number }>();
+  private sessions = new Map<string, Session>();
   private codes = new Map<string, CodeEntry>();
   private refreshTokens = new Map<string, RefreshEntry>();
   private revokedFamilies = new Set<string>();
@@ -107,14 +131,25 @@ export class LoginState {
   }
 
   /** Starts a login session (a fresh sign-in on the login page); answers the session cookie's value. */
-  startSession(userId: string): string {
+  startSession(userId: string, identity: string = userId, methods: AuthMethod[] = []): string {
     const id = randomToken();
-    this.sessions.set(id, { userId, authTime: this.seconds() });
+    this.sessions.set(id, { userId, authTime: this.seconds(), identity, methods });
     return id;
   }
 
-  session(id: string | undefined): { userId: string; authTime: number } | undefined {
+  session(id: string | undefined): Session | undefined {
     return id === undefined ? undefined : this.sessions.get(id);
+  }
+
+  /** The session now signs in this user (a post-login Action's `setPrimaryUser`). */
+  updateSessionUser(id: string, userId: string): void {
+    const session = this.sessions.get(id);
+    if (session) session.userId = userId;
+  }
+
+  /** Adds a completed method to the session (`api.authentication.recordMethod`). */
+  recordMethod(id: string, method: AuthMethod): void {
+    this.sessions.get(id)?.methods.push(method);
   }
 
   endSession(id: string | undefined): void {

@@ -20,6 +20,8 @@ export interface RequestContext {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The client's address (`127.0.0.1`; an IPv4-mapped IPv6 address is written as IPv4). */
+  ip: string;
 }
 
 export type Handler = (req: RequestContext, params: Record<string, string>) => Promise<Reply>;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
+import { defaultActionTimeoutMs, PostLoginActions } from "./actions/pipeline.ts";
+import type { ActionLogEntry, PostLoginAction } from "./actions/types.ts";
 import { UsedAssertions } from "./client-assertion.ts";
 import { ApiError, OAuthError, reasonPhrase } from "./errors.ts";
 import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
@@ -39,6 +41,15 @@ export interface EmulatorOptions {
    * `aud` may be `https://{host}/`, as Auth0 allows. Requests still go to 127.0.0.1.
    */
   customDomains?: string[];
+  /**
+   * Post-login Actions, run in this order after each sign-in through /authorize, before the code is issued (see
+   * the README, "Post-login Actions"). `setPostLoginActions` changes them live.
+   */
+  postLoginActions?: PostLoginAction[];
+  /** The time limit of one execution of the post-login trigger, in ms; Auth0's is 20 s (the default). */
+  actionTimeoutMs?: number;
+  /** Called with each line of the action log (an Action's `console`, the emulator's notes), secrets redacted. */
+  onActionLog?: (entry: ActionLogEntry) => void;
 }
 
 export interface RequestRecord {
@@ -59,6 +70,8 @@ export interface EmulatorState {
   /** Restores the tenant to `seed` (default: the seed it started with); forgets recorded requests and sign-ins. */
   reset(seed?: Seed): void;
   requests: RequestRecord[];
+  /** What post-login Actions printed (`console`) and what the emulator noted about them; secret values redacted. */
+  actionLog: ActionLogEntry[];
 }
 
 export interface MintTokenOptions {
@@ -81,6 +94,8 @@ export interface Emulator {
   state: EmulatorState;
   setFaults(faults: Faults): void;
   setRateLimit(rateLimit: RateLimit | false): void;
+  /** Binds these post-login Actions (in order) in place of the current ones; throws if one does not compile. */
+  setPostLoginActions(actions: PostLoginAction[]): void;
   /** A valid Management API token with these scopes (by default for the first M2M client of the seed). */
   mintToken(options: MintTokenOptions): Promise<string>;
   /** The dev login: a user's ID token (aud = the seed's SPA client) and Management access token. */
@@ -146,9 +161,18 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         `${base}oauth/token`,
       ]),
   };
+  const actions = new PostLoginActions({
+    store,
+    logins,
+    tenantHost: () => new URL(tokens.issuer).host,
+    managementAudience: () => tokens.managementAudience,
+    timeoutMs: options.actionTimeoutMs ?? defaultActionTimeoutMs,
+    onLog: options.onActionLog,
+  });
+  actions.set(options.postLoginActions ?? []);
   const router = new Router();
   registerAuthenticationRoutes(router, deps);
-  registerUniversalLoginRoutes(router, deps);
+  registerUniversalLoginRoutes(router, { ...deps, actions });
   registerManagementRoutes(router, deps);
   const jobs = registerJobRoutes(router, {
     store,
@@ -267,6 +291,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       query: new URLSearchParams(rawQuery),
       headers: req.headers,
       body,
+      ip: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
     };
     let reply: Reply;
     try {
@@ -317,12 +342,15 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         store.reset(initialSeed);
         logins.reset();
         assertions.reset();
+        actions.reset();
         requests.length = 0;
         logGeneration += 1;
       },
       requests,
+      actionLog: actions.log,
     },
     setFaults: (next) => faults.set(next),
+    setPostLoginActions: (next) => actions.set(next),
     setRateLimit(next) {
       bucket = next === false ? undefined : new TokenBucket(next);
     },
@@ -343,6 +371,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         server.closeAllConnections();
       });
       await jobs.close();
+      await actions.stop();
     },
   };
 }

@@ -141,7 +141,8 @@ async function mintUserTokens(
     sub: user.user_id,
     aud: management ? [tokens.managementAudience, userinfo] : userinfo,
     expiresIn: lifetime,
-    claims: { azp: grant.clientId, scope },
+    // An Action's custom claims (filtered when set, see actions/claims.ts) never replace the emulator's own.
+    claims: { ...grant.claims?.accessToken, azp: grant.clientId, scope },
   });
   const response: UserTokenResponse = {
     access_token: accessToken,
@@ -155,7 +156,12 @@ async function mintUserTokens(
       sub: user.user_id,
       aud: grant.clientId,
       expiresIn: idTokenTtlSeconds,
-      claims: { ...profileClaims(user, grant.scope), auth_time: grant.authTime, ...nonce },
+      claims: {
+        ...grant.claims?.idToken,
+        ...profileClaims(user, grant.scope),
+        auth_time: grant.authTime,
+        ...nonce,
+      },
     });
   }
   return response;

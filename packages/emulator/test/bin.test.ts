@@ -2,8 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as kit from "@idlink/test-kit";
+import { decodeJwt } from "jose";
 import { afterEach, describe, expect, test } from "vitest";
-import { adminClient, defaultSeed, generatedTenant } from "../src/index.ts";
+import { adminClient, defaultSeed, type Emulator, generatedTenant, seedUsers } from "../src/index.ts";
+import { exchange, signIn } from "./login-flow.ts";
 
 // The README's commands, run as it writes them: `node packages/emulator/dist/bin.js …` from the repository's root
 // (the global setup built dist/). Each server is stopped with SIGTERM, as the README says it stops.
@@ -154,5 +156,55 @@ describe("the bin refuses a bad tenant flag, naming it and the fix", () => {
     expect(run.stderr()).toContain(`idlink-emulator: ${message}`);
     expect(run.stderr()).toContain(fix);
     expect(run.stdout()).toBe("");
+  });
+});
+
+describe("the bin runs post-login Actions", () => {
+  const secret = "emulator-only-bin-action-secret-6e1f";
+  kit.recordSecrets(secret);
+
+  test("--action FILE --action-secret KEY=VALUE: the claim is in the ID token, the secret is never printed", async () => {
+    const run = node([
+      "packages/emulator/dist/bin.js",
+      "--action",
+      "packages/emulator/test/fixtures/actions/greeting.js",
+      "--action-secret",
+      `GREETING=${secret}`,
+    ]);
+    const url = await listening(run);
+    try {
+      expect(run.stdout()).toContain("post-login actions:  greeting");
+      expect(run.stdout()).toContain("secrets: GREETING (values not shown)");
+      const em = { url, managementAudience: `${url}/api/v2/` } as Emulator;
+      const { next, verifier } = await signIn(em, seedUsers.alice);
+      const tokens = await exchange(em, next, verifier);
+      expect(decodeJwt(tokens.id_token)["https://idlink.example/greeting"]).toBe(
+        `hello Alice Martin (a secret of ${secret.length} characters)`,
+      );
+      await expect
+        .poll(() => run.stdout())
+        .toContain("[action greeting] log: greeting alice.martin@example.com with [secret]");
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    expect(await run.exit).toBe(0);
+    expect(run.stdout() + run.stderr()).not.toContain(secret);
+  });
+
+  test.each([
+    [["--action-secret", `GREETING=${secret}`], "--action-secret: there is no --action to give it to."],
+    [
+      ["--action", "packages/emulator/test/fixtures/actions/none.js"],
+      "cannot read action packages/emulator/test/fixtures/actions/none.js",
+    ],
+    [
+      ["--action", "packages/emulator/test/fixtures/actions/greeting.js", "--action-secret", secret],
+      "--action-secret: an argument is not KEY=VALUE",
+    ],
+  ])("refuses %j, naming the flag, never the secret", async (flags, message) => {
+    const run = node(["packages/emulator/dist/bin.js", ...flags]);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toContain(`idlink-emulator: ${message}`);
+    expect(run.stdout() + run.stderr()).not.toContain(secret);
   });
 });

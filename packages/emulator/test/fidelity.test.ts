@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -7,7 +8,10 @@ import {
   defaultSeed,
   type Emulator,
   type EmulatorOptions,
+  type PostLoginAction,
+  readContinueState,
 } from "../src/index.ts";
+import { callback, locationOf, signIn } from "./login-flow.ts";
 
 /**
  * Replays the fidelity corpus (fidelity/corpus.json: real answers of Auth0, each with its public source) against
@@ -46,6 +50,27 @@ interface Replay extends Step {
   expect: Expectation;
 }
 
+/**
+ * A login through Universal Login with post-login Actions bound: sign in as `user` (optional), maybe come back to
+ * /continue (by GET or a POST form) with the redirect's state (or `state`) and an HS256 token built from `claims`
+ * over the standard ones (a null claim is left out), then check the Action's redirect, the app's callback, or the
+ * page the emulator answers.
+ */
+interface LoginReplay {
+  actions: PostLoginAction[];
+  user?: string;
+  continue?: {
+    method: "GET" | "POST";
+    state?: string;
+    token?: { parameter: string; secret: string; claims?: Json };
+  };
+  expect: {
+    redirectState?: Json;
+    callback?: Record<string, string | { pattern: string }>;
+    page?: { status: number; contains: string[] };
+  };
+}
+
 interface Observation {
   id: string;
   topic: string;
@@ -54,7 +79,7 @@ interface Observation {
   response: { status: number; body?: unknown; headers?: Record<string, string> };
   compare: "exact" | "shape";
   note: string;
-  replay: Replay | null;
+  replay: Replay | { emulator?: keyof typeof variants; login: LoginReplay } | null;
   notReplayed?: string;
   supersededBy?: string;
 }
@@ -88,6 +113,7 @@ const variants = {
   "tight-bucket": () => ({ rateLimit: { burst: 1, perSecond: 0.01 } }),
   "custom-policy": () => ({ rateLimit: { burst: 1, perSecond: 0.01, mode: "custom" as const } }),
   "no-grant-client": () => ({ seed: noGrantSeed(), rateLimit: false as const }),
+  "short-action-timeout": () => ({ rateLimit: false as const, actionTimeoutMs: 300 }),
 } satisfies Record<string, () => EmulatorOptions>;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -128,6 +154,72 @@ async function send(em: Emulator, step: Step, caller: Caller) {
     headers: response.headers,
     body: text === "" ? undefined : JSON.parse(text),
   };
+}
+
+function hs256(claims: Json, secret: string): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+async function replayLogin(em: Emulator, login: LoginReplay): Promise<void> {
+  em.setPostLoginActions(login.actions);
+  let state = login.continue?.state ?? "";
+  let back: URL | undefined;
+  if (login.user !== undefined) {
+    const { next } = await signIn(em, login.user);
+    if (login.expect.redirectState) {
+      const validate = ajv.compile(login.expect.redirectState);
+      const fields = readContinueState(next.searchParams.get("state") ?? "");
+      expect(validate(fields), `${ajv.errorsText(validate.errors)}\n${JSON.stringify(fields)}`).toBe(true);
+    }
+    state = login.continue?.state ?? next.searchParams.get("state") ?? "";
+    back = next;
+  }
+  if (login.continue) {
+    const params: Record<string, string> = { state };
+    const token = login.continue.token;
+    if (token) {
+      const now = Math.floor(Date.now() / 1000);
+      const claims: Json = {
+        iss: "https://linking.example",
+        sub: login.user,
+        iat: now,
+        exp: now + 60,
+        state,
+      };
+      for (const [key, value] of Object.entries(token.claims ?? {})) {
+        if (value === null) delete claims[key];
+        else claims[key] = value;
+      }
+      params[token.parameter] = hs256(claims, token.secret);
+    }
+    const answer =
+      login.continue.method === "GET"
+        ? await fetch(`${em.url}/continue?${new URLSearchParams(params)}`, { redirect: "manual" })
+        : await fetch(`${em.url}/continue`, {
+            method: "POST",
+            redirect: "manual",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams(params).toString(),
+          });
+    if (login.expect.page) {
+      expect(answer.status).toBe(login.expect.page.status);
+      const page = await answer.text();
+      for (const text of login.expect.page.contains) expect(page).toContain(text);
+      return;
+    }
+    back = await locationOf(answer, em.url);
+  }
+  if (login.expect.callback) {
+    if (!back) throw new Error("the replay reaches no callback");
+    expect(back.origin + back.pathname).toBe(callback);
+    for (const [key, expected] of Object.entries(login.expect.callback)) {
+      const value = back.searchParams.get(key) ?? "";
+      if (typeof expected === "string") expect(value, key).toBe(expected);
+      else expect(value, key).toMatch(new RegExp(expected.pattern));
+    }
+  }
 }
 
 function check(
@@ -206,6 +298,22 @@ describe("fidelity corpus", () => {
   const replayed = observations.filter((o) => o.replay !== null).map((o) => [o.id, o] as const);
 
   test.each(replayed)("replays %s", async (_id, o) => {
+    if (o.replay && "login" in o.replay) {
+      const options: EmulatorOptions = o.replay.emulator
+        ? variants[o.replay.emulator]()
+        : { rateLimit: false };
+      const own = o.replay.emulator ? await createEmulator(options) : undefined;
+      const em = own ?? shared;
+      if (!em) throw new Error("emulator not started");
+      try {
+        em.state.reset();
+        await replayLogin(em, o.replay.login);
+      } finally {
+        em.setPostLoginActions([]);
+        await own?.stop();
+      }
+      return;
+    }
     const replay = o.replay as Replay;
     const options: EmulatorOptions = replay.emulator ? variants[replay.emulator]() : { rateLimit: false };
     const own = replay.emulator ? await createEmulator(options) : undefined;

@@ -18,6 +18,18 @@ describe("parseEmulatorFlags (idlink-emulator and idlink emulator)", () => {
     [{ rateLimit: "10/2" }, { rateLimit: { burst: 10, perSecond: 2 } }],
     [{ rateLimit: "50/16.7" }, { rateLimit: { burst: 50, perSecond: 16.7 } }],
     [{ rateLimit: "off" }, { rateLimit: false }],
+    [{ actions: ["a.js", "b.js"] }, { actionFiles: ["a.js", "b.js"] }],
+    [
+      { actions: ["link.js"], actionSecrets: ["DOMAIN=http://127.0.0.1:8787", "EMPTY=", "EQ=a=b"] },
+      {
+        actionFiles: ["link.js"],
+        actionSecrets: { DOMAIN: "http://127.0.0.1:8787", EMPTY: "", EQ: "a=b" },
+      },
+    ],
+    [
+      { users: "3", actions: ["a.js"] },
+      { generate: { users: 3, duplicateRate: 0.1 }, actionFiles: ["a.js"] },
+    ],
   ])("%j → %j", (flags, values) => {
     expect(parseEmulatorFlags(flags)).toEqual(values);
   });
@@ -58,5 +70,42 @@ describe("parseEmulatorFlags (idlink-emulator and idlink emulator)", () => {
   test("parseRateLimitFlag is the --rate-limit part alone", () => {
     expect(parseRateLimitFlag("5/1")).toEqual({ burst: 5, perSecond: 1 });
     expect(() => parseRateLimitFlag("fast")).toThrow("--rate-limit fast");
+  });
+});
+
+describe("--action and --action-secret", () => {
+  const secretValue = "emulator-only-flag-secret-value";
+  test.each([
+    [{ actionSecrets: [`KEY=${secretValue}`] }, "--action-secret: there is no --action to give it to."],
+    [{ actions: ["a.js"], actionSecrets: [secretValue] }, "--action-secret: an argument is not KEY=VALUE"],
+    [
+      { actions: ["a.js"], actionSecrets: [`=${secretValue}`] },
+      "--action-secret: an argument is not KEY=VALUE",
+    ],
+    [
+      { actions: ["a.js"], actionSecrets: [`KEY=${secretValue}`, `KEY=${secretValue}`] },
+      "--action-secret KEY: given twice.",
+    ],
+    [
+      { actions: ["a.js"], actionSecrets: [`KEY=${secretValue.repeat(200)}`] },
+      "--action-secret KEY: the value is longer than 4096 characters.",
+    ],
+    [
+      { actions: ["a.js"], actionSecrets: [`${"K".repeat(129)}=${secretValue}`] },
+      "the key is longer than 128 characters.",
+    ],
+    [{ actions: [""] }, "--action: no file given."],
+  ])("refuses %j without showing the value", (flags, message) => {
+    const error = (() => {
+      try {
+        parseEmulatorFlags(flags);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(EmulatorFlagError);
+    const { message: text, fix } = error as EmulatorFlagError;
+    expect(text).toContain(message);
+    expect(`${text} ${fix}`).not.toContain(secretValue);
   });
 });

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import type { ActionRequest, PipelineResult, PostLoginActions } from "../actions/pipeline.ts";
 import {
   errorPage,
   loginPage,
@@ -7,14 +9,28 @@ import {
   webMessagePage,
   webMessageScript,
 } from "../login-page.ts";
-import type { AuthorizeRequest } from "../login-state.ts";
+import type { AuthorizeRequest, Grant, Session } from "../login-state.ts";
 import type { Reply, RequestContext, Router } from "../router.ts";
 import type { Client } from "../seed.ts";
+import { fullId } from "../store.ts";
 import { verifyToken } from "../tokens.ts";
 import { grantScopes, profileClaims, type UserGrantDeps } from "../user-grants.ts";
 
 /** Auth0's login session cookie (first-party on the tenant's domain). */
 export const sessionCookie = "auth0";
+
+/** Universal Login's dependencies; with Actions bound to `actions`, each sign-in runs them before its code. */
+export interface UniversalLoginDeps extends UserGrantDeps {
+  actions?: PostLoginActions;
+}
+
+/**
+ * Auth0's answer when it cannot find a login transaction ("Oops!, something went wrong", `invalid_request`, as
+ * community.auth0.com thread 117674 quotes it); redirect-with-actions.mdx: a `/continue` without the state Auth0
+ * sent fails with `invalid_request`.
+ */
+export const lostTransactionDescription =
+  "You may have pressed the back button, refreshed during login, opened too many login dialogs, or there is some issue with cookies, since we couldn't find your session. Try logging in again from the application and if the problem persists please contact the administrator.";
 
 const pageSecurity = {
   "cache-control": "no-store",
@@ -36,11 +52,13 @@ function html(status: number, body: string, policy: string, extra: Record<string
 }
 
 // The login page: its own stylesheet, forms to itself (and the redirect that follows them to the app's callback).
-const loginPolicy = (callbackOrigin?: string) =>
+// Browsers hold the redirects after a form to form-action too: with post-login Actions bound, the login's answer
+// may be a redirect Action's page anywhere, so any http(s) origin is allowed then.
+const loginPolicy = (callbackOrigin?: string, redirectActions = false) =>
   [
     "default-src 'none'",
     "style-src 'self'",
-    `form-action 'self'${callbackOrigin ? ` ${callbackOrigin}` : ""}`,
+    `form-action 'self'${callbackOrigin ? ` ${callbackOrigin}` : ""}${redirectActions ? " https: http:" : ""}`,
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join("; ");
@@ -82,15 +100,40 @@ function respond(
 const withState = (state: string | undefined, fields: Record<string, string>) =>
   state === undefined ? fields : { ...fields, state };
 
+const firstLanguage = (header: string | undefined) =>
+  header?.split(",")[0]?.split(";")[0]?.trim() || undefined;
+
+/** The parameters of a form or JSON body (`/continue` by POST); anything else is no parameters. */
+function bodyParams(req: RequestContext): Record<string, unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (type.includes("application/x-www-form-urlencoded"))
+    return Object.fromEntries(new URLSearchParams(req.body));
+  if (type.includes("application/json")) {
+    try {
+      const parsed: unknown = JSON.parse(req.body);
+      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+        return parsed as Record<string, unknown>;
+      }
+    } catch {
+      return {};
+    }
+  }
+  return {};
+}
+
 /**
  * Auth0's Universal Login, as far as Authorization Code + PKCE from a single-page app needs it: `/authorize`
  * (query and web_message answers, `prompt=none|login`), a login page of seeded users, the `auth0` session cookie,
  * `/v2/logout` and `/userinfo`. Tokens come from `/oauth/token` (see user-grants.ts).
  */
-export function registerUniversalLoginRoutes(router: Router, deps: UserGrantDeps): void {
-  const { store, tokens, logins } = deps;
+export function registerUniversalLoginRoutes(router: Router, deps: UniversalLoginDeps): void {
+  const { store, tokens, logins, actions } = deps;
 
-  function issue(request: AuthorizeRequest, session: { userId: string; authTime: number }): Reply {
+  function issue(
+    request: AuthorizeRequest,
+    session: { userId: string; authTime: number },
+    claims?: Grant["claims"],
+  ): Reply {
     const code = logins.issueCode(
       {
         clientId: request.clientId,
@@ -99,17 +142,81 @@ export function registerUniversalLoginRoutes(router: Router, deps: UserGrantDeps
         audience: request.audience,
         nonce: request.nonce,
         authTime: session.authTime,
+        ...(claims ? { claims } : {}),
       },
       { redirectUri: request.redirectUri, codeChallenge: request.codeChallenge },
     );
     return respond(request, withState(request.state, { code }));
   }
 
-  function liveSession(req: RequestContext) {
-    const session = logins.session(readCookie(req.headers, sessionCookie));
+  function liveSession(req: RequestContext): { id: string; session: Session } | undefined {
+    const id = readCookie(req.headers, sessionCookie);
+    const session = logins.session(id);
     // A session whose user has since been linked away (or removed) no longer signs anyone in.
-    return session && store.getUser(session.userId) ? session : undefined;
+    return id !== undefined && session && store.getUser(session.userId) ? { id, session } : undefined;
   }
+
+  const actionRequest = (
+    req: RequestContext,
+    method: string,
+    query: Record<string, unknown>,
+    body: Record<string, unknown>,
+  ): ActionRequest => ({
+    ip: req.ip,
+    hostname: req.headers.host ?? "",
+    userAgent: req.headers["user-agent"],
+    language: firstLanguage(req.headers["accept-language"]),
+    method,
+    query,
+    body,
+  });
+
+  /** What the post-login trigger came to: a redirect, an error for the application, or its code. */
+  function answer(result: PipelineResult): Reply {
+    const { request } = result.login;
+    if (result.kind === "redirect")
+      return { status: 302, headers: { ...pageSecurity, location: result.location } };
+    if (result.kind === "fail") {
+      return respond(
+        request,
+        withState(request.state, { error: result.error, error_description: result.description }),
+      );
+    }
+    return issue(
+      request,
+      { userId: result.userId, authTime: result.login.authTime },
+      { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims },
+    );
+  }
+
+  /**
+   * A sign-in (on the login page, or a live session's): the post-login Actions run, in order, before the code is
+   * issued (event.request is the /authorize request that started the transaction).
+   */
+  async function signedIn(
+    req: RequestContext,
+    request: AuthorizeRequest,
+    live: { id: string; session: Session },
+    transactionId: string,
+    promptNone: boolean,
+  ): Promise<Reply> {
+    const client = store.clients.find((c) => c.client_id === request.clientId);
+    if (!actions?.configured || !client) return issue(request, live.session);
+    const result = await actions.start({
+      transactionId,
+      request,
+      client,
+      sessionId: live.id,
+      identity: live.session.identity,
+      userId: live.session.userId,
+      authTime: live.session.authTime,
+      promptNone,
+      http: actionRequest(req, "GET", request.query ?? {}, {}),
+    });
+    return answer(result);
+  }
+
+  const newTransaction = () => randomBytes(24).toString("base64url");
 
   router.add("GET", "/authorize", async (req) => {
     const q = req.query;
@@ -186,11 +293,16 @@ export function registerUniversalLoginRoutes(router: Router, deps: UserGrantDeps
       audience,
       codeChallenge,
       loginHint: q.get("login_hint") ?? undefined,
+      prompt,
+      query: Object.fromEntries(q),
     };
-    const session = liveSession(req);
-    if (prompt === "none")
-      return session ? issue(request, session) : fail("login_required", "Login required");
-    if (session && prompt !== "login") return issue(request, session);
+    const live = liveSession(req);
+    if (prompt === "none") {
+      return live
+        ? signedIn(req, request, live, newTransaction(), true)
+        : fail("login_required", "Login required");
+    }
+    if (live && prompt !== "login") return signedIn(req, request, live, newTransaction(), false);
     const transaction = logins.holdRequest(request);
     return { status: 302, headers: { ...pageSecurity, location: `/u/login?state=${transaction}` } };
   });
@@ -219,7 +331,7 @@ export function registerUniversalLoginRoutes(router: Router, deps: UserGrantDeps
         loginHint: t.request.loginHint,
         ...(problem ? { problem } : {}),
       }),
-      loginPolicy(originOf(t.request.redirectUri)),
+      loginPolicy(originOf(t.request.redirectUri), actions?.configured ?? false),
     );
 
   router.add("GET", "/u/login", async (req) => {
@@ -235,16 +347,42 @@ export function registerUniversalLoginRoutes(router: Router, deps: UserGrantDeps
     const user = store.getUser(userId) ?? store.linkedOwner(userId);
     if (!user) return renderLogin(t, 400, `No seeded user has the id "${userId}".`);
     logins.endSession(readCookie(req.headers, sessionCookie));
-    const id = logins.startSession(user.user_id);
+    // The identity signed in with (a linked one signs in its primary), and how: a database password or a
+    // federated login (Auth0's `pwd` and `federated` in event.authentication.methods).
+    const own = store.getUser(userId) ? user.identities[0] : undefined;
+    const identityId = own ? fullId(own) : userId;
+    const method = identityId.startsWith("auth0|") ? "pwd" : "federated";
+    const id = logins.startSession(user.user_id, identityId, [
+      { name: method, timestamp: new Date().toISOString() },
+    ]);
     const session = logins.session(id);
     logins.finishRequest(t.transaction);
     if (!session) return expired();
-    const reply = issue(t.request, session);
+    const reply = await signedIn(req, t.request, { id, session }, t.transaction, false);
     return {
       ...reply,
       headers: { ...reply.headers, "set-cookie": `${sessionCookie}=${id}; Path=/; HttpOnly; SameSite=Lax` },
     };
   });
+
+  // Back from a redirect Action's page (redirect-with-actions.mdx): `state` in the query (GET) or in the query or
+  // form/JSON body (POST, as the docs advise for a session token). A state is used once.
+  const continueLogin = async (req: RequestContext): Promise<Reply> => {
+    const body = req.method === "POST" ? bodyParams(req) : {};
+    const state = req.query.get("state") ?? (typeof body.state === "string" ? body.state : undefined);
+    const query = Object.fromEntries(req.query);
+    const result =
+      actions && state
+        ? await actions.resume(
+            state,
+            actionRequest(req, req.method, query, body),
+            req.method === "POST" ? body : query,
+          )
+        : undefined;
+    return result ? answer(result) : showError(400, "invalid_request", lostTransactionDescription);
+  };
+  router.add("GET", "/continue", continueLogin);
+  router.add("POST", "/continue", continueLogin);
 
   router.add("GET", "/u/login.css", async () => ({
     status: 200,
