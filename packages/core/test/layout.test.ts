@@ -9,7 +9,7 @@ import { describe, expect, test } from "vitest";
 const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
 
 /** Lowest first: a folder may import from the folders before it, never from one after it. */
-const floors = ["generated", "present", "ids", "http", "auth", "linking", "export"];
+const floors = ["generated", "present", "ids", "http", "auth", "linking", "export", "actions"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -85,5 +85,43 @@ describe("the browser entry", () => {
     // Tokens are only read on a page (decodeUnverified), so jose stays out of it entirely.
     expect(inputs.filter((input) => input.includes("/jose/"))).toEqual([]);
     expect(ours).toContain("linking/workflow.ts");
+  });
+});
+
+describe("what a reader of users carries", () => {
+  test("the post-login entry loads no zod and no jose until a write or a key needs them", async () => {
+    // The post-login entry, what an Action bundles (@idlink/link-action): its static graph holds neither library;
+    // the parsers of an unparsed write and Private Key JWT signing come in dynamic chunks.
+    const result = await build({
+      stdin: {
+        contents: 'export * from "./src/post-login.ts";',
+        resolveDir: resolve(src, ".."),
+        loader: "ts",
+      },
+      absWorkingDir: resolve(src, ".."),
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "node",
+      splitting: true,
+      outdir: "out",
+      metafile: true,
+      logLevel: "silent",
+    });
+    const outputs = result.metafile.outputs;
+    const entry = Object.keys(outputs).find((name) => outputs[name]?.entryPoint !== undefined) ?? "";
+    const seen = new Set<string>();
+    const walk = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const edge of outputs[name]?.imports ?? []) if (edge.kind === "import-statement") walk(edge.path);
+    };
+    walk(entry);
+    const statics = [...seen].flatMap((name) => Object.keys(outputs[name]?.inputs ?? {}));
+    expect(statics.filter((input) => /\/(zod|jose)\//.test(input))).toEqual([]);
+    // And they are there, behind dynamic imports: the check sees what it excludes.
+    const all = Object.values(outputs).flatMap((output) => Object.keys(output.inputs));
+    expect(all.some((input) => input.includes("/zod/"))).toBe(true);
+    expect(all.some((input) => input.includes("/jose/"))).toBe(true);
   });
 });

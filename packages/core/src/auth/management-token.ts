@@ -5,7 +5,7 @@ import { describeNetworkError, type FetchLike } from "../http/transport.ts";
 import { isLoopback, requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
 import { ManagementApiError, NetworkError, ValidationError } from "../present/errors.ts";
 import { redactText } from "../present/redact.ts";
-import { importSigningKey, type SigningKey, signClientAssertion } from "./assertion-signing.ts";
+import type { SigningKey } from "./assertion-signing.ts";
 import { clientAssertionType, type SigningAlg } from "./client-assertion.ts";
 
 // A machine-to-machine application's Management API token from /oauth/token (client secret or Private Key JWT),
@@ -143,7 +143,7 @@ async function requestToken(
     "clientSecret" in options
       ? { client_secret: options.clientSecret }
       : {
-          client_assertion: await signClientAssertion({
+          client_assertion: await (await signing()).signClientAssertion({
             clientId: options.clientId,
             origin,
             signingKey: await signingKeyOf(options),
@@ -197,6 +197,9 @@ async function requestToken(
   return fields as unknown as TokenResponse;
 }
 
+// jose's signing, loaded for Private Key JWT only: a client-secret token source (a post-login Action) carries none.
+const signing = () => import("./assertion-signing.ts");
+
 const importedKeys = new Map<string, Promise<SigningKey>>();
 
 /** The imported key (once per PEM and algorithm): a bad key fails here, before anything is sent. */
@@ -206,7 +209,9 @@ function signingKeyOf(options: Extract<ClientAuthentication, { clientAssertionSi
   let imported = importedKeys.get(id);
   if (!imported) {
     const source = options.signingKeySource ?? "the client assertion signing key";
-    imported = importSigningKey(options.clientAssertionSigningKey, alg, source);
+    imported = signing().then(({ importSigningKey }) =>
+      importSigningKey(options.clientAssertionSigningKey, alg, source),
+    );
     imported.catch(() => importedKeys.delete(id));
     importedKeys.set(id, imported);
   }

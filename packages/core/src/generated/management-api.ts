@@ -140,6 +140,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/actions/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get actions
+         * @description Lists the tenant's Actions. Needs `read:actions`. idlink looks its Action up by `actionName` (the emulator
+         *     matches the name exactly) and `triggerId=post-login`.
+         */
+        get: operations["get_actions"];
+        put?: never;
+        /**
+         * Create an action
+         * @description Creates an Action (a draft). Needs `create:actions`. The answer is the Action, `status: pending`; Auth0 then
+         *     builds the draft asynchronously (`pending` → `building` → `built`, or `failed`), and a draft must be `built`
+         *     before it is deployed (x-observed: terraform-provider-auth0 test/data/recordings/TestAccAction_FailedBuild.yaml
+         *     and TestAccActionDeleteWithUnbind.yaml). Secret values are taken here and never answered.
+         */
+        post: operations["post_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/actions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an action
+         * @description Reads an Action: its draft (`code`, `runtime`, `secrets` names, build `status`, `all_changes_deployed`) and
+         *     its `deployed_version`. Needs `read:actions`. Real answers also carry `current_version`, which the official
+         *     schema lacks (x-observed: TestAccActionDeleteWithUnbind.yaml); idlink does not read it and the emulator does
+         *     not send it.
+         */
+        get: operations["get_action"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an action
+         * @description Deletes an Action and its versions; 204, no body. Needs `delete:actions`. An Action still bound to a trigger
+         *     is refused with 409 "Unable to delete an action bound to a trigger." unless `force` (x-observed:
+         *     terraform-provider-auth0 issues 64 and 1550): idlink unbinds first and never sends `force`.
+         */
+        delete: operations["delete_action"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an action
+         * @description Updates the draft; the bound version keeps running until the next deploy. Needs `update:actions`. The answer
+         *     is `status: pending` again: the draft is rebuilt. `secrets` replaces the list (x-observed:
+         *     terraform-provider-auth0 TestAccAction.yaml).
+         */
+        patch: operations["patch_action"];
+        trace?: never;
+    };
+    "/actions/actions/{id}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy an action
+         * @description Deploys the built draft as a new immutable version; an Action bound to a trigger runs it from then on. Needs
+         *     `create:actions`. The official document answers 202; the recorded answers are 200 with the version, `deployed:
+         *     false` until Auth0 has switched to it (x-observed: TestAccActionDeleteWithUnbind.yaml), so idlink reads the
+         *     Action until its `deployed_version` is the new one. A draft that is not built is refused with 400 "A draft
+         *     must be in the 'built' state before it can be deployed." (x-observed: auth0-deploy-cli issue 395,
+         *     alexkappa/terraform-provider-auth0 issue 470).
+         */
+        post: operations["post_deploy_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/actions/{actionId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an action's versions
+         * @description Every version deployed so far (immutable, each with its `code`, `number` and `deployed`). Needs
+         *     `read:actions`. idlink's rollback deploys the code of the version before the deployed one again.
+         */
+        get: operations["get_action_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get triggers
+         * @description The triggers Actions can be bound to, each with its versions, runtimes and binding policy. Needs `read:actions`.
+         */
+        get: operations["get_triggers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/triggers/{triggerId}/bindings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get trigger bindings
+         * @description The Actions bound to a trigger, in the order they run; paged (`page` from 0, `per_page`; recorded pages past
+         *     the first carry `page` and no `total`, x-observed: TestAccActionDeleteWithUnbind.yaml). The official
+         *     document names `read:actions`; Auth0's scope list also has `read:triggers`, which idlink's preflight and the
+         *     emulator accept for the bindings (x-idlink-addition, modelled).
+         */
+        get: operations["get_bindings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update trigger bindings
+         * @description Replaces the whole list: the order sent is the order they run, and every binding gets a new id (x-observed:
+         *     TestAccActionDeleteWithUnbind.yaml), so a binding's id cannot tell whether someone else changed the list.
+         *     Auth0 has no conditional write here: idlink reads the list again just before writing and compares. An Action
+         *     never deployed is refused with 400 "Trying to create a binding for an action that has not been deployed
+         *     yet" (x-observed: auth0-deploy-cli issue 385); a body of another shape with 400 "Payload validation error:
+         *     'Data does not match any schemas from 'oneOf'' on property bindings[0]." (x-observed: node-auth0 issue 740).
+         *     The official document names `update:actions`; idlink's preflight and the emulator also accept
+         *     `update:triggers` (x-idlink-addition, modelled).
+         */
+        patch: operations["patch_bindings"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -369,6 +532,625 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description An actions extensibility point.
+         * @enum {string}
+         */
+        ActionTriggerTypeEnum: "post-login" | "credentials-exchange" | "pre-user-registration" | "post-user-registration" | "post-change-password" | "send-phone-message" | "custom-phone-provider" | "custom-email-provider" | "password-reset-post-challenge" | "custom-token-exchange" | "event-stream" | "password-hash-migration" | "login-post-identifier" | "signup-post-identifier";
+        /**
+         * @description In order to execute an Action, it must be bound to a trigger using a binding. `trigger-bound` means that bindings are managed by the tenant. `entity-bound` means that the bindings are automatically managed by Auth0 and other internal resouces will control those bindings. Tenants cannot manage `entity-bound` bindings.
+         * @enum {string}
+         */
+        ActionBindingTypeEnum: "trigger-bound" | "entity-bound";
+        /**
+         * @description The build status of this action.
+         * @enum {string}
+         */
+        ActionBuildStatusEnum: "pending" | "building" | "packaged" | "built" | "retrying" | "failed";
+        /**
+         * @description The build status of this specific version.
+         * @enum {string}
+         */
+        ActionVersionBuildStatusEnum: "pending" | "building" | "packaged" | "built" | "retrying" | "failed";
+        /**
+         * @description How the action is being referred to: `action_id` or `action_name`.
+         * @enum {string}
+         */
+        ActionBindingRefTypeEnum: "binding_id" | "action_id" | "action_name";
+        ActionTrigger: {
+            id: components["schemas"]["ActionTriggerTypeEnum"];
+            /** @description The version of a trigger. v1, v2, etc. */
+            version?: string;
+            /** @description status points to the trigger status. */
+            status?: string;
+            /** @description runtimes supported by this trigger. */
+            runtimes?: string[];
+            /** @description Runtime that will be used when none is specified when creating an action. */
+            default_runtime?: string;
+            /** @description compatible_triggers informs which other trigger supports the same event and api. */
+            compatible_triggers?: components["schemas"]["ActionTriggerCompatibleTrigger"][];
+            binding_policy?: components["schemas"]["ActionBindingTypeEnum"];
+        };
+        ActionTriggerCompatibleTrigger: {
+            id: components["schemas"]["ActionTriggerTypeEnum"];
+            /** @description The version of a trigger. v1, v2, etc. */
+            version: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Dependency is an npm module. These values are used to produce an immutable artifact, which manifests as a layer_id. */
+        ActionVersionDependency: {
+            /** @description name is the name of the npm module, e.g. lodash */
+            name?: string;
+            /** @description description is the version of the npm module, e.g. 4.17.1 */
+            version?: string;
+            /** @description registry_url is an optional value used primarily for private npm registries. */
+            registry_url?: string;
+        };
+        ActionSecretRequest: {
+            /** @description The name of the particular secret, e.g. API_KEY. */
+            name?: string;
+            /** @description The value of the particular secret, e.g. secret123. A secret's value can only be set upon creation. A secret's value will never be returned by the API. */
+            value?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ActionSecretResponse: {
+            /** @description The name of the particular secret, e.g. API_KEY. */
+            name?: string;
+            /**
+             * Format: date-time
+             * @description The time when the secret was last updated.
+             */
+            updated_at?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Reference to a module and its version used by an action. */
+        ActionModuleReference: {
+            /** @description The unique ID of the module. */
+            module_id?: string;
+            /** @description The name of the module. */
+            module_name?: string;
+            /** @description The ID of the specific module version. */
+            module_version_id?: string;
+            /** @description The version number of the module. */
+            module_version_number?: number;
+        };
+        /** @description Error is a generic error with a human readable id which should be easily referenced in support tickets. */
+        ActionError: {
+            id?: string;
+            msg?: string;
+            url?: string;
+        };
+        /** @description The action to which this version belongs. */
+        ActionBase: {
+            /** @description The unique ID of the action. */
+            id?: string;
+            /** @description The name of an action. */
+            name?: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description True if all of an Action's contents have been deployed. */
+            all_changes_deployed?: boolean;
+            /**
+             * Format: date-time
+             * @description The time when this action was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this action was updated.
+             */
+            updated_at?: string;
+        };
+        /** @description The version of the action that is currently deployed. */
+        ActionDeployedVersion: {
+            /** @description The unique id of an action version. */
+            id?: string;
+            /** @description The id of the action to which this version belongs. */
+            action_id?: string;
+            /** @description The source code of this specific version of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this specific version depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description Indicates if this specific version is the currently one deployed. */
+            deployed?: boolean;
+            /** @description The Node runtime. For example: `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            status?: components["schemas"]["ActionVersionBuildStatusEnum"];
+            /** @description The index of this version in list of versions for the action. */
+            number?: number;
+            /** @description Any errors that occurred while the version was being built. */
+            errors?: components["schemas"]["ActionError"][];
+            action?: components["schemas"]["ActionBase"];
+            /**
+             * Format: date-time
+             * @description The time when this version was built successfully.
+             */
+            built_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this version was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when a version was updated. Versions are never updated externally. Only Auth0 will update an action version as it is being built.
+             */
+            updated_at?: string;
+            /** @description The list of triggers that this version supports. At this time, a version can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description The list of action modules and their versions used by this action version. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        Action: {
+            /** @description The unique ID of the action. */
+            id?: string;
+            /** @description The name of an action. */
+            name?: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description True if all of an Action's contents have been deployed. */
+            all_changes_deployed?: boolean;
+            /**
+             * Format: date-time
+             * @description The time when this action was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this action was updated.
+             */
+            updated_at?: string;
+            /** @description The source code of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this action depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description The Node runtime. For example: `node22`, defaults to `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            deployed_version?: components["schemas"]["ActionDeployedVersion"];
+            /** @description installed_integration_id is the fk reference to the InstalledIntegration entity. */
+            installed_integration_id?: string;
+            integration?: components["schemas"]["Integration"];
+            status?: components["schemas"]["ActionBuildStatusEnum"];
+            /**
+             * Format: date-time
+             * @description The time when this action was built successfully.
+             */
+            built_at?: string;
+            /** @description True if the action should be deployed after creation. */
+            deploy?: boolean;
+            /** @description The list of action modules and their versions used by this action. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        ActionVersion: {
+            /** @description The unique id of an action version. */
+            id?: string;
+            /** @description The id of the action to which this version belongs. */
+            action_id?: string;
+            /** @description The source code of this specific version of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this specific version depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description Indicates if this specific version is the currently one deployed. */
+            deployed?: boolean;
+            /** @description The Node runtime. For example: `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            status?: components["schemas"]["ActionVersionBuildStatusEnum"];
+            /** @description The index of this version in list of versions for the action. */
+            number?: number;
+            /** @description Any errors that occurred while the version was being built. */
+            errors?: components["schemas"]["ActionError"][];
+            action?: components["schemas"]["ActionBase"];
+            /**
+             * Format: date-time
+             * @description The time when this version was built successfully.
+             */
+            built_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this version was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when a version was updated. Versions are never updated externally. Only Auth0 will update an action version as it is being built.
+             */
+            updated_at?: string;
+            /** @description The list of triggers that this version supports. At this time, a version can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description The list of action modules and their versions used by this action version. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        /** @description Binding is the associative entity joining a trigger, and an action together. */
+        ActionBinding: {
+            /** @description The unique ID of this binding. */
+            id?: string;
+            trigger_id?: components["schemas"]["ActionTriggerTypeEnum"];
+            /** @description The name of the binding. */
+            display_name?: string;
+            action?: components["schemas"]["Action"];
+            /**
+             * Format: date-time
+             * @description The time when the binding was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when the binding was updated.
+             */
+            updated_at?: string;
+        };
+        /** @description A reference to an action. An action can be referred to by ID or by Name. */
+        ActionBindingRef: {
+            type?: components["schemas"]["ActionBindingRefTypeEnum"];
+            /** @description The id or name of an action that is being bound to a trigger. */
+            value?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ActionBindingWithRef: {
+            ref: components["schemas"]["ActionBindingRef"];
+            /** @description The name of the binding. */
+            display_name?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretRequest"][];
+        };
+        UpdateActionBindingItem: components["schemas"]["ActionBindingWithRef"];
+        /**
+         * @description Integration defines a self contained functioning unit which partners
+         *     publish. A partner may create one or many of these integrations.
+         */
+        Integration: {
+            /**
+             * @description id is a system generated GUID. This same ID is designed to be federated in
+             *     all the applicable localities.
+             */
+            id?: string;
+            /** @description catalog_id refers to the ID in the marketplace catalog */
+            catalog_id?: string;
+            /** @description url_slug refers to the url_slug in the marketplace catalog */
+            url_slug?: string;
+            /**
+             * @description partner_id is the foreign key reference to the partner account this
+             *     integration belongs to.
+             */
+            partner_id?: string;
+            /**
+             * @description name is the integration name, which will be used for display purposes in
+             *     the marketplace.
+             *
+             *     To start we're going to make sure the display name is at least 3
+             *     characters. Can adjust this easily later.
+             */
+            name?: string;
+            /**
+             * @description description adds more text for the integration name -- also relevant for
+             *     the marketplace listing.
+             */
+            description?: string;
+            /** @description short_description is the brief description of the integration, which is used for display purposes in cards */
+            short_description?: string;
+            logo?: string;
+            feature_type?: components["schemas"]["IntegrationFeatureTypeEnum"];
+            terms_of_use_url?: string;
+            privacy_policy_url?: string;
+            public_support_link?: string;
+            current_release?: components["schemas"]["IntegrationRelease"];
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        /**
+         * @description feature_type is the type of the integration.
+         * @enum {string}
+         */
+        IntegrationFeatureTypeEnum: "unspecified" | "action" | "social_connection" | "log_stream" | "sso_integration" | "sms_provider";
+        IntegrationRelease: {
+            /** @description The id of the associated IntegrationRelease */
+            id?: string;
+            trigger?: components["schemas"]["ActionTrigger"];
+            semver?: components["schemas"]["IntegrationSemVer"];
+            /**
+             * @description required_secrets declares all the necessary secrets for an integration to
+             *     work.
+             */
+            required_secrets?: components["schemas"]["IntegrationRequiredParam"][];
+            /** @description required_configuration declares all the necessary configuration fields for an integration to work. */
+            required_configuration?: components["schemas"]["IntegrationRequiredParam"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Semver denotes the major.minor version of an integration release */
+        IntegrationSemVer: {
+            /** @description Major is the major number of a semver */
+            major?: number;
+            /** @description Minior is the minior number of a semver */
+            minor?: number;
+        };
+        /**
+         * @description Param are form input values, primarily utilized when specifying secrets and
+         *     configuration values for actions.
+         *
+         *     These are especially important for partner integrations -- but can be
+         *     exposed to tenant admins as well if they want to parameterize their custom
+         *     actions.
+         */
+        IntegrationRequiredParam: {
+            type?: components["schemas"]["IntegrationRequiredParamTypeEnum"];
+            /** @description The name of the parameter. */
+            name?: string;
+            /** @description The flag for if this parameter is required. */
+            required?: boolean;
+            /** @description The temp flag for if this parameter is required (experimental; for Labs use only). */
+            optional?: boolean;
+            /** @description The short label for this parameter. */
+            label?: string;
+            /** @description The lengthier description for this parameter. */
+            description?: string;
+            /** @description The default value for this parameter. */
+            default_value?: string;
+            /** @description Placeholder text for this parameter. */
+            placeholder?: string;
+            /** @description The allowable options for this param. */
+            options?: components["schemas"]["IntegrationRequiredParamOption"][];
+        };
+        /** @enum {string} */
+        IntegrationRequiredParamTypeEnum: "UNSPECIFIED" | "STRING";
+        IntegrationRequiredParamOption: {
+            /** @description The value of an option that will be used within the application. */
+            value?: string;
+            /** @description The display value of an option suitable for displaying in a UI. */
+            label?: string;
+        };
+        ListActionsPaginatedResponseContent: {
+            /** @description The total result count. */
+            total?: number;
+            /** @description Page index of the results being returned. First page is 0. */
+            page?: number;
+            /** @description Number of results per page. */
+            per_page?: number;
+            /** @description The list of actions. */
+            actions?: components["schemas"]["Action"][];
+        };
+        CreateActionRequestContent: {
+            /** @description The name of an action. */
+            name: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers: components["schemas"]["ActionTrigger"][];
+            /** @description The source code of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this action depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description The Node runtime. For example: `node22`, defaults to `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretRequest"][];
+            /** @description The list of action modules and their versions used by this action. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+            /** @description True if the action should be deployed after creation. */
+            deploy?: boolean;
+        };
+        CreateActionResponseContent: {
+            /** @description The unique ID of the action. */
+            id?: string;
+            /** @description The name of an action. */
+            name?: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description True if all of an Action's contents have been deployed. */
+            all_changes_deployed?: boolean;
+            /**
+             * Format: date-time
+             * @description The time when this action was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this action was updated.
+             */
+            updated_at?: string;
+            /** @description The source code of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this action depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description The Node runtime. For example: `node22`, defaults to `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            deployed_version?: components["schemas"]["ActionDeployedVersion"];
+            /** @description installed_integration_id is the fk reference to the InstalledIntegration entity. */
+            installed_integration_id?: string;
+            integration?: components["schemas"]["Integration"];
+            status?: components["schemas"]["ActionBuildStatusEnum"];
+            /**
+             * Format: date-time
+             * @description The time when this action was built successfully.
+             */
+            built_at?: string;
+            /** @description True if the action should be deployed after creation. */
+            deploy?: boolean;
+            /** @description The list of action modules and their versions used by this action. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        GetActionResponseContent: {
+            /** @description The unique ID of the action. */
+            id?: string;
+            /** @description The name of an action. */
+            name?: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description True if all of an Action's contents have been deployed. */
+            all_changes_deployed?: boolean;
+            /**
+             * Format: date-time
+             * @description The time when this action was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this action was updated.
+             */
+            updated_at?: string;
+            /** @description The source code of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this action depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description The Node runtime. For example: `node22`, defaults to `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            deployed_version?: components["schemas"]["ActionDeployedVersion"];
+            /** @description installed_integration_id is the fk reference to the InstalledIntegration entity. */
+            installed_integration_id?: string;
+            integration?: components["schemas"]["Integration"];
+            status?: components["schemas"]["ActionBuildStatusEnum"];
+            /**
+             * Format: date-time
+             * @description The time when this action was built successfully.
+             */
+            built_at?: string;
+            /** @description True if the action should be deployed after creation. */
+            deploy?: boolean;
+            /** @description The list of action modules and their versions used by this action. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        UpdateActionRequestContent: {
+            /** @description The name of an action. */
+            name?: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description The source code of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this action depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description The Node runtime. For example: `node22`, defaults to `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretRequest"][];
+            /** @description The list of action modules and their versions used by this action. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        UpdateActionResponseContent: {
+            /** @description The unique ID of the action. */
+            id?: string;
+            /** @description The name of an action. */
+            name?: string;
+            /** @description The list of triggers that this action supports. At this time, an action can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description True if all of an Action's contents have been deployed. */
+            all_changes_deployed?: boolean;
+            /**
+             * Format: date-time
+             * @description The time when this action was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this action was updated.
+             */
+            updated_at?: string;
+            /** @description The source code of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this action depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description The Node runtime. For example: `node22`, defaults to `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            deployed_version?: components["schemas"]["ActionDeployedVersion"];
+            /** @description installed_integration_id is the fk reference to the InstalledIntegration entity. */
+            installed_integration_id?: string;
+            integration?: components["schemas"]["Integration"];
+            status?: components["schemas"]["ActionBuildStatusEnum"];
+            /**
+             * Format: date-time
+             * @description The time when this action was built successfully.
+             */
+            built_at?: string;
+            /** @description True if the action should be deployed after creation. */
+            deploy?: boolean;
+            /** @description The list of action modules and their versions used by this action. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        DeployActionResponseContent: {
+            /** @description The unique id of an action version. */
+            id?: string;
+            /** @description The id of the action to which this version belongs. */
+            action_id?: string;
+            /** @description The source code of this specific version of the action. */
+            code?: string;
+            /** @description The list of third party npm modules, and their versions, that this specific version depends on. */
+            dependencies?: components["schemas"]["ActionVersionDependency"][];
+            /** @description Indicates if this specific version is the currently one deployed. */
+            deployed?: boolean;
+            /** @description The Node runtime. For example: `node22` */
+            runtime?: string;
+            /** @description The list of secrets that are included in an action or a version of an action. */
+            secrets?: components["schemas"]["ActionSecretResponse"][];
+            status?: components["schemas"]["ActionVersionBuildStatusEnum"];
+            /** @description The index of this version in list of versions for the action. */
+            number?: number;
+            /** @description Any errors that occurred while the version was being built. */
+            errors?: components["schemas"]["ActionError"][];
+            action?: components["schemas"]["ActionBase"];
+            /**
+             * Format: date-time
+             * @description The time when this version was built successfully.
+             */
+            built_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when this version was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The time when a version was updated. Versions are never updated externally. Only Auth0 will update an action version as it is being built.
+             */
+            updated_at?: string;
+            /** @description The list of triggers that this version supports. At this time, a version can only target a single trigger at a time. */
+            supported_triggers?: components["schemas"]["ActionTrigger"][];
+            /** @description The list of action modules and their versions used by this action version. */
+            modules?: components["schemas"]["ActionModuleReference"][];
+        };
+        ListActionVersionsPaginatedResponseContent: {
+            /** @description The total result count. */
+            total?: number;
+            /** @description Page index of the results being returned. First page is 0. */
+            page?: number;
+            /** @description Number of results per page. */
+            per_page?: number;
+            versions?: components["schemas"]["ActionVersion"][];
+        };
+        ListActionTriggersResponseContent: {
+            triggers?: components["schemas"]["ActionTrigger"][];
+        };
+        ListActionBindingsPaginatedResponseContent: {
+            /** @description The total result count. */
+            total?: number;
+            /** @description Page index of the results being returned. First page is 0. */
+            page?: number;
+            /** @description Number of results per page. */
+            per_page?: number;
+            /** @description The list of actions that are bound to this trigger in the order in which they will be executed. */
+            bindings?: components["schemas"]["ActionBinding"][];
+        };
+        UpdateActionBindingsRequestContent: {
+            /** @description The actions that will be bound to this trigger. The order in which they are included will be the order in which they are executed. */
+            bindings?: components["schemas"]["UpdateActionBindingItem"][];
+        };
+        UpdateActionBindingsResponseContent: {
+            bindings?: components["schemas"]["ActionBinding"][];
+        };
     };
     responses: {
         /**
@@ -433,6 +1215,28 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"] | components["schemas"]["RateLimitError"];
+            };
+        };
+        /**
+         * @description x-idlink-addition: a missing Action. The message is the official document's for each operation ("The action
+         *     does not exist.", "Action not found and cannot be updated.", "The action version does not exist."); the
+         *     body's shape is Auth0's usual error (modelled, not observed).
+         */
+        ActionNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description "Unable to delete an action bound to a trigger." (x-observed: terraform-provider-auth0 issues 64 and 1550). */
+        ActionConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
             };
         };
     };
@@ -712,6 +1516,351 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    get_actions: {
+        parameters: {
+            query?: {
+                /** @description An actions extensibility point. */
+                triggerId?: components["schemas"]["ActionTriggerTypeEnum"];
+                /** @description The name of the action to retrieve. */
+                actionName?: string;
+                /** @description Optional filter to only retrieve actions that are deployed. */
+                deployed?: boolean;
+                /** @description Use this field to request a specific page of the list results. */
+                page?: number;
+                /** @description The maximum number of results to be returned by the server in single response. 20 by default */
+                per_page?: number;
+                /** @description When true, only installed actions; when false, only custom actions; all by default. */
+                installed?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The actions were retrieved. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListActionsPaginatedResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    post_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreateActionRequestContent"];
+            };
+        };
+        responses: {
+            /** @description Action successfully created. */
+            201: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateActionResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ID of the action to retrieve. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The action was retrieved. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetActionResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ActionNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    delete_action: {
+        parameters: {
+            query?: {
+                /** @description Force action deletion detaching bindings */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The ID of the action to delete. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Action successfully deleted. */
+            204: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ActionNotFound"];
+            409: components["responses"]["ActionConflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    patch_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the action to update. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateActionRequestContent"];
+            };
+        };
+        responses: {
+            /** @description Action successfully updated. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateActionResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ActionNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    post_deploy_action: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ID of an action. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version was created. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployActionResponseContent"];
+                };
+            };
+            /** @description Request to create action version was accepted. */
+            202: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployActionResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ActionNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_action_versions: {
+        parameters: {
+            query?: {
+                /** @description Use this field to request a specific page of the list results. */
+                page?: number;
+                /** @description This field specify the maximum number of results to be returned by the server. 20 by default */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The ID of the action. */
+                actionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The action versions were retrieved. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListActionVersionsPaginatedResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ActionNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_triggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The triggers were retrieved. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListActionTriggersResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    get_bindings: {
+        parameters: {
+            query?: {
+                /** @description Use this field to request a specific page of the list results. */
+                page?: number;
+                /** @description The maximum number of results to be returned in a single request. 20 by default */
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description An actions extensibility point. */
+                triggerId: components["schemas"]["ActionTriggerTypeEnum"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bindings were retrieved. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListActionBindingsPaginatedResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    patch_bindings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An actions extensibility point. */
+                triggerId: components["schemas"]["ActionTriggerTypeEnum"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateActionBindingsRequestContent"];
+            };
+        };
+        responses: {
+            /** @description The bindings were updated. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateActionBindingsResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -723,3 +1872,10 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const userIdentityProviderEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserIdentityProviderEnum"]> = ["ad", "adfs", "amazon", "apple", "dropbox", "bitbucket", "auth0-oidc", "auth0", "baidu", "bitly", "box", "custom", "daccount", "dwolla", "email", "evernote-sandbox", "evernote", "exact", "facebook", "fitbit", "github", "google-apps", "google-oauth2", "instagram", "ip", "line", "linkedin", "oauth1", "oauth2", "office365", "oidc", "okta", "paypal", "paypal-sandbox", "pingfederate", "planningcenter", "salesforce-community", "salesforce-sandbox", "salesforce", "samlp", "sharepoint", "shopify", "shop", "sms", "soundcloud", "thirtysevensignals", "twitter", "untappd", "vkontakte", "waad", "weibo", "windowslive", "wordpress", "yahoo", "yandex"];
 export const jobFileFormatEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobFileFormatEnum"]> = ["json", "csv"];
+export const actionTriggerTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionTriggerTypeEnum"]> = ["post-login", "credentials-exchange", "pre-user-registration", "post-user-registration", "post-change-password", "send-phone-message", "custom-phone-provider", "custom-email-provider", "password-reset-post-challenge", "custom-token-exchange", "event-stream", "password-hash-migration", "login-post-identifier", "signup-post-identifier"];
+export const actionBindingTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionBindingTypeEnum"]> = ["trigger-bound", "entity-bound"];
+export const actionBuildStatusEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionBuildStatusEnum"]> = ["pending", "building", "packaged", "built", "retrying", "failed"];
+export const actionVersionBuildStatusEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionVersionBuildStatusEnum"]> = ["pending", "building", "packaged", "built", "retrying", "failed"];
+export const actionBindingRefTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionBindingRefTypeEnum"]> = ["binding_id", "action_id", "action_name"];
+export const integrationFeatureTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationFeatureTypeEnum"]> = ["unspecified", "action", "social_connection", "log_stream", "sso_integration", "sms_provider"];
+export const integrationRequiredParamTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationRequiredParamTypeEnum"]> = ["UNSPECIFIED", "STRING"];

@@ -1,19 +1,13 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "../generated/management-api.ts";
-import {
-  alreadyParsed,
-  type LinkTarget,
-  parseLinkCall,
-  parseUnlinkArguments,
-  type UnlinkTarget,
-} from "../ids/arguments.ts";
+import type { LinkTarget, UnlinkTarget } from "../ids/arguments.ts";
 import { requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
+import { alreadyParsed } from "../ids/parsed.ts";
 import type { LinkRequest } from "../ids/rules.ts";
 import type { SecondaryId } from "../ids/user-id.ts";
 import { checkUserId } from "../ids/user-id.ts";
 import {
   IdlinkError,
-  type Issue,
   ManagementApiError,
   NetworkError,
   OutcomeUnknownError,
@@ -213,13 +207,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     token: bearer,
     send: (operation, run) => call(operation, (fetch) => run(api, fetch)),
 
-    link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
+    async link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
       const parsed =
         alreadyParsed<LinkTarget>(target) ??
         (typeof target === "object"
-          ? parseLinkCall(target.primary, target.body)
-          : parseLinkCall(target, body));
-      if (!parsed.ok) return Promise.reject(new ValidationError(parsed.issues, "link request"));
+          ? (await parseCall()).parseLinkCall(target.primary, target.body)
+          : (await parseCall()).parseLinkCall(target, body));
+      if (!parsed.ok) throw new ValidationError(parsed.issues, "link request");
       const { primary, body: sent } = parsed.value;
       const subject = { role: "primary", id: primary } as const;
       return call({ operation: "Link", method: "POST", path: linkPath, subject }, (fetch) =>
@@ -227,13 +221,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
 
-    unlink(target: UnlinkTarget | string, secondary?: string | SecondaryId) {
+    async unlink(target: UnlinkTarget | string, secondary?: string | SecondaryId) {
       const parsed =
         alreadyParsed<UnlinkTarget>(target) ??
         (typeof target === "object"
-          ? parseUnlinkCall(target.primary, target.secondary)
-          : parseUnlinkCall(target, secondary));
-      if (!parsed.ok) return Promise.reject(new ValidationError(parsed.issues, "unlink request"));
+          ? parseUnlinkCall((await parseCall()).parseUnlinkArguments, target.primary, target.secondary)
+          : parseUnlinkCall((await parseCall()).parseUnlinkArguments, target, secondary));
+      if (!parsed.ok) throw new ValidationError(parsed.issues, "unlink request");
       const { primary, secondary: identity } = parsed.value;
       const subject = { role: "primary", id: primary } as const;
       return call({ operation: "Unlink", method: "DELETE", path: unlinkPath, subject }, (fetch) =>
@@ -285,8 +279,18 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   };
 }
 
+/**
+ * The parsers of a call that did not come parsed, loaded when first needed: a client that only reads (a post-login
+ * Action) then carries no zod.
+ */
+const parseCall = () => import("../ids/arguments.ts");
+
 /** `client.unlink(primary, secondary)` as the arguments parser reads it: a full id, or `{ provider, user_id }`. */
-function parseUnlinkCall(primary: unknown, secondary: unknown) {
+function parseUnlinkCall(
+  parseUnlinkArguments: typeof import("../ids/arguments.ts").parseUnlinkArguments,
+  primary: unknown,
+  secondary: unknown,
+) {
   return typeof secondary === "object" && secondary !== null
     ? parseUnlinkArguments({
         primary,

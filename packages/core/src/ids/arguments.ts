@@ -1,4 +1,5 @@
 import type { Issue, Parsed } from "../present/errors.ts";
+import { remember } from "./parsed.ts";
 import { type LinkBody, parseLinkRequest } from "./rules.ts";
 import { checkIdText, checkNotMainIdentity, checkUserId, parseUserId, type SecondaryId } from "./user-id.ts";
 
@@ -152,23 +153,4 @@ export function parseLinkCall(primary: unknown, body: unknown): Parsed<LinkTarge
   const parsed = parseLinkRequest(body, typeof primary === "string" ? { primary } : {});
   if (!parsed.ok) issues.push(...parsed.issues);
   return issues.length > 0 || !parsed.ok ? { ok: false, issues } : withPrimary(String(primary), parsed);
-}
-
-// Targets the parsers made: the client sends them as they are, and parses anything else first.
-const parsedTargets = new WeakSet<object>();
-
-function remember<T extends object>(target: T): T {
-  for (const value of Object.values(target)) if (typeof value === "object") Object.freeze(value);
-  parsedTargets.add(Object.freeze(target));
-  return target;
-}
-
-/**
- * A target one of these parsers made (frozen, so unchanged since), as the parse result it was; undefined for
- * anything else, which the caller parses. The client and the workflow take a parsed target this way.
- */
-export function alreadyParsed<T extends LinkTarget | UnlinkTarget>(value: unknown): Parsed<T> | undefined {
-  return typeof value === "object" && value !== null && parsedTargets.has(value)
-    ? { ok: true, value: value as T }
-    : undefined;
 }

@@ -1,7 +1,6 @@
 import { preflightLink, preflightUnlink } from "../auth/tokens.ts";
 import type { ManagementClient, User } from "../http/client.ts";
 import {
-  alreadyParsed,
   type LinkArguments,
   type LinkTarget,
   parseLinkArguments,
@@ -9,6 +8,7 @@ import {
   type UnlinkArguments,
   type UnlinkTarget,
 } from "../ids/arguments.ts";
+import { alreadyParsed } from "../ids/parsed.ts";
 import { BlockedPlanError, OutcomeUnknownError, type Parsed } from "../present/errors.ts";
 import {
   holdsLinked,

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "vitest";
 import {
-  alreadyParsed,
   type LinkTarget,
   parseLinkArguments,
   parseLinkCall,
   parseUnlinkArguments,
   type UnlinkTarget,
 } from "../../src/ids/arguments.ts";
+import { alreadyParsed } from "../../src/ids/parsed.ts";
 import { maxIdLength } from "../../src/ids/user-id.ts";
 import type { Parsed } from "../../src/present/errors.ts";
 
