@@ -12,6 +12,7 @@ import { createSigningKeys } from "./keys.ts";
 import { LoginState } from "./login-state.ts";
 import { defaultRateLimit, type RateLimit, TokenBucket } from "./rate-limit.ts";
 import { type Reply, type RequestContext, Router, splitPath } from "./router.ts";
+import { registerActionsRoutes } from "./routes/actions.ts";
 import { type AuthenticationDeps, loginAs, registerAuthenticationRoutes } from "./routes/authentication.ts";
 import { type ExportJobOptions, registerJobRoutes } from "./routes/jobs.ts";
 import { registerManagementRoutes } from "./routes/management.ts";
@@ -174,6 +175,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   registerAuthenticationRoutes(router, deps);
   registerUniversalLoginRoutes(router, { ...deps, actions });
   registerManagementRoutes(router, deps);
+  // Actions deployed and bound to post-login through the Management API become the ones logins run.
+  const actionsApi = registerActionsRoutes(router, { tokens, postLogin: actions });
   const jobs = registerJobRoutes(router, {
     store,
     tokens,
@@ -343,6 +346,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         logins.reset();
         assertions.reset();
         actions.reset();
+        actionsApi.reset();
         requests.length = 0;
         logGeneration += 1;
       },
