@@ -74,6 +74,7 @@ test("every publishable package is packed, and none is private", () => {
     "@idlink/cli",
     "@idlink/core",
     "@idlink/emulator",
+    "@idlink/link-action",
     "@idlink/mcp-server",
   ]);
 });
