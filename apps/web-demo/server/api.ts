@@ -23,6 +23,8 @@ import type {
   PlanResponse,
   UserResponse,
 } from "../src/lib/api-types.ts";
+import type { LinkErrorResponse, LinkOutcomeResponse, LinkSessionResponse } from "../src/link/link-types.ts";
+import { handleLinkAtLogin, type LinkAtLoginSetup } from "./link-at-login.ts";
 
 /** The tenant the demo talks to and the Management client that holds its credentials (server side only). */
 export interface TenantSetup {
@@ -32,11 +34,21 @@ export interface TenantSetup {
   client: ManagementClient;
   /** With the emulator: the users its dev login can sign in as, read fresh on each call. */
   devUsers?: () => DevUser[];
+  /** The linking page (`/link`): the secret shared with the post-login Action, the tenant's keys. */
+  linkAtLogin?: LinkAtLoginSetup | undefined;
 }
 
 export interface ApiReply {
   status: number;
-  body: PageConfig | UserResponse | PlanResponse | IdentitiesResponse | ErrorResponse;
+  body:
+    | PageConfig
+    | UserResponse
+    | PlanResponse
+    | IdentitiesResponse
+    | ErrorResponse
+    | LinkSessionResponse
+    | LinkOutcomeResponse
+    | LinkErrorResponse;
 }
 
 // Only the envelope is checked here; the ids and the body are core's to judge (prepare → plan → execute).
@@ -109,6 +121,9 @@ async function route(
     if (path === "/api/plan") return { status: 200, body: { plan: redact(plan) } };
     const outcome = await executeLink(client, plan, { mergeMetadata: call.mergeMetadata === true });
     return { status: 200, body: { identities: outcome.identities, merged: outcome.mergedMetadataKeys } };
+  }
+  if (method === "POST" && path.startsWith("/api/link-at-login/")) {
+    return handleLinkAtLogin(setup.linkAtLogin, client, path, readJson);
   }
   if (method === "POST" && path === "/api/unlink") {
     const call = parseCall(UnlinkCallSchema, await readJson());

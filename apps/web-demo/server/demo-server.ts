@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { ValidationError } from "@idlink/core";
 import { proofHeader } from "../src/lib/api-types.ts";
+import { linkPagePath } from "../src/link/link-types.ts";
 import { type ApiReply, handleApi, type TenantSetup } from "./api.ts";
+import type { LinkAtLoginSetup } from "./link-at-login.ts";
 import { baseHeaders, checkCaller, contentSecurityPolicy, createProof, injectProof } from "./security.ts";
 import { readStaticFile } from "./static-files.ts";
 
@@ -27,6 +29,8 @@ export interface DemoServer {
   proof: string;
   /** Lets another page origin write through the admin API: the Vite dev server's, which proxies `/api` here. */
   allowOrigin(origin: string): void;
+  /** The linking page's setup, once attached (its secret is the post-login Action's SESSION_TOKEN_SECRET). */
+  linkAtLogin(): LinkAtLoginSetup | undefined;
   stop(): Promise<void>;
 }
 
@@ -173,7 +177,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     if (method !== "GET" && method !== "HEAD") {
       return send(res, 405, { allow: "GET, HEAD", "content-type": "text/plain" }, "Method not allowed");
     }
-    const file = options.clientDir === undefined ? undefined : await readStaticFile(options.clientDir, path);
+    // The linking page is a route of the same page (its code is a chunk the page loads on that path).
+    const linkPage = path === linkPagePath;
+    const file =
+      options.clientDir === undefined
+        ? undefined
+        : await readStaticFile(options.clientDir, linkPage ? "/" : path);
     if (!file) return send(res, 404, { "content-type": "text/plain; charset=utf-8" }, "Not found");
     const headers: Record<string, string> = {
       "content-type": file.contentType,
@@ -181,7 +190,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     };
     let body: string | Buffer = file.body;
     if (file.contentType.startsWith("text/html")) {
-      headers["content-security-policy"] = contentSecurityPolicy(setup?.tenant);
+      headers["content-security-policy"] = contentSecurityPolicy(
+        setup?.tenant,
+        undefined,
+        linkPage ? "link" : "main",
+      );
       // The page carries this start's secret: never stored by a cache, never reused after a restart.
       headers["cache-control"] = "no-store";
       body = injectProof(file.body.toString("utf8"), proof);
@@ -225,6 +238,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     allowOrigin(other) {
       origins.add(other);
     },
+    linkAtLogin: () => setup?.linkAtLogin,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { formatDebugEvent } from "@idlink/core";
 import type { Emulator } from "@idlink/emulator";
 import type { Plugin, ViteDevServer } from "vite";
+import { linkPagePath } from "../src/link/link-types.ts";
 import { type DemoServer, startDemoServer } from "./demo-server.ts";
 import { type DemoConfig, readEnv } from "./env.ts";
 import { baseHeaders, contentSecurityPolicy, injectProof } from "./security.ts";
@@ -92,10 +93,18 @@ export function devBackend(env: Record<string, string | undefined> = process.env
       server.middlewares.use((req, res, next) => {
         for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
         const path = (req.url ?? "/").split("?")[0];
-        const page = req.method === "GET" && (path === "/" || path === "/index.html");
+        const link = path === linkPagePath;
+        const page = req.method === "GET" && (path === "/" || path === "/index.html" || link);
         ready
           .then(() =>
-            page ? servePage(server, req, res, { tenant, allowedHosts, proof: demo.proof }) : next(),
+            page
+              ? servePage(server, req, res, {
+                  tenant,
+                  allowedHosts,
+                  proof: demo.proof,
+                  page: link ? "link" : "main",
+                })
+              : next(),
           )
           .catch((error: unknown) => next(error));
       });
@@ -111,7 +120,12 @@ async function servePage(
   server: ViteDevServer,
   req: IncomingMessage,
   res: ServerResponse,
-  { tenant, allowedHosts, proof }: { tenant: string | undefined; allowedHosts: Set<string>; proof: string },
+  {
+    tenant,
+    allowedHosts,
+    proof,
+    page,
+  }: { tenant: string | undefined; allowedHosts: Set<string>; proof: string; page: "main" | "link" },
 ): Promise<void> {
   const host = req.headers.host ?? "";
   if (!allowedHosts.has(host)) {
@@ -130,7 +144,7 @@ async function servePage(
   res.writeHead(200, {
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
-    "content-security-policy": contentSecurityPolicy(tenant, { nonce, websocket: `ws://${host}` }),
+    "content-security-policy": contentSecurityPolicy(tenant, { nonce, websocket: `ws://${host}` }, page),
   });
   res.end(html);
 }

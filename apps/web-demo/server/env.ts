@@ -9,11 +9,16 @@ import { z } from "zod";
  * the demo server's calls to the tenant on stderr.
  */
 export type DemoConfig =
-  | { mode: "emulator"; port: number; debug?: boolean }
+  | { mode: "emulator"; port: number; debug?: boolean; linkSessionSecret?: string }
   | {
       mode: "tenant";
       port: number;
       debug?: boolean;
+      /**
+       * IDLINK_LINK_SESSION_SECRET: the linking page's HS256 secret, the Action's SESSION_TOKEN_SECRET. Without it
+       * (with a tenant) the linking page answers that it is not set up; with the emulator a fresh one is drawn.
+       */
+      linkSessionSecret?: string;
       /** The tenant, as core's domain rule read AUTH0_DOMAIN. */
       domain: TenantDomain;
       /** The machine-to-machine application of the demo server: a client secret or a private key (Private Key JWT). */
@@ -53,6 +58,14 @@ const EnvSchema = z.object({
     )
     .optional()
     .transform((v) => v === "1" || v === "true" || v === "yes"),
+  IDLINK_LINK_SESSION_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? undefined : v))
+    .refine(
+      (v) => v === undefined || (v.trim() === v && v.length >= 32),
+      "IDLINK_LINK_SESSION_SECRET must be at least 32 characters with no spaces around (the post-login Action's SESSION_TOKEN_SECRET)",
+    ),
   PORT: z
     .string()
     .trim()
@@ -93,8 +106,11 @@ export async function readEnv(
   }
   const env = parsed.data;
   const set = tenantVariables.filter((name) => source[name]?.trim());
-  const debug = env.IDLINK_DEBUG ? { debug: true } : {};
-  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0, ...debug };
+  const extras = {
+    ...(env.IDLINK_DEBUG ? { debug: true } : {}),
+    ...(env.IDLINK_LINK_SESSION_SECRET ? { linkSessionSecret: env.IDLINK_LINK_SESSION_SECRET } : {}),
+  };
+  if (set.length === 0) return { mode: "emulator", port: env.PORT ?? 0, ...extras };
   const missing = requiredVariables.filter((name) => env[name] === undefined);
   if (missing.length > 0 || !env.AUTH0_DOMAIN || !env.AUTH0_CLIENT_ID || !env.AUTH0_SPA_CLIENT_ID) {
     throw new ConfigError(
@@ -139,6 +155,6 @@ export async function readEnv(
     clientCredentials: credentials.clientCredentials,
     spaClientId: env.AUTH0_SPA_CLIENT_ID,
     ...(credentials.warnings ? { warnings: credentials.warnings } : {}),
-    ...debug,
+    ...extras,
   };
 }

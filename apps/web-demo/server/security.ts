@@ -15,8 +15,16 @@ export interface DevAllowances {
 /**
  * The page's Content-Security-Policy: scripts and styles from the demo's own origin only (no inline, no eval);
  * requests to the demo server and to the tenant only. Under `pnpm dev`, `dev` adds exactly Vite's needs.
+ *
+ * The linking page (`page: "link"`) is the same but for `form-action`, which it cannot have: its one form POSTs the
+ * outcome to the tenant's `/continue`, which redirects to the application's callback — an origin the page does not
+ * know — and Chromium checks `form-action` on every redirect of a form's navigation too.
  */
-export function contentSecurityPolicy(tenantOrigin: string | undefined, dev?: DevAllowances): string {
+export function contentSecurityPolicy(
+  tenantOrigin: string | undefined,
+  dev?: DevAllowances,
+  page: "main" | "link" = "main",
+): string {
   const nonce = dev ? ` 'nonce-${dev.nonce}'` : "";
   const connect = ["'self'", tenantOrigin, dev?.websocket].filter(Boolean).join(" ");
   return [
@@ -26,7 +34,7 @@ export function contentSecurityPolicy(tenantOrigin: string | undefined, dev?: De
     "img-src 'self' data:",
     `connect-src ${connect}`,
     "base-uri 'none'",
-    "form-action 'self'",
+    ...(page === "main" ? ["form-action 'self'"] : []),
     "frame-ancestors 'none'",
   ].join("; ");
 }

@@ -8,9 +8,11 @@ import {
   type Seed,
   withSpaOrigins,
 } from "@idlink/emulator";
+import { linkPagePath } from "../src/link/link-types.ts";
 import type { TenantSetup } from "./api.ts";
 import { type DemoServer, startDemoServer } from "./demo-server.ts";
 import type { DemoConfig } from "./env.ts";
+import { createLinkSecret, linkAtLoginSetup } from "./link-at-login.ts";
 
 export interface RunningDemo {
   /** The one URL to open. */
@@ -18,7 +20,19 @@ export interface RunningDemo {
   server: DemoServer;
   /** Present when the demo started its own tenant. */
   emulator: Emulator | undefined;
+  /**
+   * The linking page, for whoever loads the post-login Action (its LINK_PAGE_URL and SESSION_TOKEN_SECRET): with the
+   * emulator, a secret drawn at this start (or IDLINK_LINK_SESSION_SECRET); with a tenant, only when that is set.
+   */
+  linkAtLogin: LinkAtLoginInfo | undefined;
   stop(): Promise<void>;
+}
+
+export interface LinkAtLoginInfo {
+  /** `<demo origin>/link`: the Action's LINK_PAGE_URL. */
+  pageUrl: string;
+  /** The Action's SESSION_TOKEN_SECRET. */
+  sessionSecret: string;
 }
 
 export interface TenantOptions {
@@ -43,10 +57,15 @@ export async function startDemo(
     throw error;
   }
   const running = emulator;
+  const secret = server.linkAtLogin()?.secret;
   return {
     url: `${server.origin}/`,
     server,
     emulator: running,
+    linkAtLogin:
+      secret === undefined
+        ? undefined
+        : { pageUrl: `${server.origin}${linkPagePath}`, sessionSecret: secret },
     async stop() {
       await Promise.allSettled([server.stop(), running?.stop()]);
     },
@@ -65,10 +84,20 @@ export async function attachTenant(
 ): Promise<Emulator | undefined> {
   const { onEvent } = options;
   if (config.mode === "tenant") {
+    const secret = config.linkSessionSecret;
     server.attach({
       mode: "tenant",
       tenant: config.domain.origin,
       spaClientId: config.spaClientId,
+      linkAtLogin:
+        secret === undefined
+          ? undefined
+          : linkAtLoginSetup({
+              secret,
+              tenant: config.domain.origin,
+              spaClientId: config.spaClientId,
+              pageOrigin: pageOrigins[0] ?? server.origin,
+            }),
       client: createManagementClient({
         domain: config.domain,
         getToken: clientCredentialsToken(config.clientCredentials),
@@ -80,7 +109,13 @@ export async function attachTenant(
   const tenantSeed = withSpaOrigins(options.seed ?? defaultSeed(), pageOrigins);
   const emulator = await createEmulator({ seed: tenantSeed, corsOrigins: pageOrigins });
   try {
-    server.attach(emulatorSetup(emulator, tenantSeed, onEvent));
+    server.attach(
+      emulatorSetup(emulator, tenantSeed, {
+        onEvent,
+        linkSecret: config.linkSessionSecret ?? createLinkSecret(),
+        pageOrigin: pageOrigins[0] ?? server.origin,
+      }),
+    );
   } catch (error) {
     await emulator.stop();
     throw error;
@@ -88,7 +123,13 @@ export async function attachTenant(
   return emulator;
 }
 
-function emulatorSetup(emulator: Emulator, seed: Seed, onEvent: DebugSink | undefined): TenantSetup {
+/** The demo's setup for an emulator it started: its M2M admin client, its SPA client, the linking page's secret. */
+export function emulatorSetup(
+  emulator: Emulator,
+  seed: Seed,
+  options: { onEvent?: DebugSink | undefined; linkSecret: string; pageOrigin: string },
+): TenantSetup {
+  const { onEvent, linkSecret, pageOrigin } = options;
   const admin = adminClient(seed);
   const spa = seed.clients.find((c) => c.app_type === "spa");
   if (!admin || !spa) {
@@ -98,6 +139,12 @@ function emulatorSetup(emulator: Emulator, seed: Seed, onEvent: DebugSink | unde
     mode: "emulator",
     tenant: emulator.url,
     spaClientId: spa.client_id,
+    linkAtLogin: linkAtLoginSetup({
+      secret: linkSecret,
+      tenant: emulator.url,
+      spaClientId: spa.client_id,
+      pageOrigin,
+    }),
     client: createManagementClient({
       domain: emulator.url,
       getToken: clientCredentialsToken(admin),

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startDemoServer } from "../server/demo-server.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
+import { axeViolations } from "./helpers/axe.ts";
 import { appDir, type BuiltDemo, buildDemo } from "./helpers/build.ts";
 
 const shots = join(appDir, "test-results", "screenshots");
@@ -449,6 +450,23 @@ describe("the page", () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot("narrow-screen");
+  });
+
+  test("has no axe-core violations: on load, and with both flows showing a plan and the admin's identities", async () => {
+    expect(await axeViolations(page)).toEqual([]);
+    // The primary's sign-in reloads the page: the user flow first, then the administrator's form.
+    await signInPrimary(alice);
+    await signInSecondary(aliceGoogle);
+    await userFlow().getByRole("list", { name: "Identities after linking" }).waitFor();
+    const flow = adminFlow();
+    await flow.getByLabel("Primary user id").fill(bob);
+    await flow.getByLabel("provider", { exact: true }).fill("github");
+    await flow.getByLabel("user_id", { exact: true }).fill("5812345");
+    await flow.getByRole("button", { name: "Show the primary's identities" }).click();
+    await flow.getByRole("list", { name: `Identities of ${bob}` }).waitFor();
+    await flow.getByRole("button", { name: "Review the plan" }).click();
+    await flow.getByRole("list", { name: "Identities after linking" }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   test("labels every form control for screen readers", async () => {

@@ -8,6 +8,7 @@ import { recordOutput } from "@idlink/test-kit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startDemoServer } from "../server/demo-server.ts";
 import { readEnv } from "../server/env.ts";
+import { contentSecurityPolicy } from "../server/security.ts";
 import { type RunningDemo, startDemo } from "../server/start-demo.ts";
 import {
   type ErrorResponse,
@@ -73,6 +74,19 @@ describe("the page", () => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     // The sign-in popup keeps its opener (to post its answer back); nothing else may open this page and reach it.
     expect(response.headers.get("cross-origin-opener-policy")).toBe("same-origin-allow-popups");
+  });
+
+  test("serves the linking page (/link) as the same page, with its proof and a CSP without form-action", async () => {
+    const response = await fetch(`${demo.server.origin}/link?session_token=x&state=y`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(`<meta name="idlink-csrf" content="${demo.server.proof}">`);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    // Its form POSTs to the tenant's /continue, which redirects to the application: form-action cannot list it.
+    expect(csp).toBe(contentSecurityPolicy(tenant(), undefined, "link"));
+    expect(csp).not.toContain("form-action");
+    expect(csp).toContain("script-src 'self';");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
   });
 
   test("serves hashed assets and nothing outside the page's folder", async () => {

@@ -69,6 +69,18 @@ describe("pnpm dev", () => {
     expect(first.html).not.toContain("placeholder");
   });
 
+  test("serves the linking page (/link) too, with the linking page's CSP (no form-action) and a fresh nonce", async () => {
+    const config = (await (await fetch(`${origin}/api/config`)).json()) as PageConfig;
+    const response = await fetch(`${origin}/link?session_token=x&state=y`);
+    expect(response.status).toBe(200);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([A-Za-z0-9_-]+)'/.exec(csp)?.[1] ?? "";
+    seen.push(await response.text());
+    expect(csp).toBe(
+      contentSecurityPolicy(config.tenant, { nonce, websocket: origin.replace("http:", "ws:") }, "link"),
+    );
+  });
+
   test("proxies the demo server's API, which accepts the dev page (origin and proof) and refuses others", async () => {
     const config = (await (await fetch(`${origin}/api/config`)).json()) as PageConfig;
     expect(config).toMatchObject({ mode: "emulator", spaClientId: expect.any(String) });

@@ -153,6 +153,34 @@ describe("readEnv", () => {
     );
   });
 
+  test("IDLINK_LINK_SESSION_SECRET is the linking page's secret: at least 32 characters, never echoed", async () => {
+    const secret = "s".repeat(40);
+    expect(await readEnv({ IDLINK_LINK_SESSION_SECRET: secret })).toEqual({
+      mode: "emulator",
+      port: 0,
+      linkSessionSecret: secret,
+    });
+    expect(await readEnv({ ...tenant, IDLINK_LINK_SESSION_SECRET: secret })).toMatchObject({
+      mode: "tenant",
+      linkSessionSecret: secret,
+    });
+    const short = await refusal({ IDLINK_LINK_SESSION_SECRET: "too-short-secret-value" });
+    expect(short).toContain("IDLINK_LINK_SESSION_SECRET must be at least 32 characters");
+    expect(short).not.toContain("too-short-secret-value");
+  });
+
+  test("with the emulator the demo draws a linking-page secret per start and tells whoever loads the Action", async () => {
+    const first = await startDemo({ mode: "emulator", port: 0 }, undefined);
+    const second = await startDemo({ mode: "emulator", port: 0 }, undefined);
+    try {
+      expect(first.linkAtLogin?.pageUrl).toBe(`${first.server.origin}/link`);
+      expect(first.linkAtLogin?.sessionSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(second.linkAtLogin?.sessionSecret).not.toBe(first.linkAtLogin?.sessionSecret);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+
   test.each(["abc", "70000", "-1"])("refuses PORT=%s", async (port) => {
     await expect(readEnv({ PORT: port })).rejects.toThrow("PORT must be a number between 0 and 65535");
   });

@@ -231,6 +231,8 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
             secretFields: { link_with: "SECONDARY_ID_TOKEN" },
           }}
           note="The demo's server sends this for you with its Management API token (update:users); the token never reaches this page."
+          label="Request preview (administrator)"
+          level={3}
         />
         <div className="actions">
           <button type="submit" className="button button-primary" disabled={!check.valid || busy}>
@@ -248,7 +250,12 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
       </form>
       {currentPlan && (
         <div className="plan-panel">
-          <PlanView plan={currentPlan} merge={{ checked: merge, onChange: setMerge }} />
+          <PlanView
+            plan={currentPlan}
+            merge={{ checked: merge, onChange: setMerge }}
+            label="The plan (administrator)"
+            level={3}
+          />
           <button
             type="button"
             className="button button-primary"

@@ -3,14 +3,17 @@ import { useCallback, useEffect, useState } from "react";
 import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
 import { createSignIn, type SignIn, takeCallbackUrl } from "../lib/sign-in.ts";
+import { linkPagePath } from "../link/link-types.ts";
 import { AdminFlow } from "./admin-flow.tsx";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { UserFlow } from "./user-flow.tsx";
 
+// Not on the linking page (a route of its own, see main.tsx): nothing below runs there.
+const onDemoPage = typeof window !== "undefined" && window.location.pathname !== linkPagePath;
+
 // A Universal Login answer (`?code=…&state=…`) leaves the address bar before the first render.
-const callbackUrl =
-  typeof window === "undefined" ? undefined : takeCallbackUrl(window.location, window.history);
+const callbackUrl = onDemoPage ? takeCallbackUrl(window.location, window.history) : undefined;
 
 // One SDK set-up per tenant: the same code for the emulator and a real tenant, only domain and client id differ.
 const signIns = new Map<string, Promise<SignIn>>();
@@ -43,7 +46,7 @@ function load(): Promise<Loaded> {
 
 // The first load starts as this module is evaluated (Auth0's SDK chunk is already on its way, see sign-in.ts),
 // rather than after the first render.
-let firstLoad = typeof window === "undefined" ? undefined : load();
+let firstLoad = onDemoPage ? load() : undefined;
 firstLoad?.catch(() => undefined); // its failure is shown once the page has rendered
 
 /** The demo page: the two ways to link accounts, against the tenant the demo server names. */

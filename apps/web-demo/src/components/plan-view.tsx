@@ -4,6 +4,10 @@ interface PlanViewProps {
   plan: LinkPlan;
   /** Offered when the secondary has user_metadata keys the primary lacks (admin flow only). */
   merge?: { checked: boolean; onChange: (checked: boolean) => void } | undefined;
+  /** The region's name: each flow's plan has its own (landmarks must be told apart). */
+  label: string;
+  /** The heading's level under the flow's own headings (no level skipped). */
+  level?: 3 | 4;
 }
 
 function MetadataBlock({ label, value }: { label: string; value: Record<string, unknown> }) {
@@ -17,10 +21,11 @@ function MetadataBlock({ label, value }: { label: string; value: Record<string, 
 }
 
 /** What linking will do, read before anything changes: identities after, discarded metadata, warnings. */
-export function PlanView({ plan, merge }: PlanViewProps) {
+export function PlanView({ plan, merge, label, level = 4 }: PlanViewProps) {
+  const Heading = level === 3 ? "h3" : "h4";
   return (
-    <section className="plan" aria-labelledby="plan-heading">
-      <h4 id="plan-heading">The plan</h4>
+    <section className="plan" aria-label={label}>
+      <Heading>The plan</Heading>
       {plan.blockers.length > 0 && (
         <div className="notice notice-error" role="alert">
           <p className="notice-title">This link cannot go ahead</p>

@@ -2,7 +2,20 @@ import { describeRequest, type PreviewRequest, toCurl, toFetch } from "@idlink/c
 import { useState } from "react";
 
 /** What is about to be sent, with secrets as placeholders, and snippets that work as copied. */
-export function RequestPreview({ request, note }: { request: PreviewRequest; note?: string }) {
+export function RequestPreview({
+  request,
+  note,
+  label,
+  level = 4,
+}: {
+  request: PreviewRequest;
+  note?: string;
+  /** The region's name: each flow's preview has its own (landmarks must be told apart). */
+  label: string;
+  /** The heading's level under the flow's own headings (no level skipped). */
+  level?: 3 | 4;
+}) {
+  const Heading = level === 3 ? "h3" : "h4";
   const [copied, setCopied] = useState("");
   async function copy(kind: "curl" | "fetch") {
     const text = kind === "curl" ? toCurl(request) : toFetch(request);
@@ -14,9 +27,9 @@ export function RequestPreview({ request, note }: { request: PreviewRequest; not
     }
   }
   return (
-    <section className="preview" aria-label="Request preview">
+    <section className="preview" aria-label={label}>
       <div className="preview-head">
-        <h4>Request</h4>
+        <Heading>Request</Heading>
         <div className="preview-actions">
           <button type="button" className="button button-small" onClick={() => copy("curl")}>
             Copy as curl

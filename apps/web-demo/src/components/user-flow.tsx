@@ -229,7 +229,7 @@ export function UserFlow({
         <li className="step">
           <h3>Review and link</h3>
           {refused && <ErrorNotice error={refusedBeforeSending("link", refused)} />}
-          {plan && <PlanView plan={plan} />}
+          {plan && <PlanView plan={plan} label="The plan (signed-in user)" />}
           <RequestPreview
             request={{
               method: "POST",
@@ -240,6 +240,7 @@ export function UserFlow({
               secretFields: { link_with: "SECONDARY_ID_TOKEN" },
             }}
             note="Sent from this page straight to the tenant with the primary's access token (update:current_user_identities)."
+            label="Request preview (signed-in user)"
           />
           <button
             type="button"
