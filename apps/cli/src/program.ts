@@ -14,6 +14,7 @@ import { ExitCode } from "./exit-codes.ts";
 import { formatHelp } from "./help.ts";
 import type { Io } from "./io.ts";
 import { createOutput } from "./output.ts";
+import { actionSpec } from "./specs/action.ts";
 import { bulkSpec } from "./specs/bulk.ts";
 import { candidatesSpec } from "./specs/candidates.ts";
 import { duplicatesSpec } from "./specs/duplicates.ts";
@@ -49,6 +50,7 @@ const commands: readonly BoundCommand[] = [
   bind(bulkSpec, () => import("./commands/bulk.ts")),
   bind(duplicatesSpec, () => import("./commands/duplicates.ts")),
   bind(emulatorSpec, () => import("./commands/emulator.ts")),
+  bind(actionSpec, () => import("./commands/action.ts")),
 ];
 
 const programDescription =
