@@ -1,8 +1,9 @@
 // Runs every benchmark side by side on this machine and writes bench/RESULTS.md. Not part of `pnpm test`.
 // `pnpm --filter @idlink/bench run bench duplicates [--runs N]` (minutes at 1M users), or `client`, `bulk`,
-// `bulk-memory`, `startup`, `web`, runs those sections alone and replaces them in RESULTS.md.
+// `bulk-memory`, `startup`, `web`, `action`, runs those sections alone and replaces them in RESULTS.md.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { action } from "./src/action.ts";
 import { bulk } from "./src/bulk.ts";
 import { bulkMemory } from "./src/bulk-memory.ts";
 import { clientOverhead } from "./src/client-overhead.ts";
@@ -48,8 +49,10 @@ const bulkRows = async () => [
   }),
 ];
 const memory = async () => [await bulkMemory({ pairs: [1_000, 10_000, 100_000] })];
+const linkAtLogin = async () => [await action({ logins: 30 })];
 
-// Sections alone (`client`, `bulk`, `bulk-memory`, `duplicates`, `web`): run them and replace them in RESULTS.md.
+// Sections alone (`client`, `bulk`, `bulk-memory`, `duplicates`, `web`, `startup`, `action`): run them and replace
+// them in RESULTS.md.
 const alone: Record<string, () => Promise<Section[]>> = {
   client,
   bulk: bulkRows,
@@ -57,6 +60,7 @@ const alone: Record<string, () => Promise<Section[]>> = {
   duplicates: async () => [await runDuplicates()],
   web: async () => [await web({ loads: 7 })],
   startup: async () => [await startupRuns()],
+  action: linkAtLogin,
 };
 const chosen = process.argv.slice(2).flatMap((a) => alone[a] ?? []);
 if (chosen.length > 0) {
@@ -82,6 +86,7 @@ log(validation({ iterations: 20_000, rounds: 7 }));
 log(await web({ loads: 7 }));
 log(await runDuplicates());
 for (const section of await memory()) log(section);
+for (const section of await linkAtLogin()) log(section);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 writeFileSync(

@@ -1,4 +1,5 @@
 import { expect, test } from "vitest";
+import { action } from "../src/action.ts";
 import { bulk } from "../src/bulk.ts";
 import { bulkMemory } from "../src/bulk-memory.ts";
 import { clientOverhead } from "../src/client-overhead.ts";
@@ -64,4 +65,13 @@ test("the bulk memory benchmark dry-runs and links every pair at each size", asy
     expect(section.figures[`runExit${n}`]).toBe(0);
   }
   expect(section.table).toHaveLength(3);
+}, 60_000);
+
+test("the post-login Action benchmark measures the file and every login, each ending where it should", async () => {
+  const section = await action({ logins: 1, warmup: 0 });
+  expect(section.figures.rawBytes).toBeGreaterThan(section.figures.gzipBytes ?? 0);
+  // The Action's requests of a login: the token, the user, the users with the email.
+  expect(section.figures.noneActionRequests).toBe(3);
+  expect(section.figures.candidateActionRequests).toBe(3);
+  expect(Number.isFinite(section.figures.candidateLinkVsFloor)).toBe(true);
 }, 60_000);
