@@ -1,4 +1,4 @@
-// Builds the Action: src/action.ts with everything it imports (core, and core's openapi-fetch, zod and jose) into
+// Builds the Action: src/action.ts with everything it imports (core's post-login entry and openapi-fetch) into
 // ONE CommonJS file, dist/link-action.js, that Auth0's Actions runtime (Node 22) runs as pasted — no npm dependency
 // to declare. Then the tiny typed index (dist/index.mjs) that hands the file's text and path to tools. This is not
 // scripts/bundle.mjs: that helper makes ESM, and an Action is a CommonJS module that assigns `exports.on…`.
@@ -6,7 +6,6 @@ import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { englishOnlyZod } from "../../scripts/bundle.mjs";
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const out = (file) => fileURLToPath(new URL(`dist/${file}`, import.meta.url));
@@ -30,13 +29,11 @@ await build({
   minify: true,
   // No keepNames: core's errors name themselves (`name = "ManagementApiError"`), and names cost 18 kB here.
   legalComments: "eof",
-  // zod's other languages: core's messages are its own, in English (the same plugin the apps use).
-  plugins: [englishOnlyZod],
   logLevel: "warning",
   banner: {
     js: [
       `// @idlink/link-action ${version} — Auth0 post-login Action: offers account linking on a verified email.`,
-      "// Bundles @idlink/core, zod, openapi-fetch and jose (each MIT). Paste as is; secrets and behaviour:",
+      "// Bundles @idlink/core and openapi-fetch (both MIT). Paste as is; secrets and behaviour:",
       "// https://www.npmjs.com/package/@idlink/link-action",
     ].join("\n"),
   },

@@ -12,6 +12,7 @@ export {
 export {
   type ClientAuthentication,
   clientCredentialsToken,
+  clientSecretToken,
   getManagementToken,
   type ManagementTokenOptions,
   tokenOptions,

@@ -124,4 +124,24 @@ describe("what a reader of users carries", () => {
     expect(all.some((input) => input.includes("/zod/"))).toBe(true);
     expect(all.some((input) => input.includes("/jose/"))).toBe(true);
   });
+
+  test("a single-file bundle of the post-login entry, as an Action is built, holds neither", async () => {
+    const result = await build({
+      entryPoints: [join(src, "post-login.ts")],
+      absWorkingDir: resolve(src, ".."),
+      bundle: true,
+      write: false,
+      format: "cjs",
+      platform: "node",
+      metafile: true,
+      logLevel: "silent",
+    });
+    // What reaches the output (esbuild scans a dynamic import inside an unused function, then drops its code).
+    const [output] = Object.values(result.metafile.outputs);
+    const inputs = Object.entries(output?.inputs ?? {})
+      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+      .map(([input]) => input);
+    expect(inputs.filter((input) => /\/(zod|jose)\//.test(input))).toEqual([]);
+    expect(inputs).toContain("src/http/client.ts");
+  });
 });

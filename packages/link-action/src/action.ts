@@ -6,16 +6,16 @@
 // event and api references.
 
 import {
-  clientCredentialsToken,
-  createManagementClient,
+  clientSecretToken,
+  createUserReader,
   findLinkCandidates,
   fullUserId,
   holdsLinked,
   type IdentitySummary,
   ManagementApiError,
-  type ManagementClient,
   parseUserId,
   redactText,
+  type UserReader,
   ValidationError,
 } from "@idlink/core/post-login";
 import type { PostLoginApi, PostLoginEvent, PostLoginIdentity } from "./auth0.ts";
@@ -172,10 +172,10 @@ function configOrDeny(event: PostLoginEvent, api: PostLoginApi): Config | undefi
   return undefined;
 }
 
-function managementClient(config: Config): ManagementClient {
-  return createManagementClient({
+function managementClient(config: Config): UserReader {
+  return createUserReader({
     domain: config.tenant,
-    getToken: clientCredentialsToken({ clientId: config.clientId, clientSecret: config.clientSecret }),
+    getToken: clientSecretToken({ clientId: config.clientId, clientSecret: config.clientSecret }),
     timeoutMs: requestTimeoutMs,
     retry: { maxRetries: 0, maxWaitMs: 2_000 },
     pacer: false,

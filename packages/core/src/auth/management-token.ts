@@ -58,14 +58,41 @@ const cache = new Map<string, CachedToken>();
  */
 export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
   try {
-    return cachedToken(options);
+    return cachedToken(
+      options,
+      "clientSecret" in options
+        ? secretProof(options.clientSecret)
+        : (origin) => assertionProof(options, origin),
+    );
   } catch (error) {
     // A bad domain or a refused secret: a rejected promise like every other failure, and nothing sent.
     return Promise.reject(error);
   }
 }
 
-function cachedToken(options: ManagementTokenOptions): Promise<string> {
+/** What proves the application on /oauth/token: its secret, or an assertion signed for the tenant's origin. */
+type Proof = (origin: string) => Promise<Record<string, string>>;
+
+const secretProof =
+  (clientSecret: string): Proof =>
+  async () => ({ client_secret: clientSecret });
+
+/** Private Key JWT: a fresh assertion per token request, signed with jose (loaded only here). */
+async function assertionProof(
+  options: Extract<ClientAuthentication, { clientAssertionSigningKey: string }>,
+  origin: string,
+): Promise<Record<string, string>> {
+  return {
+    client_assertion: await (await signing()).signClientAssertion({
+      clientId: options.clientId,
+      origin,
+      signingKey: await signingKeyOf(options),
+    }),
+    client_assertion_type: clientAssertionType,
+  };
+}
+
+function cachedToken(options: ManagementTokenOptions, proofOf: Proof): Promise<string> {
   const tenant = requireTenantDomain(options.domain);
   const { origin } = tenant;
   const audience = options.audience ?? tenant.managementAudience;
@@ -89,7 +116,7 @@ function cachedToken(options: ManagementTokenOptions): Promise<string> {
   const hit = cache.get(key);
   if (hit && hit.expiresAt > Date.now()) return hit.token;
   const entry: CachedToken = { token: Promise.resolve(""), expiresAt: Number.POSITIVE_INFINITY };
-  entry.token = requestToken(tenant, audience, options).then(
+  entry.token = requestToken(tenant, audience, options, proofOf).then(
     (response) => {
       const lifetimeMs = response.expires_in * 1000;
       entry.expiresAt = Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
@@ -127,10 +154,36 @@ export function clientCredentialsToken(
     });
 }
 
+/**
+ * The token source of a client that authenticates with a client secret only — a post-login Action's
+ * (`@idlink/core/post-login`): `clientCredentialsToken` without Private Key JWT, so a bundle of it carries no jose.
+ */
+export function clientSecretToken(auth: {
+  clientId: string;
+  clientSecret: string;
+  audience?: string | undefined;
+}): (context: TokenContext) => Promise<string> {
+  return ({ tenant, fetch, onEvent, timeoutMs }) => {
+    const options: ManagementTokenOptions = {
+      ...auth,
+      domain: tenant,
+      fetch,
+      ...(onEvent ? { onEvent } : {}),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    };
+    try {
+      return cachedToken(options, secretProof(auth.clientSecret));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
 async function requestToken(
   tenant: TenantDomain,
   audience: string,
   options: ManagementTokenOptions,
+  proofOf: Proof,
 ): Promise<TokenResponse> {
   const { origin } = tenant;
   const fetchImpl = observeFetch(
@@ -139,17 +192,7 @@ async function requestToken(
     "Get Management token",
   );
   const path = "/oauth/token";
-  const proof =
-    "clientSecret" in options
-      ? { client_secret: options.clientSecret }
-      : {
-          client_assertion: await (await signing()).signClientAssertion({
-            clientId: options.clientId,
-            origin,
-            signingKey: await signingKeyOf(options),
-          }),
-          client_assertion_type: clientAssertionType,
-        };
+  const proof = await proofOf(origin);
   const timeoutMs = options.timeoutMs ?? 30_000;
   let response: Response;
   try {

@@ -95,6 +95,12 @@ export interface ManagementClientOptions {
   onEvent?: DebugSink;
 }
 
+/** The reading part of a client (`createUserReader`): users by id and by email, and any operation through `send`. */
+export type UserReader = Pick<
+  ManagementClient,
+  "getUser" | "usersByEmail" | "send" | "token" | "rateLimit" | "origin" | "tenant"
+>;
+
 /** A typed client for the Management API operations of account linking. */
 export interface ManagementClient {
   /**
@@ -134,8 +140,8 @@ const unlinkPath = "/users/{id}/identities/{provider}/{user_id}";
 const userPath = "/users/{id}";
 const byEmailPath = "/users-by-email";
 
-/** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
-export function createManagementClient(options: ManagementClientOptions): ManagementClient {
+/** What a client is made of, once: the tenant, its transport and the call every operation goes through. */
+function connect(options: ManagementClientOptions) {
   const tenant = requireTenantDomain(options.domain);
   const { origin } = tenant;
   const { token, getToken } = options;
@@ -197,7 +203,14 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     if (response.ok) throw invalidBody(context, response.status);
     throw toApiError({ ...context, subject }, response, error);
   }
+  return { tenant, origin, api, transport, bearer, call };
+}
 
+type Connection = ReturnType<typeof connect>;
+
+/** A client's reading part and `extra`, over one connection. */
+function clientOf<Extra extends object>(connection: Connection, extra: Extra): UserReader & Extra {
+  const { tenant, origin, api, transport, bearer, call } = connection;
   return {
     get rateLimit() {
       return transport.rateLimit;
@@ -207,6 +220,51 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     token: bearer,
     send: (operation, run) => call(operation, (fetch) => run(api, fetch)),
 
+    getUser(id) {
+      const issues = checkUserId(id, "user");
+      if (issues.length > 0) return Promise.reject(new ValidationError(issues, "user id"));
+      const subject = { role: "user", id } as const;
+      return call({ operation: "Get user", method: "GET", path: userPath, subject }, (fetch) =>
+        api.GET(userPath, { params: { path: { id } }, fetch }),
+      );
+    },
+
+    usersByEmail(email) {
+      if (typeof email !== "string" || !email.includes("@") || email.trim() !== email) {
+        return Promise.reject(
+          new ValidationError(
+            [
+              {
+                path: "email",
+                message: "email must be an address like jane@example.com (exact, case-sensitive)",
+              },
+            ],
+            "email",
+          ),
+        );
+      }
+      return call({ operation: "Users by email", method: "GET", path: byEmailPath }, (fetch) =>
+        api.GET(byEmailPath, { params: { query: { email } }, fetch }),
+      );
+    },
+
+    ...extra,
+  };
+}
+
+/**
+ * A client that only reads users (get user, users by email, and `send`): what a post-login Action needs. It shares
+ * the client's transport and errors and carries none of its write rules (no zod in a bundle of it).
+ */
+export function createUserReader(options: ManagementClientOptions): UserReader {
+  return clientOf(connect(options), {});
+}
+
+/** Creates a Management API client on openapi-fetch with validation, rate-limit-aware retries and typed errors. */
+export function createManagementClient(options: ManagementClientOptions): ManagementClient {
+  const connection = connect(options);
+  const { api, call } = connection;
+  const writes: Pick<ManagementClient, "link" | "unlink" | "updateMetadata"> = {
     async link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
       const parsed =
         alreadyParsed<LinkTarget>(target) ??
@@ -238,34 +296,6 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
 
-    getUser(id) {
-      const issues = checkUserId(id, "user");
-      if (issues.length > 0) return Promise.reject(new ValidationError(issues, "user id"));
-      const subject = { role: "user", id } as const;
-      return call({ operation: "Get user", method: "GET", path: userPath, subject }, (fetch) =>
-        api.GET(userPath, { params: { path: { id } }, fetch }),
-      );
-    },
-
-    usersByEmail(email) {
-      if (typeof email !== "string" || !email.includes("@") || email.trim() !== email) {
-        return Promise.reject(
-          new ValidationError(
-            [
-              {
-                path: "email",
-                message: "email must be an address like jane@example.com (exact, case-sensitive)",
-              },
-            ],
-            "email",
-          ),
-        );
-      }
-      return call({ operation: "Users by email", method: "GET", path: byEmailPath }, (fetch) =>
-        api.GET(byEmailPath, { params: { query: { email } }, fetch }),
-      );
-    },
-
     updateMetadata(id, metadata) {
       const issues = checkUserId(id, "user");
       if (Object.keys(metadata).length === 0) {
@@ -277,6 +307,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
   };
+  return clientOf(connection, writes);
 }
 
 /**

@@ -21,7 +21,7 @@ export interface LinkCandidates {
  * Unverified matches are reported apart with the reason, never suggested. Changes nothing.
  */
 export async function findLinkCandidates(
-  client: ManagementClient,
+  client: Pick<ManagementClient, "getUser" | "usersByEmail">,
   emailOrUserId: string,
 ): Promise<LinkCandidates> {
   const byId = !emailOrUserId.includes("@") || emailOrUserId.includes("|");
