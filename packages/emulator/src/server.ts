@@ -51,6 +51,11 @@ export interface EmulatorOptions {
   actionTimeoutMs?: number;
   /** Called with each line of the action log (an Action's `console`, the emulator's notes), secrets redacted. */
   onActionLog?: (entry: ActionLogEntry) => void;
+  /**
+   * The Actions API's builds: how long one takes in ms (default 300; 0 answers `built` to the next read), and a
+   * test's way to make one fail (`fail` answers why, or undefined), besides code that does not compile.
+   */
+  actionBuilds?: { delayMs?: number; fail?: (code: string) => string | undefined };
 }
 
 export interface RequestRecord {
@@ -73,6 +78,8 @@ export interface EmulatorState {
   requests: RequestRecord[];
   /** What post-login Actions printed (`console`) and what the emulator noted about them; secret values redacted. */
   actionLog: ActionLogEntry[];
+  /** The post-login Actions bound through the Management API (display name, deployed code, secrets), in order. */
+  boundPostLoginActions(): PostLoginAction[];
 }
 
 export interface MintTokenOptions {
@@ -176,7 +183,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   registerUniversalLoginRoutes(router, { ...deps, actions });
   registerManagementRoutes(router, deps);
   // Actions deployed and bound to post-login through the Management API become the ones logins run.
-  const actionsApi = registerActionsRoutes(router, { tokens, postLogin: actions });
+  const actionsApi = registerActionsRoutes(router, {
+    tokens,
+    postLogin: actions,
+    ...(options.actionBuilds?.delayMs === undefined ? {} : { buildDelayMs: options.actionBuilds.delayMs }),
+    ...(options.actionBuilds?.fail ? { failBuild: options.actionBuilds.fail } : {}),
+  });
   const jobs = registerJobRoutes(router, {
     store,
     tokens,
@@ -352,6 +364,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       },
       requests,
       actionLog: actions.log,
+      boundPostLoginActions: () => actionsApi.boundPostLogin(),
     },
     setFaults: (next) => faults.set(next),
     setPostLoginActions: (next) => actions.set(next),

@@ -27,7 +27,8 @@ describe("client credentials", () => {
     expect(body).toMatchObject({
       token_type: "Bearer",
       expires_in: 86_400,
-      scope: "read:users update:users read:user_idp_tokens",
+      scope:
+        "read:users update:users read:user_idp_tokens read:actions create:actions update:actions delete:actions read:triggers update:triggers",
     });
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: "RS256" });
     expect(decodeJwt(body.access_token)).toMatchObject({
@@ -36,7 +37,8 @@ describe("client credentials", () => {
       sub: "idlink-admin@clients",
       azp: "idlink-admin",
       gty: "client-credentials",
-      scope: "read:users update:users read:user_idp_tokens",
+      scope:
+        "read:users update:users read:user_idp_tokens read:actions create:actions update:actions delete:actions read:triggers update:triggers",
     });
     const read = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token: body.access_token });
     expect(read.status).toBe(200);
