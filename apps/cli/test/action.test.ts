@@ -1,10 +1,20 @@
-// `idlink action deploy | status | rollback | remove`, in-process (runCli) against the emulator's Actions routes
-// served over HTTP (test/action-tenant.ts): what is sent, what is printed, and that no secret value ever is.
-import { chmodSync, writeFileSync } from "node:fs";
+// `idlink action deploy | status | rollback | remove`, in-process (runCli) against the emulator, whose Actions routes
+// are the Management API's: what is sent, what is printed, and that no secret value ever is.
+import { createHash } from "node:crypto";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import * as kit from "@idlink/test-kit";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { type ActionTenant, startActionTenant } from "./action-tenant.ts";
-import { expectNoSecrets, idlink, idlinkBin, json, tempDir } from "./helpers.ts";
+import {
+  expectNoSecrets,
+  idlink,
+  idlinkBin,
+  json,
+  startTenant,
+  type Tenant,
+  tempDir,
+  writes,
+} from "./helpers.ts";
 
 const dir = tempDir();
 const secretValues = {
@@ -35,11 +45,64 @@ const envFile = file(
   ].join("\n"),
 );
 
+const allActionScopes = ["read:actions", "create:actions", "update:actions", "delete:actions"];
+
+/** The emulator, with a token holding every Actions scope and what the tests read of it. */
+interface ActionTenant {
+  tenant: Tenant;
+  env: Record<string, string>;
+  /** Every request received (the emulator's log; emptied by `reset`). */
+  requests: Tenant["emu"]["state"]["requests"];
+  mint(scopes: string[]): Promise<string>;
+  /** The post-login Actions the logins run, as bound through the Management API. */
+  bound(): ReturnType<Tenant["emu"]["state"]["boundPostLoginActions"]>;
+  /** The Management API writes received. */
+  writes(): string[];
+  reset(): void;
+  /** Sends one request with the admin token (to set the tenant up). */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+async function startActionTenant(): Promise<ActionTenant> {
+  const started = await startTenant({
+    rateLimit: false,
+    actionBuilds: {
+      delayMs: 0,
+      fail: (code) => (code.includes("BREAKS-THE-BUILD") ? "failed" : undefined),
+    },
+  });
+  const { emu } = started;
+  const mint = async (scopes: string[]) => {
+    const token = await emu.mintToken({ scopes });
+    kit.recordSecrets(token);
+    return token;
+  };
+  const admin = await mint(allActionScopes);
+  return {
+    tenant: started,
+    env: { AUTH0_DOMAIN: emu.url, AUTH0_TOKEN: admin },
+    requests: emu.state.requests,
+    mint,
+    bound: () => emu.state.boundPostLoginActions(),
+    writes: () => writes(emu),
+    reset: () => emu.state.reset(),
+    async call(method, path, body) {
+      const response = await fetch(`${emu.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: () => started.stop(),
+  };
+}
+
 let tenant: ActionTenant;
 beforeAll(async () => {
-  tenant = await startActionTenant({
-    failBuild: (code) => (code.includes("BREAKS-THE-BUILD") ? "failed" : undefined),
-  });
+  tenant = await startActionTenant();
 });
 afterAll(async () => {
   await tenant.stop();
@@ -299,5 +362,26 @@ describe("the built bin", () => {
     expectNoSecrets(deployed, neverShown);
     const help = await idlinkBin(["--help"]);
     expect(help.stdout).toMatch(/action \[options\] <step>/);
+  });
+
+  test("without --code, the bin deploys the @idlink/link-action build it carries (its text embedded, by hash)", async () => {
+    const built = readFileSync(
+      new URL("../../../packages/link-action/dist/link-action.js", import.meta.url),
+      "utf8",
+    );
+    const sha256 = createHash("sha256").update(built).digest("hex");
+    const dry = await idlinkBin(["action", "deploy", "--secrets", envFile, "--dry-run", "--json"], {
+      env: tenant.env,
+    });
+    expect(dry.code).toBe(0);
+    const doc = json(dry) as { plan: { hash: string }; code: string };
+    expect(doc.plan.hash).toBe(sha256);
+    expect(doc.code).toContain("built into idlink");
+    const text = await idlinkBin(["action", "deploy", "--secrets", envFile, "--dry-run"], {
+      env: tenant.env,
+    });
+    expect(text.stdout).toContain(`code ${sha256.slice(0, 12)}`);
+    expect(tenant.writes()).toEqual([]);
+    expectNoSecrets(dry, neverShown);
   });
 });

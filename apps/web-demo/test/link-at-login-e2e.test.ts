@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { adminClient, createEmulator, defaultSeed, type Emulator, withSpaOrigins } from "@idlink/emulator";
 import { actionSource } from "@idlink/link-action";
 import { launchChromium, recordOutput, recordSecrets } from "@idlink/test-kit";
@@ -9,10 +10,12 @@ import { createLinkSecret } from "../server/link-at-login.ts";
 import { emulatorSetup } from "../server/start-demo.ts";
 import { proofMarker } from "../src/link/link-types.ts";
 import { type BuiltDemo, buildDemo } from "./helpers/build.ts";
+import { buildIdlinkCli, type IdlinkCli } from "./helpers/idlink-cli.ts";
 import { alice, aliceEmail, aliceGoogle } from "./helpers/link-tokens.ts";
 
-// End to end: the post-login Action (packages/link-action's built file) bound to the emulator's post-login trigger,
-// sending the browser to this demo's linking page, and the page's answer resuming the login at /continue.
+// End to end: the post-login Action (packages/link-action's built file) deployed and bound to post-login through the
+// Management API by the built `idlink action deploy` (apps/cli, the code it carries), sending the browser to this
+// demo's linking page, and the page's answer resuming the login at /continue. Then rollback and remove, by idlink.
 
 const secret = createLinkSecret();
 recordSecrets(secret);
@@ -27,10 +30,14 @@ let consoleErrors: string[];
 let idTokens: string[];
 /** The linking page's POSTs to /continue: URL and form body. */
 let continues: { url: string; body: string }[];
+let cli: IdlinkCli;
+/** idlink's connection: the emulator and a Management token with the Actions scopes. */
+let cliEnv: Record<string, string>;
+let secretsFile: string;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  built = await buildDemo();
+  [built, cli] = await Promise.all([buildDemo(), buildIdlinkCli()]);
   server = await startDemoServer({ clientDir: built.clientDir });
   const seed = withSpaOrigins(defaultSeed(), server.origins);
   emulator = await createEmulator({ seed, corsOrigins: server.origins });
@@ -44,13 +51,73 @@ beforeAll(async () => {
     SESSION_TOKEN_SECRET: secret,
     LINK_PAGE_URL: `${server.origin}/link`,
   };
+  secretsFile = cli.secretsFile(secrets);
+  const token = await emulator.mintToken({
+    scopes: ["read:actions", "create:actions", "update:actions", "delete:actions"],
+  });
+  recordSecrets(token);
+  cliEnv = { AUTH0_DOMAIN: emulator.url, AUTH0_TOKEN: token };
 });
 
 let secrets: Record<string, string>;
 
-/** Binds the Action (its built file, as pasted into Auth0) to the emulator's post-login trigger. */
-function bindAction(code = actionSource) {
-  emulator.setPostLoginActions([{ name: "idlink-link-action", code, secrets }]);
+/** `idlink action …`, the built bin, against the emulator. */
+const action = (...args: string[]) => cli.idlink(["action", ...args], cliEnv);
+
+/** Deploys the Action with `idlink action deploy` (the code idlink carries) and checks it is what logins run. */
+async function deployAction() {
+  const deployed = await action("deploy", "--secrets", secretsFile, "--yes");
+  expect(deployed.code, deployed.stderr).toBe(0);
+  const bound = emulator.state.boundPostLoginActions();
+  expect(bound.map((a) => a.name)).toEqual(["idlink-account-linking"]);
+  expect(bound[0]?.code.endsWith(actionSource)).toBe(true);
+}
+
+/** The post-login bindings as the Management API answers them: Action id, name and display name, in order. */
+async function postLoginBindings() {
+  const response = await fetch(`${emulator.url}/api/v2/actions/triggers/post-login/bindings`, {
+    headers: { authorization: `Bearer ${cliEnv.AUTH0_TOKEN}` },
+  });
+  const { bindings } = (await response.json()) as {
+    bindings: { display_name: string; action: { id: string; name: string } }[];
+  };
+  return bindings.map((b) => ({ id: b.action.id, name: b.action.name, display_name: b.display_name }));
+}
+
+/** Creates, deploys and binds a trivial Action of someone else's through the Management API, where `at` says. */
+async function bindForeign(name: string, at: "first" | "last") {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${emulator.url}/api/v2/actions${path}`, {
+      method,
+      headers: { authorization: `Bearer ${cliEnv.AUTH0_TOKEN}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(response.ok).toBe(true);
+    return (await response.json()) as { id: string };
+  };
+  const { id } = await call("POST", "/actions", {
+    name,
+    supported_triggers: [{ id: "post-login", version: "v3" }],
+    code: "exports.onExecutePostLogin = async () => {};",
+  });
+  // The emulator builds in 300 ms; a deploy before the build is done is refused, so try until it is taken.
+  for (let i = 0; ; i++) {
+    const response = await fetch(`${emulator.url}/api/v2/actions/actions/${id}/deploy`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${cliEnv.AUTH0_TOKEN}` },
+    });
+    if (response.ok) break;
+    if (i > 50) throw new Error(`could not deploy ${name}: ${response.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const refs = (await postLoginBindings()).map((b) => ({
+    ref: { type: "action_id", value: b.id },
+    display_name: b.display_name,
+  }));
+  const mine = { ref: { type: "action_id", value: id }, display_name: name };
+  await call("PATCH", "/triggers/post-login/bindings", {
+    bindings: at === "first" ? [mine, ...refs] : [...refs, mine],
+  });
 }
 
 afterAll(async () => {
@@ -59,11 +126,14 @@ afterAll(async () => {
   await browser?.close();
   await Promise.allSettled([server?.stop(), emulator?.stop()]);
   await built?.remove();
+  cli?.remove();
 });
 
 beforeEach(async () => {
   emulator.state.reset();
-  bindAction();
+  // Nothing bound but what the Management API binds: the logins run the Action idlink deploys, or none.
+  emulator.setPostLoginActions([]);
+  await deployAction();
   await context?.close();
   context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   page = await context.newPage();
@@ -113,7 +183,7 @@ async function backInTheAppAs(userId: string) {
   expect(decodeJwt(idTokens.at(-1) ?? "").sub).toBe(userId);
 }
 
-describe("link at login, with the post-login Action loaded in the emulator", () => {
+describe("link at login, with the post-login Action deployed by idlink", () => {
   // The proof is a sign-in through the same tenant, so the Action runs for it too; it must not send that login to
   // the linking page again (the popup would land there). The page marks it (`idlink_link_proof=1` in /authorize,
   // `event.request.query` in the Action), and the Action lets it through.
@@ -173,5 +243,40 @@ describe("link at login, with the post-login Action loaded in the emulator", () 
     expect(replay.status).toBe(400);
     expect(replay.headers.get("location")).toBeNull();
     expect(await replay.text()).toContain("invalid_request");
+  });
+});
+
+describe("idlink action rollback and remove, on the emulator", () => {
+  test("a second deploy is a new version; rollback runs the first code again; remove leaves the others' bindings as they were", async () => {
+    await bindForeign("Add roles", "first");
+    await bindForeign("Audit log", "last");
+    const before = await postLoginBindings();
+    expect(before.map((b) => b.name)).toEqual(["Add roles", "idlink-account-linking", "Audit log"]);
+
+    const changed = `${cli.dir}/link-action-changed.js`;
+    writeFileSync(changed, `${actionSource}\n// changed: a second build\n`);
+    const second = await action("deploy", "--code", changed, "--secrets", secretsFile, "--yes");
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("version 2 runs");
+    expect((await action("status", "--code", changed)).stdout).toContain("idlink's current build");
+    expect((await action("status")).stdout).toContain("not the current build");
+    expect(await postLoginBindings()).toEqual(before);
+
+    const rolled = await action("rollback", "--yes");
+    expect(rolled.code).toBe(0);
+    expect(rolled.stdout).toMatch(/Rolled back idlink-account-linking: version 3 runs the code of version 1/);
+    const status = await action("status");
+    expect(status.stdout).toMatch(
+      /deployed {4}version 3, node22, code [0-9a-f]{12} — idlink's current build/,
+    );
+    const running = emulator.state.boundPostLoginActions().find((a) => a.name === "idlink-account-linking");
+    expect(running?.code.endsWith(actionSource)).toBe(true);
+    expect(running?.code).not.toContain("// changed");
+
+    const removed = await action("remove", "--yes");
+    expect(removed.code).toBe(0);
+    expect(await postLoginBindings()).toEqual(before.filter((b) => b.name !== "idlink-account-linking"));
+    expect(emulator.state.boundPostLoginActions().map((a) => a.name)).toEqual(["Add roles", "Audit log"]);
+    expect((await action("status")).stdout).toContain("not on the tenant");
   });
 });

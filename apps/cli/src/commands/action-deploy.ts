@@ -29,8 +29,7 @@ import {
  */
 export const run: Handler<typeof actionSpec> = async ({ flags }, ctx) => {
   const { io, output } = ctx;
-  const code = await readActionCode(flags, io, { required: true });
-  if (!code) return ExitCode.usage;
+  const code = await readActionCode(flags, io);
   const secrets = await readActionSecrets(flags, io);
   const parsed = parseActionDeployInput(
     { code: code.text, secrets, ...(flags.name ? { name: flags.name } : {}) },

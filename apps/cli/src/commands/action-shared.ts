@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { echo, type ManagementClient } from "@idlink/core";
 import {
   type ActionProgress,
@@ -24,8 +23,8 @@ export const secretVariablePrefix = "IDLINK_ACTION_SECRET_";
 export const secretHint: SecretSourceHint = (name) =>
   `set ${secretVariablePrefix}${name}, or add ${name}=… to the --secrets file`;
 
-/** The package whose built file is the default code, and the file it exports. */
-const linkActionFile = "@idlink/link-action/link-action.js";
+/** Where the default code comes from, as messages and `--json` name it. */
+const builtInCode = "@idlink/link-action's dist/link-action.js (built into idlink)";
 
 /** The Action's code and where it came from (a path, shown; never the code). */
 export interface ActionCode {
@@ -34,36 +33,15 @@ export interface ActionCode {
 }
 
 /**
- * `--code FILE`, else @idlink/link-action's dist/link-action.js, resolved at run time from the current directory's
- * project (where `npm install -D @idlink/link-action` puts it), then from idlink's own install. `required: false`
- * (status) answers undefined rather than failing when neither is there.
+ * `--code FILE`, else the Action idlink was built with: @idlink/link-action's dist/link-action.js, whose text the
+ * bundle embeds (apps/cli/build.mjs), so nothing else needs installing. Loaded on first use only: the text is 37 kB.
  */
-export async function readActionCode(
-  flags: ActionFlags,
-  io: Io,
-  options: { required: boolean },
-): Promise<ActionCode | undefined> {
+export async function readActionCode(flags: ActionFlags, io: Io): Promise<ActionCode> {
   if (flags.code !== undefined) {
     return { text: await readFileFor(flags.code, io, "--code"), source: resolve(io.cwd, flags.code) };
   }
-  const found = resolveLinkAction(io.cwd);
-  if (found !== undefined) return { text: await readFileFor(found, io, linkActionFile), source: found };
-  if (!options.required) return undefined;
-  throw new UsageError(
-    "No Action code: --code was not given and @idlink/link-action is not installed here.",
-    "Pass --code path/to/link-action.js (the built Action), or run npm install -D @idlink/link-action in this project.",
-  );
-}
-
-function resolveLinkAction(cwd: string): string | undefined {
-  for (const base of [join(cwd, "package.json"), import.meta.url]) {
-    try {
-      return createRequire(base).resolve(linkActionFile);
-    } catch {
-      // Not installed there; try the next place.
-    }
-  }
-  return undefined;
+  const { actionSource } = await import("@idlink/link-action");
+  return { text: actionSource, source: builtInCode };
 }
 
 /**

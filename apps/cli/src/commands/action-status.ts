@@ -6,15 +6,15 @@ import { printable as p } from "../style.ts";
 import { actionClient, actionName, bindingsLine, readActionCode } from "./action-shared.ts";
 
 /**
- * `idlink action status`: whether the deployed code is the current build (by hash: `--code`, or @idlink/link-action's
- * file when it is installed), which version runs, and where in post-login's order it is bound. Changes nothing.
+ * `idlink action status`: whether the deployed code is the current build (by hash: `--code`, or the @idlink/link-action
+ * build idlink carries), which version runs, and where in post-login's order it is bound. Changes nothing.
  */
 export const run: Handler<typeof actionSpec> = async ({ flags }, { io, output }) => {
-  const code = await readActionCode(flags, io, { required: false });
+  const code = await readActionCode(flags, io);
   const client = await actionClient(flags, io);
   const status = await readActionStatus(client, {
     name: actionName(flags),
-    ...(code ? { code: code.text } : {}),
+    code: code.text,
   });
   const s = output.out;
   const trigger = status.trigger.id;
@@ -46,6 +46,6 @@ export const run: Handler<typeof actionSpec> = async ({ flags }, { io, output })
     output.line(`  secrets     ${status.secrets.map(p).join(", ") || s.dim("none")}`);
   }
   output.line(`  ${p(trigger).padEnd(10)}  ${bindingsLine(status.bindings, s)}`);
-  if (output.json) output.document({ ok: true, status, build: code?.source ?? null });
+  if (output.json) output.document({ ok: true, status, build: code.source });
   return ExitCode.ok;
 };

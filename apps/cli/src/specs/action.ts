@@ -13,8 +13,7 @@ export const actionSpec = defineCommand({
     code: {
       type: "string",
       value: "file",
-      description:
-        "the Action's built JavaScript (default: @idlink/link-action's dist/link-action.js, installed beside your project)",
+      description: "the Action's built JavaScript (default: the @idlink/link-action build idlink carries)",
     },
     secrets: {
       type: "string",
