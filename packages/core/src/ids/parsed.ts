@@ -1,5 +1,4 @@
 import type { Parsed } from "../present/errors.ts";
-import type { LinkTarget, UnlinkTarget } from "./arguments.ts";
 
 // Apart from the parsers (arguments.ts, which bring zod's rules): the client asks whether a target was parsed
 // without loading them, so code that only reads users (a post-login Action) bundles no zod.
@@ -17,7 +16,7 @@ export function remember<T extends object>(target: T): T {
  * A target one of these parsers made (frozen, so unchanged since), as the parse result it was; undefined for
  * anything else, which the caller parses. The client and the workflow take a parsed target this way.
  */
-export function alreadyParsed<T extends LinkTarget | UnlinkTarget>(value: unknown): Parsed<T> | undefined {
+export function alreadyParsed<T extends object>(value: unknown): Parsed<T> | undefined {
   return typeof value === "object" && value !== null && parsedTargets.has(value)
     ? { ok: true, value: value as T }
     : undefined;
