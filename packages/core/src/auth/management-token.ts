@@ -57,17 +57,12 @@ const cache = new Map<string, CachedToken>();
  * NetworkError when Auth0 cannot be reached or does not answer in time.
  */
 export function getManagementToken(options: ManagementTokenOptions): Promise<string> {
-  try {
-    return cachedToken(
-      options,
-      "clientSecret" in options
-        ? secretProof(options.clientSecret)
-        : (origin) => assertionProof(options, origin),
-    );
-  } catch (error) {
-    // A bad domain or a refused secret: a rejected promise like every other failure, and nothing sent.
-    return Promise.reject(error);
-  }
+  return cachedToken(
+    options,
+    "clientSecret" in options
+      ? secretProof(options.clientSecret)
+      : (origin) => assertionProof(options, origin),
+  );
 }
 
 /** What proves the application on /oauth/token: its secret, or an assertion signed for the tenant's origin. */
@@ -92,7 +87,16 @@ async function assertionProof(
   };
 }
 
+/** The cached token, or a request for one; a bad domain or a refused secret rejects, and nothing is sent. */
 function cachedToken(options: ManagementTokenOptions, proofOf: Proof): Promise<string> {
+  try {
+    return cachedOrRequested(options, proofOf);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function cachedOrRequested(options: ManagementTokenOptions, proofOf: Proof): Promise<string> {
   const tenant = requireTenantDomain(options.domain);
   const { origin } = tenant;
   const audience = options.audience ?? tenant.managementAudience;
@@ -144,14 +148,7 @@ function isEmulatorSecret(secret: string): boolean {
 export function clientCredentialsToken(
   auth: ClientAuthentication,
 ): (context: TokenContext) => Promise<string> {
-  return ({ tenant, fetch, onEvent, timeoutMs }) =>
-    getManagementToken({
-      ...auth,
-      domain: tenant,
-      fetch,
-      ...(onEvent ? { onEvent } : {}),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    });
+  return (context) => getManagementToken(requestOptions(auth, context));
 }
 
 /**
@@ -163,19 +160,20 @@ export function clientSecretToken(auth: {
   clientSecret: string;
   audience?: string | undefined;
 }): (context: TokenContext) => Promise<string> {
-  return ({ tenant, fetch, onEvent, timeoutMs }) => {
-    const options: ManagementTokenOptions = {
-      ...auth,
-      domain: tenant,
-      fetch,
-      ...(onEvent ? { onEvent } : {}),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    };
-    try {
-      return cachedToken(options, secretProof(auth.clientSecret));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  return (context) => cachedToken(requestOptions(auth, context), secretProof(auth.clientSecret));
+}
+
+/** A token request's options from a client's context: its tenant, fetch, debug trail and timeout. */
+function requestOptions(
+  auth: ClientAuthentication,
+  { tenant, fetch, onEvent, timeoutMs }: TokenContext,
+): ManagementTokenOptions {
+  return {
+    ...auth,
+    domain: tenant,
+    fetch,
+    ...(onEvent ? { onEvent } : {}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
 }
 

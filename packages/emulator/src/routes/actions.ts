@@ -101,41 +101,20 @@ const triggers = [
     runtimes: ["node18-actions", "node22"],
     default_runtime: "node22",
   },
-  {
-    id: "credentials-exchange",
+  // The other current triggers: version v2, on the current runtimes.
+  ...[
+    "credentials-exchange",
+    "pre-user-registration",
+    "post-user-registration",
+    "post-change-password",
+    "send-phone-message",
+  ].map((id) => ({
+    id,
     version: "v2",
     status: "CURRENT",
     runtimes: ["node18-actions", "node22"],
     default_runtime: "node22",
-  },
-  {
-    id: "pre-user-registration",
-    version: "v2",
-    status: "CURRENT",
-    runtimes: ["node18-actions", "node22"],
-    default_runtime: "node22",
-  },
-  {
-    id: "post-user-registration",
-    version: "v2",
-    status: "CURRENT",
-    runtimes: ["node18-actions", "node22"],
-    default_runtime: "node22",
-  },
-  {
-    id: "post-change-password",
-    version: "v2",
-    status: "CURRENT",
-    runtimes: ["node18-actions", "node22"],
-    default_runtime: "node22",
-  },
-  {
-    id: "send-phone-message",
-    version: "v2",
-    status: "CURRENT",
-    runtimes: ["node18-actions", "node22"],
-    default_runtime: "node22",
-  },
+  })),
 ].map((t) => ({ ...t, binding_policy: "trigger-bound" as const, compatible_triggers: [] }));
 const triggerIds = new Set([
   "post-login",
