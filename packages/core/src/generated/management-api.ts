@@ -50,6 +50,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search users
+         * @description Users matching `q`, a query in Auth0's subset of Lucene's syntax (search engine v3; see auth0/docs-v2
+         *     main/docs/manage-users/user-search/user-search-query-syntax.mdx), a page at a time. Needs `read:users`
+         *     (`read:user_idp_tokens` adds the IdP tokens). Eventually consistent: Auth0 warns against it for account
+         *     linking and in login flows (list-and-search-users.mdx), where Get a user or Search users by email belong.
+         *     Search answers at most the first 1000 matches: `page * per_page` beyond them is refused with 400.
+         *     The official document lists the messages of its refusals:
+         *     - "The 'q' parameter is available only if you specify 'search_engine=v2|v3'."
+         *     - "You are not allowed to use search_engine=v1." / "… search_engine=v2. Use search_engine=v3 instead."
+         *     - "You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation."
+         */
+        get: operations["get_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/{id}": {
         parameters: {
             query?: never;
@@ -409,6 +437,24 @@ export interface components {
             family_name?: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * @description The version of the search engine.
+         * @enum {string}
+         */
+        SearchEngineVersionsEnum: "v1" | "v2" | "v3";
+        /** @description The users as an array, or (include_totals=true) inside the paging envelope. */
+        ListUsersResponseContent: components["schemas"]["User"][] | components["schemas"]["ListUsersOffsetPaginatedResponseContent"];
+        /**
+         * @description A page of users with include_totals=true: `start` is page × per_page, `limit` the page size, `length` the
+         *     users on this page, `total` the matches.
+         */
+        ListUsersOffsetPaginatedResponseContent: {
+            start?: number;
+            limit?: number;
+            length?: number;
+            total?: number;
+            users?: components["schemas"]["User"][];
         };
         /** @description user_metadata (the user may edit it) or app_metadata (read-only to the user). */
         Metadata: {
@@ -1349,6 +1395,70 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    get_users: {
+        parameters: {
+            query?: {
+                /** @description Page index of the results to return. First page is 0. */
+                page?: number;
+                /** @description Number of results per page (Auth0's default 50). */
+                per_page?: number;
+                /** @description Answer `{users, start, limit, length, total}` (true) instead of the bare array of users (false, default). */
+                include_totals?: boolean;
+                /** @description `field:order`, order `1` ascending or `-1` descending (e.g. `created_at:1`). */
+                sort?: string;
+                /** @description Connection filter of search_engine v1 only; with v3, use `q=identities.connection:"name"`. */
+                connection?: string;
+                /** @description Comma-separated fields to include or exclude (see include_fields). Empty for all fields. */
+                fields?: components["parameters"]["Fields"];
+                /** @description Whether `fields` are included (true) or excluded (false). Defaults to true. */
+                include_fields?: components["parameters"]["IncludeFields"];
+                /** @description Query in Lucene query string syntax (Auth0's v3 subset); metadata accepts fewer query types. */
+                q?: string;
+                /** @description The version of the search engine (v3; v1 and v2 are refused on current tenants). */
+                search_engine?: components["schemas"]["SearchEngineVersionsEnum"];
+                /**
+                 * @description True (default): a deterministic order, the same query answering the same order each time. False: any
+                 *     order, faster; only where ordering and pagination need not be consistent.
+                 */
+                primary_order?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Users successfully retrieved. */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListUsersResponseContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            /**
+             * @description The query exceeded the timeout. Please try refining your search criteria. See
+             *     https://auth0.com/docs/best-practices/search-best-practices. (Search answers 503 when a query takes
+             *     longer than two seconds: list-and-search-users.mdx.)
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_users_by_id: {
         parameters: {
             query?: {
@@ -1871,6 +1981,7 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const userIdentityProviderEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserIdentityProviderEnum"]> = ["ad", "adfs", "amazon", "apple", "dropbox", "bitbucket", "auth0-oidc", "auth0", "baidu", "bitly", "box", "custom", "daccount", "dwolla", "email", "evernote-sandbox", "evernote", "exact", "facebook", "fitbit", "github", "google-apps", "google-oauth2", "instagram", "ip", "line", "linkedin", "oauth1", "oauth2", "office365", "oidc", "okta", "paypal", "paypal-sandbox", "pingfederate", "planningcenter", "salesforce-community", "salesforce-sandbox", "salesforce", "samlp", "sharepoint", "shopify", "shop", "sms", "soundcloud", "thirtysevensignals", "twitter", "untappd", "vkontakte", "waad", "weibo", "windowslive", "wordpress", "yahoo", "yandex"];
+export const searchEngineVersionsEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchEngineVersionsEnum"]> = ["v1", "v2", "v3"];
 export const jobFileFormatEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobFileFormatEnum"]> = ["json", "csv"];
 export const actionTriggerTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionTriggerTypeEnum"]> = ["post-login", "credentials-exchange", "pre-user-registration", "post-user-registration", "post-change-password", "send-phone-message", "custom-phone-provider", "custom-email-provider", "password-reset-post-challenge", "custom-token-exchange", "event-stream", "password-hash-migration", "login-post-identifier", "signup-post-identifier"];
 export const actionBindingTypeEnumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActionBindingTypeEnum"]> = ["trigger-bound", "entity-bound"];
