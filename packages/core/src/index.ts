@@ -19,6 +19,7 @@ export {
   type User,
   type UserIdentity,
   type UserIdentitySchema,
+  type UserPage,
 } from "./http/client.ts";
 export { type DebugCall, type DebugEvent, type DebugSink, formatDebugEvent } from "./http/debug.ts";
 export type { FetchLike } from "./http/fetch-like.ts";
@@ -41,6 +42,7 @@ export {
   parseLinkRequest,
   type TokenLinkRequest,
 } from "./ids/rules.ts";
+export { identityQuery, searchPhrase, type UserSearch } from "./ids/search.ts";
 export {
   fullUserId,
   maxIdLength,
@@ -50,6 +52,7 @@ export {
   type SecondaryId,
 } from "./ids/user-id.ts";
 export { findLinkCandidates, type LinkCandidates } from "./linking/candidates.ts";
+export { findOwner, holdsIdentity } from "./linking/owner.ts";
 export {
   type AccountSummary,
   checkLink,
@@ -62,6 +65,7 @@ export {
   type PlanOptions,
   planLink,
   planUnlink,
+  readAccount,
   summarizeAccount,
   summarizeIdentity,
   type UnlinkPlan,
@@ -81,6 +85,7 @@ export { describeError, type ErrorDescription } from "./present/describe-error.t
 // Errors, and what a person or a model is shown.
 export {
   BlockedPlanError,
+  type IdentityOwner,
   IdlinkError,
   type Issue,
   ManagementApiError,

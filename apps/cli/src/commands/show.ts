@@ -1,4 +1,4 @@
-import { redact } from "@idlink/core";
+import { readAccount, redact } from "@idlink/core";
 import type { Handler } from "../command-spec.ts";
 import { createClient, resolveConnection } from "../credentials.ts";
 import { emailText } from "../describe.ts";
@@ -11,7 +11,8 @@ const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as
 /** `idlink show`: a user and its identities; identity-provider tokens are redacted, never printed. */
 export const run: Handler<typeof showSpec> = async ({ args: [id], flags }, { io, output }) => {
   const client = createClient(await resolveConnection(flags, io), { signal: io.interrupt });
-  const user = redact(await client.getUser(id));
+  // An identity linked into another user is no user of its own: the 404 then names the user holding it.
+  const user = redact(await readAccount(client, id, "user"));
   const s = output.out;
   const identities = user.identities ?? [];
   // Every value here is the tenant's (a name is whatever its user typed): printed through `printable`.

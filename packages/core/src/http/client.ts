@@ -4,6 +4,7 @@ import type { LinkTarget, UnlinkTarget } from "../ids/arguments.ts";
 import { requireTenantDomain, type TenantDomain } from "../ids/domain.ts";
 import { alreadyParsed } from "../ids/parsed.ts";
 import type { LinkRequest } from "../ids/rules.ts";
+import { checkUserSearch, type UserSearch } from "../ids/search.ts";
 import type { SecondaryId } from "../ids/user-id.ts";
 import { checkUserId } from "../ids/user-id.ts";
 import {
@@ -36,6 +37,17 @@ export type Metadata = components["schemas"]["Metadata"];
 export type ExportUsersRequest = components["schemas"]["CreateExportUsersRequestContent"];
 export type ExportUsersJob = components["schemas"]["CreateExportUsersResponseContent"];
 export type Job = components["schemas"]["GetJobResponseContent"];
+
+/** A page of a user search: its users, and where it stands among all `total` matches. */
+export interface UserPage {
+  users: User[];
+  /** Matches in all (Auth0 counts them; only the first 1000 can be paged through). */
+  total: number;
+  /** The index of this page's first user among the matches. */
+  start: number;
+  /** The page size asked for. */
+  limit: number;
+}
 
 /** What the client tells its token source: the tenant and how this client reaches it. */
 export interface TokenContext {
@@ -117,6 +129,12 @@ export interface ManagementClient {
   unlink(primaryId: string, secondary: string | SecondaryId): Promise<UserIdentity[]>;
   getUser(id: string): Promise<User>;
   usersByEmail(email: string): Promise<User[]>;
+  /**
+   * Users matching a query (engine v3), a page at a time, with the total of matches; `read:users`. Search is
+   * eventually consistent — a user changed seconds ago may not be found yet — so Auth0 advises against it in login
+   * flows (list-and-search-users.mdx): `UserReader`, the client of a post-login Action, does not have it.
+   */
+  searchUsers(search: UserSearch): Promise<UserPage>;
   /** PATCH /users/{id} with metadata: Auth0 merges the top-level keys into the stored objects. */
   updateMetadata(id: string, metadata: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<User>;
   /** The token this client sends (fetched with its client credentials when that is how it was made), for preflight checks. */
@@ -139,6 +157,7 @@ const linkPath = "/users/{id}/identities";
 const unlinkPath = "/users/{id}/identities/{provider}/{user_id}";
 const userPath = "/users/{id}";
 const byEmailPath = "/users-by-email";
+const usersPath = "/users";
 
 /** What a client is made of, once: the tenant, its transport and the call every operation goes through. */
 function connect(options: ManagementClientOptions) {
@@ -264,7 +283,37 @@ export function createUserReader(options: ManagementClientOptions): UserReader {
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const connection = connect(options);
   const { api, call } = connection;
-  const writes: Pick<ManagementClient, "link" | "unlink" | "updateMetadata"> = {
+  // What a reader lacks: the writes, and search (not for login flows, where a reader runs).
+  const rest: Pick<ManagementClient, "link" | "unlink" | "updateMetadata" | "searchUsers"> = {
+    async searchUsers(search) {
+      const issues = checkUserSearch(search);
+      if (issues.length > 0) throw new ValidationError(issues, "user search");
+      const { q, page = 0, perPage = 50, sort, fields, includeFields } = search;
+      const query = {
+        q,
+        search_engine: "v3" as const,
+        page,
+        per_page: perPage,
+        include_totals: true,
+        ...(sort === undefined ? {} : { sort }),
+        ...(fields === undefined ? {} : { fields: fields.join(",") }),
+        ...(includeFields === undefined ? {} : { include_fields: includeFields }),
+      };
+      const answer = await call({ operation: "Search users", method: "GET", path: usersPath }, (fetch) =>
+        api.GET(usersPath, { params: { query }, fetch }),
+      );
+      // include_totals=true answers the envelope; a bare array is read as one whole page.
+      if (Array.isArray(answer))
+        return { users: answer, total: answer.length, start: page * perPage, limit: perPage };
+      const users = answer.users ?? [];
+      return {
+        users,
+        total: answer.total ?? users.length,
+        start: answer.start ?? page * perPage,
+        limit: answer.limit ?? perPage,
+      };
+    },
+
     async link(target: LinkTarget | string, body?: LinkRequest | Record<string, unknown>) {
       const parsed =
         alreadyParsed<LinkTarget>(target) ??
@@ -307,7 +356,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       );
     },
   };
-  return clientOf(connection, writes);
+  return clientOf(connection, rest);
 }
 
 /**

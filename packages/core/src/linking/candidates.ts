@@ -1,6 +1,6 @@
 import type { ManagementClient, User } from "../http/client.ts";
 import { ValidationError } from "../present/errors.ts";
-import { type AccountSummary, summarizeAccount } from "./plan.ts";
+import { type AccountSummary, readAccount, summarizeAccount } from "./plan.ts";
 
 /** Auth0's guidance, given with every unverified match. */
 export const UNVERIFIED_EMAIL_WARNING =
@@ -18,14 +18,15 @@ export interface LinkCandidates {
 
 /**
  * Finds accounts that share a verified email with a user (`auth0|…`) or an email address: link suggestions.
- * Unverified matches are reported apart with the reason, never suggested. Changes nothing.
+ * Unverified matches are reported apart with the reason, never suggested. A user id that is an identity linked into
+ * another user is refused naming that user, when the client may search. Changes nothing.
  */
 export async function findLinkCandidates(
-  client: Pick<ManagementClient, "getUser" | "usersByEmail">,
+  client: Pick<ManagementClient, "getUser" | "usersByEmail"> & Partial<Pick<ManagementClient, "searchUsers">>,
   emailOrUserId: string,
 ): Promise<LinkCandidates> {
   const byId = !emailOrUserId.includes("@") || emailOrUserId.includes("|");
-  const subject = byId ? await client.getUser(emailOrUserId) : undefined;
+  const subject = byId ? await readAccount(client, emailOrUserId, "user") : undefined;
   const email = subject ? subject.email : emailOrUserId;
   if (!email) {
     throw new ValidationError(

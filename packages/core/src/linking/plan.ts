@@ -2,7 +2,14 @@ import { decodeUnverified } from "../auth/tokens.ts";
 import type { ManagementClient, Metadata, User, UserIdentity, UserIdentitySchema } from "../http/client.ts";
 import type { LinkTarget, UnlinkTarget } from "../ids/arguments.ts";
 import { fullUserId, mainIdentityIssue } from "../ids/user-id.ts";
-import { type Issue, ManagementApiError, ValidationError } from "../present/errors.ts";
+import {
+  type IdentityOwner,
+  type Issue,
+  ManagementApiError,
+  ownerText,
+  ValidationError,
+} from "../present/errors.ts";
+import { findOwner } from "./owner.ts";
 
 /** An identity as a plan shows it: no tokens, no profile data. */
 export interface IdentitySummary {
@@ -52,6 +59,8 @@ export interface LinkPlan {
    * such user (a blocker says so).
    */
   secondarySource: "user" | "id-token" | "none";
+  /** When the secondary is no user of its own: the user it is linked into, if a search found one. */
+  secondaryLinkedInto?: IdentityOwner;
   /** user_metadata keys of the secondary that `mergeMetadata` would add to the primary. */
   mergeableKeys: string[];
   /** Things a person should know before confirming. */
@@ -80,7 +89,8 @@ export async function planLink(
     throw error;
   });
   const secondaryUser = typeof read === "object" ? read : undefined;
-  if (read === "missing") blockers.push(missingSecondary(secondaryId, primaryId, primaryUser));
+  const owner = read === "missing" ? await ownerOf(client, secondaryId, primaryUser) : undefined;
+  if (owner !== undefined) blockers.push(missingSecondary(secondaryId, primaryId, owner));
   const primary = summarizeAccount(primaryUser, primaryId);
   const secondary = secondaryUser
     ? summarizeAccount(secondaryUser, secondaryId)
@@ -135,6 +145,7 @@ export async function planLink(
     identitiesAfter: [...primary.identities, ...secondary.identities],
     discarded,
     secondarySource: secondaryUser ? "user" : read === "missing" ? "none" : "id-token",
+    ...(typeof owner === "object" ? { secondaryLinkedInto: owner } : {}),
     mergeableKeys,
     warnings,
     blockers,
@@ -173,7 +184,8 @@ export async function checkLink(
   if (read === "missing") {
     const primaryUser = await readAccount(client, primaryId, "primary");
     if (holdsLinked(primaryUser, secondaryId)) return { verdict: "already_linked" };
-    return { verdict: "blocked", blockers: [missingSecondary(secondaryId, primaryId, primaryUser)] };
+    const owner = await ownerOf(client, secondaryId, primaryUser);
+    return { verdict: "blocked", blockers: [missingSecondary(secondaryId, primaryId, owner)] };
   }
   const blockers: Issue[] = [];
   const secondary = summarizeAccount(read, secondaryId);
@@ -201,13 +213,39 @@ async function readSecondary(client: ManagementClient, id: string): Promise<User
   }
 }
 
-function missingSecondary(secondaryId: string, primaryId: string, primaryUser: User): Issue {
-  return {
-    path: "secondary",
-    message: holdsLinked(primaryUser, secondaryId)
-      ? `${secondaryId} is already linked to ${primaryId} — nothing to do`
-      : `${secondaryId} does not exist — check the id (provider|id); if it is an identity linked into another user, linking it would move that whole user into ${primaryId}: unlink it there first`,
-  };
+/**
+ * Who holds a secondary that is no user of its own: the primary itself (already linked), another user (a search
+ * found it), `none` or `unknown` (see `findOwner`).
+ */
+async function ownerOf(
+  client: ManagementClient,
+  secondaryId: string,
+  primaryUser: User,
+): Promise<IdentityOwner | "none" | "unknown"> {
+  if (holdsLinked(primaryUser, secondaryId)) {
+    return { user_id: primaryUser.user_id ?? "", email: primaryUser.email };
+  }
+  return findOwner(client, secondaryId);
+}
+
+/**
+ * The blocker of a secondary that is no user of its own. Linking an identity that another user holds would move that
+ * whole user into the primary (community thread 132916), so the way on is to unlink it there, or link its owner.
+ */
+function missingSecondary(
+  secondaryId: string,
+  primaryId: string,
+  owner: IdentityOwner | "none" | "unknown",
+): Issue {
+  const message =
+    typeof owner === "object"
+      ? owner.user_id === primaryId
+        ? `${secondaryId} is already linked to ${primaryId} — nothing to do`
+        : `${secondaryId} is not a user of its own: it is linked into ${ownerText(owner)} — unlink it from ${owner.user_id} first (then link it here), or link ${owner.user_id} itself into ${primaryId} (all its identities move)`
+      : owner === "none"
+        ? `${secondaryId} does not exist and no user holds it as a linked identity — check the id (provider|id); an identity linked seconds ago may not be searchable yet`
+        : `${secondaryId} does not exist as a user — check the id (provider|id); if it is an identity linked into another user (a token with read:users can say which), unlink it there first`;
+  return { path: "secondary", message };
 }
 
 function unverifiedEmail(role: "primary" | "secondary", account: AccountSummary): string | undefined {
@@ -240,9 +278,16 @@ export async function planUnlink(client: ManagementClient, target: UnlinkTarget)
     blockers.push(mainIdentityIssue(id, primaryId));
   } else if (!found) {
     const names = linked.map((i) => i.id);
+    const owner = await findOwner(client, id);
+    const where =
+      typeof owner !== "object"
+        ? ""
+        : owner.user_id === id
+          ? `; ${id} is a user of its own`
+          : `; it is linked into ${ownerText(owner)} — unlink it there`;
     blockers.push({
       path: "secondary",
-      message: `${id} is not linked to ${primaryId} — its linked identities are: ${names.length > 0 ? names.join(", ") : "none"}`,
+      message: `${id} is not linked to ${primaryId} — its linked identities are: ${names.length > 0 ? names.join(", ") : "none"}${where}`,
     });
   }
   return {
@@ -303,17 +348,22 @@ export function summarizeIdentity(identity: UserIdentity | UserIdentitySchema): 
   };
 }
 
-/** Reads a user, so that a 404 names the account's role and id. */
+/**
+ * Reads a user, so that a 404 names the account's role and id, and where it lives when it is an identity linked
+ * into another user (one search, by a client that has `searchUsers` and may search).
+ */
 export async function readAccount(
-  client: ManagementClient,
+  client: Pick<ManagementClient, "getUser"> & Partial<Pick<ManagementClient, "searchUsers">>,
   id: string,
-  role: "primary" | "secondary",
+  role: "primary" | "secondary" | "user",
 ): Promise<User> {
   try {
     return await client.getUser(id);
   } catch (error) {
-    if (error instanceof ManagementApiError && error.status === 404) throw error.about({ role, id });
-    throw error;
+    if (!(error instanceof ManagementApiError && error.status === 404)) throw error;
+    const { searchUsers } = client;
+    const owner = searchUsers ? await findOwner({ searchUsers }, id) : "unknown";
+    throw error.about({ role, id, ...(typeof owner === "object" ? { linkedInto: owner } : {}) });
   }
 }
 

@@ -6,6 +6,7 @@ import {
   ManagementApiError,
   NetworkError,
   OutcomeUnknownError,
+  ownerText,
   ValidationError,
 } from "./errors.ts";
 import { redactText } from "./redact.ts";
@@ -122,6 +123,10 @@ function hintFor(error: ManagementApiError): string | undefined {
         ? "A user's own token can only act on that user; use a Management API token to act on others."
         : "Grant the application the scopes named above (Auth0 dashboard: APIs → Auth0 Management API → Machine to Machine Applications).";
     case 404:
+      if (error.subject?.linkedInto) {
+        const { id, linkedInto } = error.subject;
+        return `${id} is an identity linked into ${ownerText(linkedInto)}, not a user of its own: act on ${linkedInto.user_id} instead, or unlink ${id} from it first.`;
+      }
       return error.subject
         ? `Check the ${error.subject.role === "user" ? "user" : error.subject.role}'s id (${error.subject.id}): provider|id, exactly as Auth0 shows it.`
         : "Check the user id (provider|id).";

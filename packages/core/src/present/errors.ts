@@ -33,10 +33,23 @@ export interface RateLimitState {
   reset: number;
 }
 
-/** Which account a request named, so a 404 can say which one does not exist. */
+/** The user an identity is linked into: who holds it, when it is no user of its own. */
+export interface IdentityOwner {
+  user_id: string;
+  email: string | undefined;
+}
+
+/** Which account a request named, so a 404 can say which one does not exist, or where it lives. */
 export interface Subject {
   role: "primary" | "secondary" | "user";
   id: string;
+  /** The user this id is linked into, when a search found it: a linked identity is no user of its own (404). */
+  linkedInto?: IdentityOwner | undefined;
+}
+
+/** `auth0|abc (bob@example.com)`: an owner as messages name it. */
+export function ownerText(owner: IdentityOwner): string {
+  return owner.email ? `${owner.user_id} (${owner.email})` : owner.user_id;
 }
 
 /** Auth0 answered with an error status. Carries Auth0's status, error, errorCode and message; never a token. */
@@ -66,7 +79,9 @@ export class ManagementApiError extends IdlinkError {
     subject?: Subject | undefined;
   }) {
     const code = init.errorCode ?? init.error;
-    const which = init.subject && init.status === 404 ? ` (${init.subject.role} ${init.subject.id})` : "";
+    const { subject } = init;
+    const where = subject?.linkedInto ? `, linked into ${ownerText(subject.linkedInto)}` : "";
+    const which = subject && init.status === 404 ? ` (${subject.role} ${subject.id}${where})` : "";
     super(
       `${init.operation} failed (${init.status} ${code}): ${init.message}${which} — ${init.method} ${init.path}`,
     );

@@ -186,6 +186,53 @@ describe("reads", () => {
     await expect(client.usersByEmail("jane")).rejects.toBeInstanceOf(ValidationError);
     expect(requests).toHaveLength(0);
   });
+
+  test("searchUsers asks engine v3 for a page with its totals, and answers the envelope", async () => {
+    const user = { user_id: "auth0|9", email: "bob@example.com" };
+    const { client, requests } = setup([
+      json(200, { start: 10, limit: 10, length: 1, total: 11, users: [user] }),
+    ]);
+    const page = await client.searchUsers({
+      q: 'identities.user_id:"7" AND identities.provider:"github"',
+      page: 1,
+      perPage: 10,
+      sort: "created_at:1",
+      fields: ["user_id", "email"],
+    });
+    expect(page).toEqual({ users: [user], total: 11, start: 10, limit: 10 });
+    const url = new URL(requests[0]?.url ?? "");
+    expect(url.pathname).toBe("/api/v2/users");
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      q: 'identities.user_id:"7" AND identities.provider:"github"',
+      search_engine: "v3",
+      page: "1",
+      per_page: "10",
+      include_totals: "true",
+      sort: "created_at:1",
+      fields: "user_id,email",
+    });
+  });
+
+  test("searchUsers reads a bare array as one whole page", async () => {
+    const { client } = setup([json(200, [{ user_id: "auth0|1" }])]);
+    expect(await client.searchUsers({ q: "email_verified:true" })).toEqual({
+      users: [{ user_id: "auth0|1" }],
+      total: 1,
+      start: 0,
+      limit: 50,
+    });
+  });
+
+  test("searchUsers refuses what Auth0 would, naming the field, without sending", async () => {
+    const { client, requests } = setup([]);
+    const error = await client
+      .searchUsers({ q: " ", page: 10, perPage: 100, sort: "created_at", fields: ["email,name"] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(["q", "page", "sort", "fields"]);
+    expect((error as ValidationError).issues[1]?.message).toContain("only the first 1000 matches");
+    expect(requests).toHaveLength(0);
+  });
 });
 
 describe("unlink", () => {

@@ -54,12 +54,27 @@ const users: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** A tiny in-memory tenant behind an injected fetch: GET and PATCH /users/{id}. */
-function tenant() {
+/**
+ * A tiny in-memory tenant behind an injected fetch: GET and PATCH /users/{id}, and the one user search core sends
+ * (`identities.user_id:"…" AND identities.provider:"…"`; the emulator answers the whole syntax, see owner.test.ts).
+ */
+function tenant(options: { searchStatus?: number } = {}) {
   const sent: string[] = [];
   const fetch = async (request: Request) => {
     const url = new URL(request.url);
     sent.push(`${request.method} ${url.pathname}`);
+    if (url.pathname === "/api/v2/users") {
+      if (options.searchStatus) return json(options.searchStatus, { statusCode: options.searchStatus });
+      const [, userId, provider] =
+        /identities\.user_id:"(.*)" AND identities\.provider:"(.*)"/.exec(url.searchParams.get("q") ?? "") ??
+        [];
+      const found = Object.values(users).filter((u) =>
+        (u.identities as { provider: string; user_id: string }[]).some(
+          (i) => i.user_id === userId && i.provider === provider,
+        ),
+      );
+      return json(200, { start: 0, limit: 5, length: found.length, total: found.length, users: found });
+    }
     const id = decodeURIComponent(url.pathname.replace("/api/v2/users/", ""));
     const user = users[id];
     if (!user)
@@ -116,16 +131,68 @@ describe("planLink", () => {
     expect(sent.every((s) => s.startsWith("GET"))).toBe(true);
   });
 
-  test("blocks a secondary that does not exist", async () => {
-    const { client } = tenant();
+  test("blocks a secondary that does not exist, after a search found no user holding it", async () => {
+    const { client, sent } = tenant();
     const plan = await planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "404" }));
     expect(plan.blockers).toEqual([
       {
         path: "secondary",
         message:
-          "github|404 does not exist — check the id (provider|id); if it is an identity linked into another user, linking it would move that whole user into auth0|1: unlink it there first",
+          "github|404 does not exist and no user holds it as a linked identity — check the id (provider|id); an identity linked seconds ago may not be searchable yet",
       },
     ]);
+    expect(plan.secondarySource).toBe("none");
+    expect(plan.secondaryLinkedInto).toBeUndefined();
+    expect(sent).toContain("GET /api/v2/users");
+  });
+
+  test("names the user a secondary is linked into, and the two ways on", async () => {
+    users["auth0|9"] = {
+      user_id: "auth0|9",
+      email: "holder@example.com",
+      email_verified: true,
+      identities: [
+        { provider: "auth0", user_id: "9", connection: "Username-Password-Authentication", isSocial: false },
+        { provider: "github", user_id: "77", connection: "github", isSocial: true },
+      ],
+    };
+    const { client } = tenant();
+    const plan = await planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "77" }));
+    expect(plan.secondaryLinkedInto).toEqual({ user_id: "auth0|9", email: "holder@example.com" });
+    expect(plan.blockers).toEqual([
+      {
+        path: "secondary",
+        message:
+          "github|77 is not a user of its own: it is linked into auth0|9 (holder@example.com) — unlink it from auth0|9 first (then link it here), or link auth0|9 itself into auth0|1 (all its identities move)",
+      },
+    ]);
+  });
+
+  test("says what it cannot know when the token may not search (403)", async () => {
+    const { client } = tenant({ searchStatus: 403 });
+    const plan = await planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "404" }));
+    expect(plan.blockers[0]?.message).toBe(
+      "github|404 does not exist as a user — check the id (provider|id); if it is an identity linked into another user (a token with read:users can say which), unlink it there first",
+    );
+  });
+
+  test("a missing primary names the user it is linked into", async () => {
+    const { client } = tenant();
+    const error = await planLink(client, linkTarget("github|77", { provider: "auth0", user_id: "1" })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      status: 404,
+      subject: { role: "primary", id: "github|77", linkedInto: { user_id: "auth0|9" } },
+    });
+    expect(String(error)).toContain("(primary github|77, linked into auth0|9 (holder@example.com))");
+  });
+
+  test("a search that fails leaves the 404 as it was, saying less", async () => {
+    const { client } = tenant({ searchStatus: 400 });
+    const plan = await planLink(client, linkTarget("auth0|1", { provider: "github", user_id: "77" }));
+    expect(plan.secondaryLinkedInto).toBeUndefined();
+    expect(plan.blockers[0]?.message).toContain("github|77 does not exist as a user");
   });
 
   test("rejects a link_with that has no subject", async () => {
@@ -172,9 +239,18 @@ describe("checkLink", () => {
     const { client, sent } = tenant();
     expect(await checkLink(client, "auth0|1", "github|77")).toEqual({
       verdict: "blocked",
-      blockers: [{ path: "secondary", message: expect.stringContaining("would move that whole user") }],
+      blockers: [
+        {
+          path: "secondary",
+          message: expect.stringContaining("it is linked into auth0|9 (holder@example.com)"),
+        },
+      ],
     });
-    expect(sent).toEqual(["GET /api/v2/users/github%7C77", "GET /api/v2/users/auth0%7C1"]);
+    expect(sent).toEqual([
+      "GET /api/v2/users/github%7C77",
+      "GET /api/v2/users/auth0%7C1",
+      "GET /api/v2/users",
+    ]);
     expect(await checkLink(client, "auth0|9", "github|77")).toEqual({ verdict: "already_linked" });
   });
 
@@ -252,6 +328,22 @@ describe("planUnlink", () => {
     expect(plan.blockers[0]?.message).toBe(
       "github|6 is not linked to auth0|9 — its linked identities are: github|5",
     );
+  });
+
+  test("says where an identity the primary does not hold lives", async () => {
+    const { client } = tenant();
+    const elsewhere = await planUnlink(
+      client,
+      unlinkTarget("auth0|1", { provider: "github", user_id: "77" }),
+    );
+    expect(elsewhere.blockers[0]?.message).toBe(
+      "github|77 is not linked to auth0|1 — its linked identities are: none; it is linked into auth0|9 (holder@example.com) — unlink it there",
+    );
+    const own = await planUnlink(
+      client,
+      unlinkTarget("auth0|9", { provider: "google-oauth2", user_id: "2" }),
+    );
+    expect(own.blockers[0]?.message).toContain("; google-oauth2|2 is a user of its own");
   });
 });
 

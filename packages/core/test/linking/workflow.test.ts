@@ -56,6 +56,9 @@ function setup(replies: Reply[], token = management) {
   };
 }
 
+/** A user search that finds no one (include_totals=true). */
+const noMatch = { start: 0, limit: 5, length: 0, total: 0, users: [] };
+
 describe("prepare", () => {
   test("preflights the client's own token for a link: nothing is sent", async () => {
     const { client, sent } = setup([], readOnly);
@@ -222,12 +225,13 @@ describe("execute, further", () => {
   });
 
   test("refuses a blocked unlink plan, sending nothing", async () => {
-    const { client, sent } = setup([json(200, alice)]);
+    const { client, sent } = setup([json(200, alice), json(200, noMatch)]);
     const preview = await previewUnlink(client, { primary: "auth0|a1", secondary: "github|7" });
     if (!preview.ok) throw new Error("expected a plan");
     expect(preview.value.blockers[0]?.message).toContain("github|7 is not linked to auth0|a1");
     await expect(executeUnlink(client, preview.value)).rejects.toBeInstanceOf(BlockedPlanError);
-    expect(sent()).toEqual(["GET /api/v2/users/auth0%7Ca1"]);
+    // Reads only: the primary, and a search for where github|7 lives.
+    expect(sent()).toEqual(["GET /api/v2/users/auth0%7Ca1", "GET /api/v2/users"]);
   });
 });
 
@@ -235,6 +239,7 @@ describe("errors", () => {
   test("a 404 names the account and its id", async () => {
     const { client } = setup([
       json(404, { statusCode: 404, error: "Not Found", message: "The user does not exist." }),
+      json(200, noMatch),
     ]);
     const error = await planLink(
       client,
