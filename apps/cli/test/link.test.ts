@@ -8,6 +8,7 @@ import {
   bobGithub,
   expectNoSecrets,
   frank,
+  frankGithub,
   idlink,
   idlinkBin,
   jane,
@@ -315,6 +316,16 @@ describe("idlink link errors", () => {
     const result = await idlink(["link", alice, "google-oauth2|999", "--yes"], { env: tenant.env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("does not exist");
+    expect(writes(tenant.emu)).toEqual([]);
+  });
+
+  test("an identity linked into another user: the block names that user and the two ways on (exit 1)", async () => {
+    const result = await idlink(["link", alice, frankGithub, "--yes", "--json"], { env: tenant.env });
+    expect(result.code).toBe(1);
+    const text = JSON.stringify(json(result).error);
+    expect(text).toContain(`${frankGithub} is not a user of its own: it is linked into ${frank} (frank@`);
+    expect(text).toContain(`unlink it from ${frank} first`);
+    expect(text).toContain(`or link ${frank} itself into ${alice}`);
     expect(writes(tenant.emu)).toEqual([]);
   });
 

@@ -71,6 +71,13 @@ describe("idlink unlink", () => {
     expect(writes(tenant.emu)).toEqual([]);
   });
 
+  test("an identity linked into another user: says which (exit 1), nothing sent", async () => {
+    const result = await idlink(["unlink", alice, frankGithub, "--yes"], { env: tenant.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`it is linked into ${frank} (frank@`);
+    expect(writes(tenant.emu)).toEqual([]);
+  });
+
   test("the main identity cannot be removed: exit 2", async () => {
     const result = await idlink(["unlink", frank, frank, "--yes"], { env: tenant.env });
     expect(result.code).toBe(2);
@@ -126,6 +133,14 @@ describe("idlink show", () => {
     expect(result.code).toBe(1);
     expect(json(result)).toMatchObject({ ok: false, error: { status: 404, code: "inexistent_user" } });
     expect(result.stderr).toContain("The user does not exist.");
+  });
+
+  test("an identity linked into another user is no user of its own: the 404 names its owner", async () => {
+    const result = await idlink(["show", frankGithub, "--json"], { env: tenant.env });
+    expect(result.code).toBe(1);
+    expect(json(result)).toMatchObject({ ok: false, error: { status: 404 } });
+    expect(result.stderr).toContain(`(user ${frankGithub}, linked into ${frank} (frank@`);
+    expect(result.stderr).toContain(`act on ${frank} instead, or unlink ${frankGithub} from it first`);
   });
 
   test("a percent-encoded id is refused before sending", async () => {

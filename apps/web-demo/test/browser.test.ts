@@ -441,6 +441,29 @@ describe("link as an administrator", () => {
     expect(await alert.textContent()).toContain("Check the primary's id (auth0|000000000000000000000000)");
     await shot("admin-api-error");
   });
+
+  test("says where an identity linked into another user lives: as the secondary, and as the primary", async () => {
+    const flow = adminFlow();
+    await flow.getByLabel("Primary user id").fill(alice);
+    await flow.getByLabel("provider", { exact: true }).fill("github");
+    await flow.getByLabel("user_id", { exact: true }).fill("7700123");
+    await flow.getByRole("button", { name: "Review the plan" }).click();
+    const blocked = flow.getByRole("alert").filter({ hasText: "This link cannot go ahead" });
+    await blocked.waitFor();
+    expect(await blocked.textContent()).toContain(
+      "github|7700123 is not a user of its own: it is linked into auth0|6600aa11bb22cc33dd44ee55 (frank@example.com)",
+    );
+    expect(await flow.getByRole("button", { name: "Link accounts" }).isDisabled()).toBe(true);
+
+    await flow.getByLabel("Primary user id").fill("github|7700123");
+    await flow.getByLabel("user_id", { exact: true }).fill("5812345");
+    await flow.getByRole("button", { name: "Review the plan" }).click();
+    const notFound = flow.getByRole("alert").filter({ hasText: "Not found" });
+    await notFound.waitFor();
+    expect(await notFound.textContent()).toContain("linked into auth0|6600aa11bb22cc33dd44ee55 (frank@example.com)");
+    expect(await notFound.textContent()).toContain("act on auth0|6600aa11bb22cc33dd44ee55 instead");
+    await shot("admin-linked-elsewhere");
+  });
 });
 
 describe("the page", () => {
