@@ -38,6 +38,16 @@ export type ExportUsersRequest = components["schemas"]["CreateExportUsersRequest
 export type ExportUsersJob = components["schemas"]["CreateExportUsersResponseContent"];
 export type Job = components["schemas"]["GetJobResponseContent"];
 
+/** A public key of the tenant's JWKS (`/.well-known/jwks.json`), what signs its ID and access tokens. */
+export interface TenantKey {
+  kid?: string;
+  kty?: string;
+  alg?: string;
+  use?: string;
+  n?: string;
+  e?: string;
+}
+
 /** A page of a user search: its users, and where it stands among all `total` matches. */
 export interface UserPage {
   users: User[];
@@ -135,6 +145,11 @@ export interface ManagementClient {
    * flows (list-and-search-users.mdx): `UserReader`, the client of a post-login Action, does not have it.
    */
   searchUsers(search: UserSearch): Promise<UserPage>;
+  /**
+   * The tenant's signing keys (`GET /.well-known/jwks.json`, no token), fetched once a client (again with
+   * `refresh`): what `prepareLink` checks `link_with`'s signature with.
+   */
+  tenantKeys(options?: { refresh?: boolean }): Promise<TenantKey[]>;
   /** PATCH /users/{id} with metadata: Auth0 merges the top-level keys into the stored objects. */
   updateMetadata(id: string, metadata: { user_metadata?: Metadata; app_metadata?: Metadata }): Promise<User>;
   /** The token this client sends (fetched with its client credentials when that is how it was made), for preflight checks. */
@@ -222,7 +237,7 @@ function connect(options: ManagementClientOptions) {
     if (response.ok) throw invalidBody(context, response.status);
     throw toApiError({ ...context, subject }, response, error);
   }
-  return { tenant, origin, api, transport, bearer, call };
+  return { tenant, origin, api, transport, bearer, call, fetch: tokenContext.fetch };
 }
 
 type Connection = ReturnType<typeof connect>;
@@ -283,8 +298,19 @@ export function createUserReader(options: ManagementClientOptions): UserReader {
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const connection = connect(options);
   const { api, call } = connection;
-  // What a reader lacks: the writes, and search (not for login flows, where a reader runs).
-  const rest: Pick<ManagementClient, "link" | "unlink" | "updateMetadata" | "searchUsers"> = {
+  let keys: Promise<TenantKey[]> | undefined;
+  // What a reader lacks: the writes, search (not for login flows, where a reader runs), the tenant's keys.
+  const rest: Pick<ManagementClient, "link" | "unlink" | "updateMetadata" | "searchUsers" | "tenantKeys"> = {
+    tenantKeys(keyOptions = {}) {
+      if (keys === undefined || keyOptions.refresh) {
+        keys = readTenantKeys(connection.fetch, connection.origin, options);
+        keys.catch(() => {
+          keys = undefined;
+        });
+      }
+      return keys;
+    },
+
     async searchUsers(search) {
       const issues = checkUserSearch(search);
       if (issues.length > 0) throw new ValidationError(issues, "user search");
@@ -357,6 +383,22 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     },
   };
   return clientOf(connection, rest);
+}
+
+/** The tenant's JWKS, with the client's fetch, timeout and signal; a failed fetch or an odd answer throws. */
+async function readTenantKeys(
+  fetch: FetchLike,
+  origin: string,
+  options: Pick<ManagementClientOptions, "timeoutMs" | "signal">,
+): Promise<TenantKey[]> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const response = await fetch(new Request(`${origin}/.well-known/jwks.json`, { signal }));
+  const body: unknown = response.ok ? await response.json() : undefined;
+  const list = (body as { keys?: unknown } | undefined)?.keys;
+  if (!Array.isArray(list))
+    throw new TypeError(`no keys at ${origin}/.well-known/jwks.json (${response.status})`);
+  return list.filter((k): k is TenantKey => typeof k === "object" && k !== null);
 }
 
 /**

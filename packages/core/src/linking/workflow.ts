@@ -1,3 +1,4 @@
+import { checkLinkWithSignature } from "../auth/id-token-signature.ts";
 import { preflightLink, preflightUnlink } from "../auth/tokens.ts";
 import type { ManagementClient, User } from "../http/client.ts";
 import {
@@ -26,8 +27,9 @@ import {
  * The one workflow every face runs — prepare, plan, execute:
  * 1. `prepareLink` / `prepareUnlink` parse the face's arguments (once: a target the face parsed is taken as it is)
  *    and preflight the client's own token (a missing
- *    scope, a user's token acting on someone else, an unusable `link_with`); nothing reaches the tenant when they fail
- *    but, for a client-credentials client, its token request;
+ *    scope, a user's token acting on someone else, an unusable `link_with` — and its signature, checked against the
+ *    tenant's keys as Auth0 will); nothing reaches the tenant when they fail but, for a client-credentials client,
+ *    its token request, and the tenant's public keys;
  * 2. `planLink` / `planUnlink` (plan.ts) read the accounts and say what would change, with warnings and blockers;
  * 3. `executeLink` / `executeUnlink` refuse a blocked plan (`BlockedPlanError`) and otherwise send it; a link whose
  *    outcome is unknown is settled by `ensureLinked`.
@@ -40,6 +42,8 @@ export async function prepareLink(
   if (!parsed.ok) return parsed;
   const { primary, body } = parsed.value;
   const { issues } = preflightLink({ token: await client.token(), primary, body });
+  if (issues.length === 0 && "link_with" in body)
+    issues.push(...(await checkLinkWithSignature(client, body.link_with)));
   return issues.length > 0 ? { ok: false, issues } : parsed;
 }
 
