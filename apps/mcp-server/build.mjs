@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { bundleApp, englishOnlyZod } from "../../scripts/bundle.mjs";
 import { writeCatalog } from "./generate.mjs";
+import { packMcpb } from "./mcpb/pack.mjs";
 
 // The catalog the stdio front answers from, generated from the real tool definitions first.
 await writeCatalog();
@@ -14,3 +15,6 @@ await bundleApp({
   minify: true,
   plugins: [englishOnlyZod],
 });
+// The MCP Bundle of that dist/ (dist/idlink-mcp.mcpb) for desktop hosts; npm's tarball leaves it out (package.json
+// `files`).
+await packMcpb(fileURLToPath(new URL(".", import.meta.url)));

@@ -55,9 +55,16 @@ export function confirmationGate(input: {
     if (answer.kind !== "elicit") {
       return {
         kind: "refused",
-        result: refusal("Confirmation failed", [
-          { path: confirmKey, message: "the answer to the confirmation was not an elicitation result" },
-        ]),
+        result: refusal(
+          "Confirmation failed — nothing was changed",
+          [
+            {
+              path: `inputResponses.${confirmKey}`,
+              message: "the answer to the confirmation was not an elicitation result",
+            },
+          ],
+          askAgain(binding),
+        ),
       };
     }
     if (answer.action !== "accept") return { kind: "answered", action: answer.action };
@@ -67,15 +74,21 @@ export function confirmationGate(input: {
         ? confirmations.redeem("elicitation", state, binding)
         : {
             ok: false as const,
-            message: "the accepted confirmation carried no request state from this server",
+            message:
+              "the accepted answer came without the request state this server sent with its question, so it cannot be told from an answer nobody gave",
           };
     return redeemed.ok
       ? { kind: "proceed" }
       : {
           kind: "refused",
-          result: refusal("Confirmation failed", [{ path: "requestState", message: redeemed.message }]),
+          result: refusal(
+            "Confirmation failed — nothing was changed",
+            [{ path: "requestState", message: redeemed.message }],
+            askAgain(binding),
+          ),
         };
   }
+  const { write } = toolsFor(binding);
   if (input.confirmationToken === undefined) {
     return {
       kind: "refused",
@@ -84,10 +97,10 @@ export function confirmationGate(input: {
         [
           {
             path: "confirmation_token",
-            message: `this client cannot ask the user directly, so ${binding.action === "link" ? "link_accounts" : "unlink_identity"} needs a confirmation_token`,
+            message: `this client cannot ask the user directly, so ${write} needs a confirmation_token`,
           },
         ],
-        `Call ${binding.action === "link" ? "preview_link" : "preview_unlink"} with the same primary and secondary, show its plan to the user, and once they approve, call again with the confirmation_token it returned.`,
+        previewAgain(binding),
       ),
     };
   }
@@ -96,10 +109,31 @@ export function confirmationGate(input: {
     ? { kind: "proceed" }
     : {
         kind: "refused",
-        result: refusal("Confirmation refused — nothing was changed", [
-          { path: "confirmation_token", message: redeemed.message },
-        ]),
+        result: refusal(
+          "Confirmation refused — nothing was changed",
+          [{ path: "confirmation_token", message: redeemed.message }],
+          previewAgain(binding),
+        ),
       };
+}
+
+/** The tools of an action: the write, and the preview that issues its confirmation tokens. */
+function toolsFor(binding: Binding): { write: string; preview: string } {
+  return binding.action === "link"
+    ? { write: "link_accounts", preview: "preview_link" }
+    : { write: "unlink_identity", preview: "preview_unlink" };
+}
+
+/** The way on without elicitation: a fresh preview, the user's approval, its token. */
+function previewAgain(binding: Binding): string {
+  const { write, preview } = toolsFor(binding);
+  return `Call ${preview} with the same primary and secondary, show its plan to the user, and once they approve, call ${write} again with the same arguments and the confirmation_token it returns.`;
+}
+
+/** The way on with elicitation: ask again; the client answers with the state that came with the question. */
+function askAgain(binding: Binding): string {
+  const { write } = toolsFor(binding);
+  return `Call ${write} again with the same arguments: the server asks the user afresh, and the client must send their answer together with the request state that came with that question.`;
 }
 
 /** Whether the client declared form elicitation: per request on 2026-07-28, at initialize on 2025-era connections. */

@@ -19,7 +19,7 @@ export type Redemption = { ok: true } | { ok: false; message: string };
 export interface Confirmations {
   /** Issues a single-use token bound to `binding`, valid for the store's lifetime setting. */
   issue(purpose: Purpose, binding: Binding): { token: string; expiresAt: Date };
-  /** Checks a token against `binding` and spends it; the message says what the model should do instead. */
+  /** Checks a token against `binding` and spends it; the message says why it was refused (the gate says what next). */
   redeem(purpose: Purpose, token: string, binding: Binding): Redemption;
 }
 
@@ -80,11 +80,12 @@ export function createConfirmations(options: ConfirmationOptions = {}): Confirma
     },
 
     redeem(purpose, token, binding) {
-      const again = `call preview_link with action "${binding.action}" for the same primary and secondary, show the plan to the user, and pass the confirmation_token it returns`;
+      // Named as the caller knows it: the preview's argument, or the state a client echoes with the user's answer.
+      const subject = purpose === "preview" ? "confirmation_token" : "the request state";
       const match = tokenPattern.exec(token);
       const [, purposeLetter, action, expiresText, nonce, signature] = match ?? [];
       if (!match || purposeLetter !== purpose[0] || !nonce || !signature || !action || !expiresText) {
-        return { ok: false, message: `confirmation_token is not a token this server issued — ${again}` };
+        return { ok: false, message: `${subject} is not a token this server issued` };
       }
       const expires = Number(expiresText);
       const claimed: Binding = { ...binding, action: action === "unlink" ? "unlink" : "link" };
@@ -96,27 +97,27 @@ export function createConfirmations(options: ConfirmationOptions = {}): Confirma
         if (was && describe(was) !== describe(binding)) {
           return {
             ok: false,
-            message: `confirmation_token was issued to ${describe(was)}, not to ${describe(binding)} — ${again}`,
+            message: `${subject} was issued to ${describe(was)}, not to ${describe(binding)}`,
           };
         }
         return {
           ok: false,
-          message: `confirmation_token was not issued by this server or was altered (tokens do not survive a restart) — ${again}`,
+          message: `${subject} was not issued by this server or was altered (tokens do not survive a restart)`,
         };
       }
       if (claimed.action !== binding.action) {
         return {
           ok: false,
-          message: `confirmation_token was issued to ${describe(claimed)}, not to ${describe(binding)} — ${again}`,
+          message: `${subject} was issued to ${describe(claimed)}, not to ${describe(binding)}`,
         };
       }
       if (spent.has(nonce)) {
-        return { ok: false, message: `confirmation_token was already used — ${again}` };
+        return { ok: false, message: `${subject} was already used` };
       }
       if (expires <= now() / 1000) {
         return {
           ok: false,
-          message: `confirmation_token expired at ${new Date(expires * 1000).toISOString()} — ${again}`,
+          message: `${subject} expired at ${new Date(expires * 1000).toISOString()}`,
         };
       }
       issued.delete(nonce);

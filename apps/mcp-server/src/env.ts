@@ -37,6 +37,8 @@ export class ConfigError extends IdlinkError {
 
 export const usage = `idlink-mcp — Auth0 account linking over MCP (stdio by default)
 
+  idlink-mcp init --client NAME   add it to an agent host's config instead (idlink-mcp init --help)
+
 Options:
   --read-only        register only ${readOnlyToolNames.join(", ")}
   --tools a,b        register only these tools (${toolNames.join(", ")})

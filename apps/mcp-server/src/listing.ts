@@ -3,7 +3,9 @@ import type { z } from "zod";
 
 /**
  * What tools/list says about a schema, kept small: an agent pays for every character on every session.
- * Validation is zod's, unchanged; only the advertised JSON Schema is trimmed. Inputs lose the `$schema` URI only
+ * Validation is zod's, unchanged — an input's is left to createServer, which words the refusal as every other one
+ * (the argument at fault, then what to do next) instead of the SDK's protocol message; only the advertised JSON
+ * Schema is trimmed. Inputs lose the `$schema` URI only
  * (the arguments an agent writes keep every type, pattern, bound and description). Outputs keep their top-level
  * fields with types and descriptions (no `required`: every answer is the tool's own); a nested object is said in
  * words — by its title if it has one (`account`, `[identity]`: the server's instructions define both once), else
@@ -19,6 +21,7 @@ export function listed<S extends z.ZodType>(schema: S, io: "input" | "output"): 
   };
   const trimmed: StandardSchemaWithJSON<unknown, unknown>["~standard"] = {
     ...std,
+    ...(io === "input" ? { validate: (value: unknown) => ({ value }) } : {}),
     jsonSchema: { input: json, output: json },
   };
   // The SDK reads only `~standard` (validate and jsonSchema); the zod schema stays whole for the handler's types.

@@ -10,34 +10,46 @@ import { serveFront } from "./front.ts";
 const log = (message: string) => process.stderr.write(`idlink-mcp: ${redactText(message)}\n`);
 const onerror = (error: Error) => log(error.message);
 
-try {
-  const config = await parseConfig(process.env, process.argv.slice(2));
-  for (const warning of config.credentials.warnings ?? []) log(`warning: ${warning}`);
-  const onEvent = config.debug ? (event: DebugEvent) => log(`debug: ${formatDebugEvent(event)}`) : undefined;
-  if (config.version) {
-    process.stdout.write(`${pkg.version}\n`);
-  } else if (config.help) {
-    process.stdout.write(usage);
-  } else if (config.http) {
-    const [{ serveHttp }, { createFactory }] = await Promise.all([import("./http.ts"), import("./app.ts")]);
-    const http = await serveHttp({ factory: createFactory(config, onEvent), ...config.http, onerror });
-    log(`listening on ${http.url}`);
-  } else {
-    serveFront({
-      catalog,
-      selection: config,
-      onerror,
-      load: async (handover) => {
-        const { serveSdkStdio } = await import("./sdk-stdio.ts");
-        serveSdkStdio(config, handover, onerror, onEvent);
-      },
-    });
+if (process.argv[2] === "init") {
+  // `idlink-mcp init --client NAME`: writes a host's config and stops; nothing is served (src/init/).
+  const { nodeInitIo, runInit } = await import("./init/init.ts");
+  process.exitCode = await runInit(process.argv.slice(3), nodeInitIo(process.env));
+} else {
+  await serve();
+}
+
+async function serve() {
+  try {
+    const config = await parseConfig(process.env, process.argv.slice(2));
+    for (const warning of config.credentials.warnings ?? []) log(`warning: ${warning}`);
+    const onEvent = config.debug
+      ? (event: DebugEvent) => log(`debug: ${formatDebugEvent(event)}`)
+      : undefined;
+    if (config.version) {
+      process.stdout.write(`${pkg.version}\n`);
+    } else if (config.help) {
+      process.stdout.write(usage);
+    } else if (config.http) {
+      const [{ serveHttp }, { createFactory }] = await Promise.all([import("./http.ts"), import("./app.ts")]);
+      const http = await serveHttp({ factory: createFactory(config, onEvent), ...config.http, onerror });
+      log(`listening on ${http.url}`);
+    } else {
+      serveFront({
+        catalog,
+        selection: config,
+        onerror,
+        load: async (handover) => {
+          const { serveSdkStdio } = await import("./sdk-stdio.ts");
+          serveSdkStdio(config, handover, onerror, onEvent);
+        },
+      });
+    }
+  } catch (error) {
+    log(
+      error instanceof ConfigError
+        ? error.message
+        : `cannot start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exitCode = 2;
   }
-} catch (error) {
-  log(
-    error instanceof ConfigError
-      ? error.message
-      : `cannot start: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exitCode = 2;
 }

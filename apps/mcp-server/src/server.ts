@@ -1,10 +1,10 @@
-import type { ManagementClient } from "@idlink/core";
+import type { Issue, ManagementClient } from "@idlink/core";
 import { McpServer } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
 import { type Confirmations, createConfirmations } from "./confirmations.ts";
 import type { ToolDeps } from "./deps.ts";
 import { listed } from "./listing.ts";
-import { guarded, refusal } from "./results.ts";
+import { guarded, invalidArguments } from "./results.ts";
 import { isSelected, type ToolSelection } from "./selection.ts";
 import type { ToolDefinition } from "./tool.ts";
 import { type ToolName, tools } from "./tools/index.ts";
@@ -55,20 +55,25 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
         outputSchema: listed(outputSchema, "output"),
         annotations,
       },
-      (args, ctx) =>
+      (args: unknown, ctx) =>
         guarded(async () => {
-          const raw = strays.take(ctx.mcpReq.id);
-          const undeclared = raw.filter((key) => !declared.has(key));
-          if (undeclared.length > 0) {
-            return refusal(
-              "Invalid input — nothing was sent",
-              undeclared.map((key) => ({
-                path: key,
-                message: `not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
-              })),
+          const notDeclared = (key: string): Issue => ({
+            path: key,
+            message: `not an argument of ${name} — its arguments are: ${[...declared].join(", ")}`,
+          });
+          const undeclared = strays.take(ctx.mcpReq.id).filter((key) => !declared.has(key));
+          if (undeclared.length > 0) return invalidArguments(name, undeclared.map(notDeclared));
+          // The SDK leaves the arguments to this parse (src/listing.ts), so that its refusal is worded as ours are.
+          const parsed = inputSchema.safeParse(args);
+          if (!parsed.success) {
+            const issues = parsed.error.issues.flatMap((issue): Issue[] =>
+              issue.code === "unrecognized_keys"
+                ? issue.keys.map(notDeclared)
+                : [{ path: issue.path.map(String).join("."), message: issue.message }],
             );
+            return invalidArguments(name, issues);
           }
-          return tool.handler(args, deps, ctx);
+          return tool.handler(parsed.data, deps, ctx);
         }),
     );
   }

@@ -56,7 +56,11 @@ const cases: Case[] = [
     setup: async (em) => ({ token: await em.mintToken({ scopes: ["read:users"] }) }),
     tool: "unlink_identity",
     args: { primary: frank, secondary: frankGithub },
-    expected: ["Invalid input — nothing was sent", '- token: "the access token lacks update:users'],
+    expected: [
+      "Refused — nothing was sent",
+      `- token (the server's own Auth0 token, not an argument): "the access token lacks update:users`,
+      "tell the user what the message says",
+    ],
     after: (em) => expect(identityIds(em, frank)).toEqual([frank, frankGithub]),
   },
   {

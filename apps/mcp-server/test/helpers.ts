@@ -18,8 +18,10 @@ import {
 } from "@modelcontextprotocol/client";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { afterEach, expect } from "vitest";
+import { catalog } from "../src/catalog.ts";
 import { type Confirmations, createConfirmations } from "../src/confirmations.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
+import { faultsOf, type ListedTool } from "./messages.ts";
 
 export const { alice, aliceGoogle, bob, bobGithub, carol, carolGoogle, frank, frankGithub, dave } = seedUsers;
 
@@ -49,6 +51,19 @@ export function rememberSecret(...values: string[]): void {
 export function rememberOutput(source: string, ...texts: string[]): void {
   outputs.push(...texts);
   for (const text of texts) recordOutput(`apps/mcp-server:${source}`, text);
+}
+
+/** Every tool result a harness saw in the current test, checked after it: each must lead somewhere (messages.ts). */
+export const seen: { tool: string; result: CallToolResult }[] = [];
+
+/** The tools as tools/list advertises them (the generated catalog, which test/front.test.ts keeps current). */
+export const listedTools = (catalog.toolsList.result as { tools: ListedTool[] }).tools;
+
+/** The faults of every result seen, as `tool: fault` lines (none when every message leads somewhere). */
+export function faultsSeen(tools: readonly ListedTool[] = listedTools): string[] {
+  return seen.flatMap(({ tool, result }) =>
+    faultsOf(textOf(result), { tool, isError: result.isError === true, tools }).map((f) => `${tool}: ${f}`),
+  );
 }
 
 export function findSecrets(texts: readonly string[], known: Iterable<string> = secrets): string[] {
@@ -161,6 +176,7 @@ export async function connect(em: Emulator, options: HarnessOptions = {}): Promi
     async call(name, args) {
       const result = await client.callTool({ name, arguments: args });
       rememberOutput(`tools/call ${name}`, JSON.stringify(result));
+      seen.push({ tool: name, result });
       return result;
     },
     async close() {
@@ -189,13 +205,19 @@ export function identityIds(em: Emulator, userId: string): string[] | undefined 
   return em.state.getUser(userId)?.identities.map((i) => `${i.provider}|${i.user_id}`);
 }
 
-/** One emulator per file and one connected harness per test, closed after it. */
+/**
+ * One emulator per file and one connected harness per test, closed after it. After each test, every result the
+ * harness saw must lead somewhere: a next step, and no argument a tool does not have (messages.ts).
+ */
 export function useHarness(emulatorOptions: EmulatorOptions = {}) {
   const emulator = useEmulator(emulatorOptions);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();
     harness = undefined;
+    const faults = faultsSeen();
+    seen.length = 0;
+    expect(faults).toEqual([]);
   });
   const open = async (options: HarnessOptions = {}, em: Emulator = emulator()): Promise<Harness> => {
     harness = await connect(em, options);

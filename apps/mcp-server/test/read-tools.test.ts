@@ -50,6 +50,17 @@ describe("get_user_identities", () => {
     expect(textOf(result)).toContain("The user does not exist.");
   });
 
+  test("an identity linked into another user: says which user holds it, and what to do", async () => {
+    const { call } = await open();
+    const result = await call("get_user_identities", { user_id: frankGithub });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain(`(user ${frankGithub}, linked into ${frank} (frank@example.com))`);
+    // Tenant values in idlink's hint are quoted: the ids and the owner's email.
+    expect(textOf(result)).toContain(
+      `"${frankGithub}" is an identity linked into "${frank}" ("frank@example.com"), not a user of its own: act on "${frank}" instead, or unlink "${frankGithub}" from it first.`,
+    );
+  });
+
   test("rejects a percent-encoded id with core's message and sends nothing", async () => {
     const { call } = await open();
     const result = await call("get_user_identities", { user_id: "auth0%7C64f1a2b3c4d5e6f708192a3b" });
@@ -160,6 +171,20 @@ describe("preview_link", () => {
     const out = structured(result);
     expect(out.can_proceed).toBe(false);
     expect(out.blockers).toEqual([{ path: "secondary", message: expect.stringContaining("does not exist") }]);
+    expect(out.confirmation_token).toBeUndefined();
+  });
+
+  test("names the user a secondary is linked into, and the ways on", async () => {
+    const { call } = await open();
+    const result = await call("preview_link", { primary: alice, secondary: frankGithub });
+    const out = structured(result);
+    expect(out.can_proceed).toBe(false);
+    expect(out.blockers).toEqual([
+      {
+        path: "secondary",
+        message: expect.stringContaining(`it is linked into ${frank} (frank@example.com)`),
+      },
+    ]);
     expect(out.confirmation_token).toBeUndefined();
   });
 

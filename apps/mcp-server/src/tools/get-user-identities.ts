@@ -1,7 +1,7 @@
-import { parseUserId, summarizeAccount } from "@idlink/core";
+import { parseUserId, readAccount, summarizeAccount } from "@idlink/core";
 import { z } from "zod";
 import { fenced, own } from "../fence.ts";
-import { keysOf, ok, refusal } from "../results.ts";
+import { invalidArguments, keysOf, ok } from "../results.ts";
 import { IdentitySummarySchema, MetadataKeysSchema } from "../schemas.ts";
 import { defineTool } from "../tool.ts";
 
@@ -25,8 +25,9 @@ export const getUserIdentities = defineTool({
   async handler({ user_id }, { client }) {
     // Checked here under the argument's own name, before anything is sent.
     const id = parseUserId(user_id, "user_id");
-    if (!id.ok) return refusal("Invalid input — nothing was sent", id.issues);
-    const user = await client.getUser(user_id);
+    if (!id.ok) return invalidArguments("get_user_identities", id.issues);
+    // An identity linked into another user is no user of its own: the 404 then names the user holding it.
+    const user = await readAccount(client, user_id, "user");
     const account = summarizeAccount(user, user_id);
     const out = {
       ...account,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { confirmationGate } from "../confirm.ts";
 import { fenced, joinFenced, own } from "../fence.ts";
 import { describeLinkPlan } from "../plans.ts";
-import { ok, refusal } from "../results.ts";
+import { blockedNext, invalidArguments, ok, refusal } from "../results.ts";
 import {
   ConfirmationTokenField,
   IdentitySummarySchema,
@@ -37,14 +37,10 @@ export const linkAccounts = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async handler({ merge_metadata, confirmation_token, ...args }, { server, client, confirmations }, ctx) {
     const previewed = await previewLink(client, args);
-    if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
+    if (!previewed.ok) return invalidArguments("link_accounts", previewed.issues);
     const plan = previewed.value;
     if (plan.blockers.length > 0) {
-      return refusal(
-        "Cannot link — nothing was changed",
-        plan.blockers,
-        "Fix the points above, then preview again.",
-      );
+      return refusal("Cannot link — nothing was changed", plan.blockers, blockedNext("preview_link"));
     }
     const primary = args.primary;
     const secondary = plan.secondary.user_id;

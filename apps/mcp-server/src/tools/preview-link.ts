@@ -2,7 +2,7 @@ import { previewLink as preview } from "@idlink/core";
 import { z } from "zod";
 import { previewVerdict } from "../confirm.ts";
 import { describeLinkPlan } from "../plans.ts";
-import { ok, refusal } from "../results.ts";
+import { afterBlockers, invalidArguments, ok } from "../results.ts";
 import {
   AccountSummarySchema,
   IdentitySummarySchema,
@@ -32,7 +32,7 @@ export const previewLink = defineTool({
   async handler(args, deps) {
     const { client } = deps;
     const previewed = await preview(client, args);
-    if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
+    if (!previewed.ok) return invalidArguments("preview_link", previewed.issues);
     const plan = previewed.value;
     return ok(
       {
@@ -50,7 +50,7 @@ export const previewLink = defineTool({
           plan,
         ),
       },
-      describeLinkPlan(plan, false),
+      afterBlockers(describeLinkPlan(plan, false), plan.blockers, "preview_link"),
     );
   },
 });

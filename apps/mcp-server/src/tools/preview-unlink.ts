@@ -2,7 +2,7 @@ import { previewUnlink as preview } from "@idlink/core";
 import { z } from "zod";
 import { previewVerdict } from "../confirm.ts";
 import { describeUnlinkPlan } from "../plans.ts";
-import { ok, refusal } from "../results.ts";
+import { afterBlockers, invalidArguments, ok } from "../results.ts";
 import {
   AccountSummarySchema,
   IdentitySummarySchema,
@@ -28,7 +28,7 @@ export const previewUnlink = defineTool({
   async handler(args, deps) {
     const { client } = deps;
     const previewed = await preview(client, args);
-    if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
+    if (!previewed.ok) return invalidArguments("preview_unlink", previewed.issues);
     const plan = previewed.value;
     return ok(
       {
@@ -41,7 +41,7 @@ export const previewUnlink = defineTool({
           plan,
         ),
       },
-      describeUnlinkPlan(plan),
+      afterBlockers(describeUnlinkPlan(plan), plan.blockers, "preview_unlink"),
     );
   },
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { confirmationGate } from "../confirm.ts";
 import { fenced, joinFenced, own } from "../fence.ts";
 import { describeUnlinkPlan } from "../plans.ts";
-import { ok, refusal } from "../results.ts";
+import { blockedNext, invalidArguments, ok, refusal } from "../results.ts";
 import { ConfirmationTokenField, IdentitySummarySchema, primaryField, secondaryFields } from "../schemas.ts";
 import { defineTool } from "../tool.ts";
 
@@ -28,9 +28,11 @@ export const unlinkIdentity = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   async handler({ confirmation_token, ...args }, { server, client, confirmations }, ctx) {
     const previewed = await previewUnlink(client, args);
-    if (!previewed.ok) return refusal("Invalid input — nothing was sent", previewed.issues);
+    if (!previewed.ok) return invalidArguments("unlink_identity", previewed.issues);
     const plan = previewed.value;
-    if (plan.blockers.length > 0) return refusal("Cannot unlink — nothing was changed", plan.blockers);
+    if (plan.blockers.length > 0) {
+      return refusal("Cannot unlink — nothing was changed", plan.blockers, blockedNext("preview_unlink"));
+    }
     const primary = args.primary;
     const secondary = plan.secondary.id;
     const gate = confirmationGate({
