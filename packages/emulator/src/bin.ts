@@ -7,6 +7,7 @@ import {
   defaultSeed,
   EmulatorFlagError,
   type EmulatorFlagValues,
+  idlinkMcpApi,
   type PostLoginAction,
   parseEmulatorFlags,
   type Seed,
@@ -15,7 +16,7 @@ import {
 const usage = [
   "Usage: idlink-emulator [--seed FILE] [--port N] [--rate-limit BURST/RATE|off]",
   "                       [--users N [--duplicate-rate R] [--seed S]]",
-  "                       [--action FILE]... [--action-secret KEY=VALUE]...",
+  "                       [--action FILE]... [--action-secret KEY=VALUE]... [--mcp-api URL]",
   "  --port N             port on 127.0.0.1 (default 0: a free one)",
   "  --rate-limit B/R|off bucket of B requests refilled at R per second (default 50/16.7, a paid tenant), or off",
   "  --users N            add N generated users (database, social, enterprise; computed on demand)",
@@ -23,6 +24,7 @@ const usage = [
   "  --seed S             with --users, a whole number seeds the generator (default 1); otherwise a seed FILE",
   "  --action FILE        a post-login Action's code (CommonJS, as pasted in Auth0's editor); repeat, in order",
   "  --action-secret K=V  event.secrets.K of every --action; repeat. Values are never printed",
+  "  --mcp-api URL        idlink-mcp's API for the MCP server at URL (its resource), with Dynamic Client Registration",
 ].join("\n");
 
 function fail(message: string, fix?: string): never {
@@ -38,6 +40,7 @@ let values: {
   "duplicate-rate"?: string;
   action?: string[];
   "action-secret"?: string[];
+  "mcp-api"?: string;
   help?: boolean;
 };
 try {
@@ -50,6 +53,7 @@ try {
       "duplicate-rate": { type: "string" },
       action: { type: "string", multiple: true },
       "action-secret": { type: "string", multiple: true },
+      "mcp-api": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -114,7 +118,20 @@ const emulator = await createEmulator({
         },
       }
     : {}),
+  ...(values["mcp-api"] === undefined
+    ? {}
+    : { tenantSettings: { flags: { enable_dynamic_client_registration: true } } }),
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+
+const mcpApi = values["mcp-api"];
+if (mcpApi !== undefined) {
+  try {
+    emulator.state.addResourceServer(idlinkMcpApi(mcpApi));
+  } catch (error) {
+    await emulator.stop();
+    fail(`--mcp-api ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 const admin = adminClient(seed ?? defaultSeed())?.clientId ?? "(none)";
 const spa = (seed ?? defaultSeed()).clients.find((c) => c.app_type === "spa");
@@ -141,6 +158,12 @@ process.stdout.write(
       ? [
           `  post-login actions:  ${postLoginActions.map((a) => a.name).join(", ")} (in this order; /continue resumes a redirect)`,
           `                       secrets: ${Object.keys(actionSecrets).join(", ") || "(none)"} (values not shown)`,
+        ]
+      : []),
+    ...(mcpApi !== undefined
+      ? [
+          `  mcp api:             ${mcpApi} (read:identities link:identities; Alice both, Erin read only)`,
+          `  client registration: ${emulator.url}/oidc/register (Dynamic Client Registration is on)`,
         ]
       : []),
     `  dev login:           curl -s ${emulator.url}/emulator/login -H 'content-type: application/json' -d '{"user_id":"auth0|…"}'`,

@@ -123,8 +123,14 @@ function hash(seed: number, index: number, salt: number): number {
 
 const epoch = Date.UTC(2019, 0, 1);
 
+/** A generated tenant, and its truth: which person each account belongs to (a benchmark's answer key). */
+export interface GeneratedTenant extends UserSource {
+  /** The index of the account that is this account's person's first: accounts of one person share an email. */
+  personOf(index: number): number;
+}
+
 /** The deterministic generator behind `idlink-emulator --users N --duplicate-rate R --seed S`. */
-export function generatedTenant(options: GeneratedTenantOptions): UserSource {
+export function generatedTenant(options: GeneratedTenantOptions): GeneratedTenant {
   const size = options.users;
   const rate = options.duplicateRate ?? 0.1;
   const seed = options.seed ?? 1;
@@ -195,6 +201,7 @@ export function generatedTenant(options: GeneratedTenantOptions): UserSource {
   return {
     size,
     at,
+    personOf,
     get(id) {
       for (const [pattern, decode] of decoders) {
         const match = pattern.exec(id);

@@ -26,12 +26,15 @@ export {
 } from "./flags.ts";
 export { type GeneratedTenantOptions, generatedTenant, type UserSource } from "./generate.ts";
 export { defaultRateLimit, type RateLimit } from "./rate-limit.ts";
+export type { ResourceServerInput } from "./resource-servers.ts";
 export { userTokenScopes } from "./routes/authentication.ts";
 export type { ExportJobOptions } from "./routes/jobs.ts";
 export {
   adminClient,
   defaultSeed,
   type Identity,
+  idlinkMcpApi,
+  idlinkMcpScopes,
   parseSeed,
   type Seed,
   seedDatabaseConnectionId,
@@ -49,3 +52,4 @@ export {
   type MintTokenOptions,
   type RequestRecord,
 } from "./server.ts";
+export { TenantConfigError, type TenantSettings } from "./tenant-settings.ts";

@@ -10,7 +10,7 @@ export function escapeHtml(value: string): string {
     .replaceAll("'", "&#39;");
 }
 
-const page = (title: string, body: string) =>
+export const page = (title: string, body: string) =>
   `<!doctype html>
 <html lang="en">
 <head>

@@ -17,6 +17,18 @@ export interface AuthorizeRequest {
   query?: Record<string, string>;
 }
 
+/** A sign-in waiting on a third-party application's consent prompt (`/u/consent?state=…`). */
+export interface PendingConsent {
+  request: AuthorizeRequest;
+  /** The login session that signed in; only its cookie may answer the prompt. */
+  sessionId: string;
+  /** The transaction of the sign-in (a post-login Action's `event.transaction.id`). */
+  transactionId: string;
+  /** The API and the scopes the prompt asks for. */
+  audience: string;
+  scopes: string[];
+}
+
 /** A completed authentication method of a login session (a post-login Action's `event.authentication.methods`). */
 export interface AuthMethod {
   name: string;
@@ -94,6 +106,7 @@ function sameText(a: string, b: string): boolean {
  */
 export class LoginState {
   private pending = new Map<string, { request: AuthorizeRequest; expiresAt: number }>();
+  private consents = new Map<string, PendingConsent & { expiresAt: number }>();
   private sessions = new Map<string, Session>();
   private codes = new Map<string, CodeEntry>();
   private refreshTokens = new Map<string, RefreshEntry>();
@@ -107,6 +120,7 @@ export class LoginState {
 
   reset(): void {
     this.pending.clear();
+    this.consents.clear();
     this.sessions.clear();
     this.codes.clear();
     this.refreshTokens.clear();
@@ -128,6 +142,23 @@ export class LoginState {
 
   finishRequest(id: string): void {
     this.pending.delete(id);
+  }
+
+  /** Keeps a sign-in while the consent prompt is shown; answers the prompt's state. */
+  holdConsent(consent: PendingConsent): string {
+    const id = randomToken(24);
+    this.consents.set(id, { ...consent, expiresAt: this.seconds() + pendingTtlSeconds });
+    return id;
+  }
+
+  pendingConsent(id: string): PendingConsent | undefined {
+    const entry = this.consents.get(id);
+    return entry && entry.expiresAt >= this.seconds() ? entry : undefined;
+  }
+
+  /** The prompt was answered: its state is used once. */
+  finishConsent(id: string): void {
+    this.consents.delete(id);
   }
 
   /** Starts a login session (a fresh sign-in on the login page); answers the session cookie's value. */

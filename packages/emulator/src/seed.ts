@@ -1,6 +1,7 @@
 import { z } from "zod";
 import defaultSeedJson from "../seed.json" with { type: "json" };
 import { SeedError } from "./errors.ts";
+import type { ResourceServerInput } from "./resource-servers.ts";
 
 const MetadataSchema = z.record(z.string(), z.unknown());
 
@@ -50,8 +51,17 @@ export const ClientCredentialSchema = z.object({
 export const ClientSchema = z.object({
   client_id: z.string().min(1),
   name: z.string(),
-  app_type: z.enum(["non_interactive", "spa"]),
+  app_type: z.enum(["non_interactive", "spa", "native", "regular_web"]),
+  /**
+   * `false` for a third-party application (what Dynamic Client Registration and CIMD create): consent on every new
+   * scope, no OIDC scopes, an API only through a grant, errors on a page rather than at the callback.
+   */
+  is_first_party: z.boolean().optional(),
   client_secret: z.string().min(1).optional(),
+  /** `client_secret_post`: `/oauth/token` asks for the secret in authorization_code and refresh_token grants too. */
+  token_endpoint_auth_method: z.enum(["none", "client_secret_post"]).optional(),
+  /** OAuth grant types; absent: any the app type allows. Without `refresh_token`, no refresh token is issued. */
+  grant_types: z.array(z.string()).optional(),
   grants: z.array(z.string()).default([]),
   /** Allowed Callback URLs: `/authorize` redirects only to one of these, matched exactly. */
   callbacks: z.array(z.string()).optional(),
@@ -217,6 +227,36 @@ export const seedUsers = {
   erin: "auth0|66ff0011aa22bb33cc44dd55",
   grace: "google-oauth2|100000000000000000777",
 } as const;
+
+/**
+ * The scopes of idlink-mcp's API, named `action:resource` so that Auth0's consent prompt groups them into one line
+ * ("Identities: read and link your identities"): `read:identities` for the tools that only read, `link:identities`
+ * for link and unlink.
+ */
+export const idlinkMcpScopes = { read: "read:identities", link: "link:identities" } as const;
+
+/**
+ * idlink-mcp's API for an MCP server at `identifier` (its URL: MCP clients send it as `resource`), for
+ * `emulator.state.addResourceServer`: RBAC with the user's permissions in the token, both scopes granted by default
+ * to third-party applications (what dynamically registered MCP clients get), refresh tokens allowed. In the bundled
+ * seed Alice may read and link, Erin may only read, everyone else holds no permission.
+ */
+export function idlinkMcpApi(identifier: string): ResourceServerInput {
+  const { read, link } = idlinkMcpScopes;
+  return {
+    identifier,
+    name: "idlink MCP server",
+    scopes: [
+      { value: read, description: "Read users' linked identities and preview changes" },
+      { value: link, description: "Link and unlink users' identities" },
+    ],
+    enforce_policies: true,
+    token_dialect: "access_token_authz",
+    allow_offline_access: true,
+    third_party_scopes: [read, link],
+    user_permissions: { [seedUsers.alice]: [read, link], [seedUsers.erin]: [read] },
+  };
+}
 
 /** The database connection of the bundled seed (`Username-Password-Authentication`). */
 export const seedDatabaseConnectionId = "con_Kq3vX8mT2pL9wR4z";

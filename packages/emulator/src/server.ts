@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { defaultActionTimeoutMs, PostLoginActions } from "./actions/pipeline.ts";
 import type { ActionLogEntry, PostLoginAction } from "./actions/types.ts";
 import { UsedAssertions } from "./client-assertion.ts";
+import { parseClientMetadataDocument } from "./client-registration.ts";
 import { ApiError, OAuthError, reasonPhrase } from "./errors.ts";
 import { type FaultAfter, FaultInjector, type Faults } from "./faults.ts";
 import type { GeneratedTenantOptions } from "./generate.ts";
@@ -11,14 +12,18 @@ import { generatedTenant } from "./generate.ts";
 import { createSigningKeys } from "./keys.ts";
 import { LoginState } from "./login-state.ts";
 import { defaultRateLimit, type RateLimit, TokenBucket } from "./rate-limit.ts";
+import { parseResourceServer, type ResourceServerInput } from "./resource-servers.ts";
 import { type Reply, type RequestContext, Router, splitPath } from "./router.ts";
 import { registerActionsRoutes } from "./routes/actions.ts";
 import { type AuthenticationDeps, loginAs, registerAuthenticationRoutes } from "./routes/authentication.ts";
+import { registerClientRegistrationRoutes } from "./routes/client-registration.ts";
 import { type ExportJobOptions, registerJobRoutes } from "./routes/jobs.ts";
 import { registerManagementRoutes } from "./routes/management.ts";
 import { registerUniversalLoginRoutes } from "./routes/universal-login.ts";
+import { registerUsersSearch } from "./routes/users-search.ts";
 import { defaultSeed, type Seed, type User } from "./seed.ts";
 import { Store } from "./store.ts";
+import { resolveTenantSettings, TenantConfigError, type TenantSettings } from "./tenant-settings.ts";
 import { signToken, type TokenContext } from "./tokens.ts";
 
 export interface EmulatorOptions {
@@ -56,6 +61,12 @@ export interface EmulatorOptions {
    * test's way to make one fail (`fail` answers why, or undefined), besides code that does not compile.
    */
   actionBuilds?: { delayMs?: number; fail?: (code: string) => string | undefined };
+  /**
+   * Tenant settings, in Auth0's names: `flags.enable_dynamic_client_registration` (off by default, as on Auth0),
+   * `resource_parameter_profile` (`compatibility`, the default of new tenants) and
+   * `client_id_metadata_document_supported` (off). `setTenantSettings` changes them live.
+   */
+  tenantSettings?: TenantSettings;
 }
 
 export interface RequestRecord {
@@ -80,6 +91,18 @@ export interface EmulatorState {
   actionLog: ActionLogEntry[];
   /** The post-login Actions bound through the Management API (display name, deployed code, secrets), in order. */
   boundPostLoginActions(): PostLoginAction[];
+  /**
+   * Adds an API (Auth0's resource server), e.g. `idlinkMcpApi(mcpServerUrl)`: its identifier is what clients send as
+   * `audience` or `resource`. Throws a `TenantConfigError` naming the field. `reset` forgets it.
+   */
+  addResourceServer(api: ResourceServerInput): void;
+  /**
+   * Registers a client by its Client ID Metadata Document, as Auth0's `POST /api/v2/clients/cimd/register` does:
+   * `document` is what Auth0 would fetch from `url`, which becomes the client's id. Needs the tenant's
+   * `client_id_metadata_document_supported`; answers Auth0's validation warnings; throws a `TenantConfigError` naming
+   * the property. Registering the URL again updates the client. `reset` forgets it.
+   */
+  registerClientMetadataDocument(url: string, document: unknown): { warnings: string[] };
 }
 
 export interface MintTokenOptions {
@@ -102,6 +125,8 @@ export interface Emulator {
   state: EmulatorState;
   setFaults(faults: Faults): void;
   setRateLimit(rateLimit: RateLimit | false): void;
+  /** Changes the tenant settings given (the others keep their values). */
+  setTenantSettings(settings: TenantSettings): void;
   /** Binds these post-login Actions (in order) in place of the current ones; throws if one does not compile. */
   setPostLoginActions(actions: PostLoginAction[]): void;
   /** A valid Management API token with these scopes (by default for the first M2M client of the seed). */
@@ -146,12 +171,14 @@ function errorReply(error: unknown): Reply {
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   let initialSeed = options.seed ?? defaultSeed();
   const store = new Store(initialSeed, options.generate ? generatedTenant(options.generate) : undefined);
+  store.settings = resolveTenantSettings(options.tenantSettings);
   const keys = await createSigningKeys();
   const tokens: TokenContext = {
     keys,
     issuer: "",
     managementAudience: "",
     ttlSeconds: options.tokenTtlSeconds ?? 86_400,
+    isClientId: (id) => store.clients.some((client) => client.client_id === id),
   };
   const logins = new LoginState();
   const assertions = new UsedAssertions();
@@ -182,6 +209,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   registerAuthenticationRoutes(router, deps);
   registerUniversalLoginRoutes(router, { ...deps, actions });
   registerManagementRoutes(router, deps);
+  registerUsersSearch(router, deps);
+  registerClientRegistrationRoutes(router, deps);
   // Actions deployed and bound to post-login through the Management API become the ones logins run.
   const actionsApi = registerActionsRoutes(router, {
     tokens,
@@ -197,6 +226,22 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
 
   let bucket: TokenBucket | undefined =
     options.rateLimit === false ? undefined : new TokenBucket(options.rateLimit ?? defaultRateLimit);
+  // The Authentication API's endpoints have buckets of their own, of the same size (their real sizes are Auth0's
+  // per-endpoint limits). The token endpoint's answers carry x-ratelimit-* on errors too (observed in ruby-auth0's
+  // recordings: 200, 400 and 403 answers of /oauth/token); /userinfo's only on success (a 401 carries none).
+  const authEndpoints = new Map<string, { errorsToo: boolean }>([
+    ["/oauth/token", { errorsToo: true }],
+    ["/userinfo", { errorsToo: false }],
+  ]);
+  const authBucketsFor = (limit: RateLimit | false | undefined) =>
+    new Map(
+      limit === false
+        ? []
+        : [...authEndpoints.keys()].map(
+            (path) => [path, new TokenBucket(limit ?? defaultRateLimit)] as const,
+          ),
+    );
+  let authBuckets = authBucketsFor(options.rateLimit);
   const faults = new FaultInjector(options.faults);
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const requests: RequestRecord[] = [];
@@ -222,12 +267,15 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       req.socket.destroy();
     };
     const headers: Record<string, string> = {};
-    // Auth0 sends x-ratelimit-* on successes and on 429, not on other errors (observed in ruby-auth0's recordings).
+    // The Management API sends x-ratelimit-* on successes and on 429, not on other errors (observed in ruby-auth0's
+    // recordings); the token endpoint on its errors too.
     let rateHeaders: Record<string, string> = {};
+    let rateHeadersOnErrors = false;
     const send = (reply: Reply, fault?: FaultAfter) => {
       if (fault === "drop") return drop();
       if (reply.raw) return sendRaw(reply, reply.raw);
-      if (reply.status < 400 || reply.status === 429) Object.assign(headers, rateHeaders);
+      if (reply.status < 400 || reply.status === 429 || rateHeadersOnErrors)
+        Object.assign(headers, rateHeaders);
       const text = reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
       const body = fault === "malformed" ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
       const contentType =
@@ -270,6 +318,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
 
     const body = await readBody(req);
+    const authBucket = authBuckets.get(rawPath);
+    if (authBucket) {
+      const decision = authBucket.take();
+      rateHeaders = decision.headers;
+      rateHeadersOnErrors = authEndpoints.get(rawPath)?.errorsToo ?? false;
+      if (!decision.allowed) return send(authenticationTooManyRequests());
+    }
     const isManagement = rawPath === "/api/v2" || rawPath.startsWith("/api/v2/");
     if (isManagement) {
       if (bucket) {
@@ -365,11 +420,37 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       requests,
       actionLog: actions.log,
       boundPostLoginActions: () => actionsApi.boundPostLogin(),
+      addResourceServer(api) {
+        const result = parseResourceServer(api, {
+          managementAudience: tokens.managementAudience,
+          taken: (identifier) => store.resourceServers.get(identifier) !== undefined,
+          userExists: (id) => store.getUser(id) !== undefined,
+        });
+        if (!result.ok) throw new TenantConfigError(`Invalid API: ${result.issues.join("; ")}`);
+        store.resourceServers.add(result.value);
+      },
+      registerClientMetadataDocument(url, document) {
+        if (!store.settings.clientIdMetadataDocuments) {
+          throw new TenantConfigError(
+            "CIMD registration needs the tenant setting client_id_metadata_document_supported: give tenantSettings: { client_id_metadata_document_supported: true }",
+          );
+        }
+        const result = parseClientMetadataDocument(url, document);
+        if (!result.ok) {
+          throw new TenantConfigError(`Invalid client metadata document: ${result.issues.join("; ")}`);
+        }
+        store.clients = [...store.clients.filter((c) => c.client_id !== url), result.value.client];
+        return { warnings: result.value.warnings };
+      },
     },
     setFaults: (next) => faults.set(next),
     setPostLoginActions: (next) => actions.set(next),
+    setTenantSettings(next) {
+      store.settings = resolveTenantSettings(next, store.settings);
+    },
     setRateLimit(next) {
       bucket = next === false ? undefined : new TokenBucket(next);
+      authBuckets = authBucketsFor(next);
     },
     mintToken({ scopes, azp = defaultAzp, sub = `${azp}@clients`, expiresIn, claims }) {
       const gty = sub.endsWith("@clients") ? { gty: "client-credentials" } : {};
@@ -421,6 +502,14 @@ function misdirected(host: string | undefined): Reply {
 function errorReplyFor(fault: "error500" | "error503"): Reply {
   const status = fault === "error500" ? 500 : 503;
   return { status, body: { statusCode: status, error: reasonPhrase(status), message: reasonPhrase(status) } };
+}
+
+// The Authentication API's 429 in its own error shape; the description is the emulator's (no recording of one).
+function authenticationTooManyRequests(): Reply {
+  return {
+    status: 429,
+    body: { error: "too_many_requests", error_description: "Global limit has been reached" },
+  };
 }
 
 // Auth0's 429; custom rate-limit policies answer the OAuth-style body with Retry-After instead.

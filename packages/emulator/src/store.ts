@@ -1,20 +1,34 @@
 import type { UserSource } from "./generate.ts";
+import { ResourceServers } from "./resource-servers.ts";
 import { type Client, type Connection, type Identity, parseSeed, type Seed, type User } from "./seed.ts";
+import { type ResolvedTenantSettings, resolveTenantSettings } from "./tenant-settings.ts";
 
-// The attributes Auth0 keeps under `profileData` when a user becomes a linked identity.
-const profileKeys = [
-  "email",
-  "email_verified",
-  "name",
-  "username",
-  "given_name",
-  "family_name",
-  "nickname",
-  "picture",
-  "locale",
-  "phone_number",
-  "phone_verified",
-] as const;
+// What Auth0 manages itself on a user: never part of an identity's profileData.
+const managedKeys = new Set([
+  "user_id",
+  "identities",
+  "user_metadata",
+  "app_metadata",
+  "created_at",
+  "updated_at",
+  "last_login",
+  "last_ip",
+  "logins_count",
+  "blocked",
+  "multifactor",
+  "last_password_reset",
+]);
+
+const gravatar = /^https:\/\/(s|secure)\.gravatar\.com\/avatar\//;
+
+/** Whether a database user's attribute is the default Auth0 derives from the email, not one it was given. */
+function derivedFromEmail(user: User, key: string, value: unknown): boolean {
+  const email = typeof user.email === "string" ? user.email : undefined;
+  if (key === "name") return value === email;
+  if (key === "nickname") return email !== undefined && value === email.split("@")[0];
+  if (key === "picture") return typeof value === "string" && gravatar.test(value);
+  return false;
+}
 
 const idpTokenKeys = ["access_token", "access_token_secret", "refresh_token"] as const;
 
@@ -25,10 +39,21 @@ export interface UserPatch {
   app_metadata?: Record<string, unknown>;
 }
 
-/** A user's attributes as Auth0 keeps them under an identity's `profileData`. */
+/**
+ * A user's attributes as Auth0 keeps them under an identity's `profileData`: every profile attribute the identity
+ * provider gave (a social or enterprise identity's raw profile, Auth0.Android's fixtures of linked Twitter and
+ * Facebook identities), but for a database user only those it was given — the name, nickname and gravatar picture
+ * Auth0 derives from the email are left out (observed: ruby-auth0's and go-auth0's recordings, auth0.net pull
+ * request 131).
+ */
 export function profileOf(user: User): Record<string, unknown> {
+  const database = user.identities[0]?.provider === "auth0";
   const profileData: Record<string, unknown> = {};
-  for (const key of profileKeys) if (user[key] !== undefined) profileData[key] = user[key];
+  for (const [key, value] of Object.entries(user)) {
+    if (managedKeys.has(key) || value === undefined) continue;
+    if (database && derivedFromEmail(user, key, value)) continue;
+    profileData[key] = value;
+  }
   return profileData;
 }
 
@@ -45,6 +70,10 @@ export class Store {
   private removed = new Set<string>();
   clients: Client[] = [];
   connections: Connection[] = [];
+  /** APIs and users' consents to third-party applications; a reset forgets them with the clients registered since. */
+  readonly resourceServers = new ResourceServers();
+  /** Tenant settings (Dynamic Client Registration, the resource parameter profile, CIMD); a reset keeps them. */
+  settings: ResolvedTenantSettings = resolveTenantSettings();
 
   constructor(
     seed: Seed,
@@ -63,6 +92,7 @@ export class Store {
     ];
     this.users = new Map(parsed.users.map((user) => [user.user_id, user]));
     this.removed = new Set();
+    this.resourceServers.reset();
   }
 
   /** The live user (not a copy): stored, or generated and not removed. */
@@ -150,7 +180,14 @@ export class Store {
     const now = new Date().toISOString();
     primary.updated_at = now;
     const { profileData, ...identity } = removed;
+    // A database user gets its derived name and nickname back (modelled: no recording reads one after unlink).
+    const email = typeof profileData?.email === "string" ? profileData.email : undefined;
+    const derived =
+      identity.provider === "auth0" && email !== undefined
+        ? { name: email, nickname: email.split("@")[0] }
+        : {};
     const standalone: User = {
+      ...derived,
       ...profileData,
       user_id: fullId(identity),
       identities: [identity],

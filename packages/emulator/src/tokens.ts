@@ -7,6 +7,8 @@ export interface TokenContext {
   issuer: string;
   managementAudience: string;
   ttlSeconds: number;
+  /** Whether `id` is one of the tenant's client ids (an ID token's `aud` is one). */
+  isClientId?: (id: string) => boolean;
 }
 
 export interface MintOptions {

@@ -145,7 +145,7 @@ describe("scopes and authentication", () => {
     const neither = await mint("read:users");
     expect(
       (await call("GET", "/api/v2/actions/triggers/post-login/bindings", { token: neither })).body.message,
-    ).toBe("Insufficient scope, expected any of: read:actions, read:triggers");
+    ).toBe("Insufficient scope, expected any of: read:actions,read:triggers");
   });
 });
 

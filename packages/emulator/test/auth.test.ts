@@ -144,7 +144,7 @@ describe("scopes and subject", () => {
       "GET",
       `/api/v2/users/${enc(alice)}`,
       ["update:users"],
-      "Insufficient scope, expected any of: read:users, read:user_idp_tokens, read:current_user",
+      "Insufficient scope, expected any of: read:users,read:current_user,read:user_idp_tokens",
     ],
     [
       "GET",
@@ -156,13 +156,13 @@ describe("scopes and subject", () => {
       "POST",
       identitiesPath(alice),
       ["read:users"],
-      "Insufficient scope, expected any of: update:users, update:current_user_identities",
+      "Insufficient scope, expected any of: update:users,update:current_user_identities",
     ],
     [
       "DELETE",
       unlinkPath(alice, "google-oauth2", "1"),
       ["read:users"],
-      "Insufficient scope, expected any of: update:users, update:current_user_identities",
+      "Insufficient scope, expected any of: update:users,update:current_user_identities",
     ],
     [
       "PATCH",
@@ -226,5 +226,28 @@ describe("scopes and subject", () => {
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ errorCode: "insufficient_scope" });
     expect(em.state.getUser(aliceGoogle)).toBeDefined();
+  });
+});
+
+describe("tokens that are not Management API access tokens", () => {
+  test("an ID token is refused as Invalid token, naming no audience", async () => {
+    const em = emulator();
+    const { id_token } = await em.login(alice);
+    const res = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token: id_token });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({
+      statusCode: 401,
+      error: "Unauthorized",
+      message: "Invalid token",
+      attributes: { error: "Invalid token" },
+    });
+  });
+
+  test("an access token for another API names its audience", async () => {
+    const em = emulator();
+    const token = await em.mintToken({ scopes: ["read:users"], claims: { aud: "https://api.example/" } });
+    const res = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ message: "Bad audience: https://api.example/" });
   });
 });

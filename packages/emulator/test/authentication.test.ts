@@ -71,6 +71,7 @@ describe("client credentials", () => {
       "access_denied",
     ],
     ["another grant type", { grant_type: "password" }, 403, "unauthorized_client"],
+    ["no audience", { audience: "" }, 403, "access_denied"],
   ])("refuses %s", async (_name, override, status, error) => {
     const em = emulator();
     const res = await tokenRequest(em.url, {
@@ -82,6 +83,29 @@ describe("client credentials", () => {
     });
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ error, error_description: expect.any(String) });
+  });
+});
+
+describe("client credentials without audience", () => {
+  test.each([
+    ["JSON", false],
+    ["a form", true],
+  ])("answers the legacy API v1 refusal from %s", async (_name, form) => {
+    const em = emulator();
+    const res = await tokenRequest(
+      em.url,
+      {
+        grant_type: "client_credentials",
+        client_id: "idlink-admin",
+        client_secret: "emulator-only-secret-admin",
+      },
+      form,
+    );
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: "access_denied",
+      error_description: "Non-global clients are not allowed access to APIv1",
+    });
   });
 });
 

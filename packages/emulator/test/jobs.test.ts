@@ -143,7 +143,7 @@ describe("user export job", () => {
     const get = await call(em, "GET", `/api/v2/jobs/${(created.body as { id: string }).id}`, { token: weak });
     expect(get.status).toBe(403);
     expect(get.body).toMatchObject({
-      message: "Insufficient scope, expected any of: create:users, read:users",
+      message: "Insufficient scope, expected any of: create:users,read:users",
     });
     const anonymous = await call(em, "POST", exportsPath, { body: {} });
     expect(anonymous.status).toBe(401);

@@ -1,6 +1,6 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { describe, expect, test } from "vitest";
-import type { Emulator } from "../src/index.ts";
+import { type Emulator, seedUsers } from "../src/index.ts";
 import {
   adminToken,
   alice,
@@ -377,5 +377,105 @@ describe("path ids", () => {
     const res = await call(em, "DELETE", raw, { token: await adminToken(em) });
     expect(res.status).toBe(200);
     expect(em.state.getUser(janeSaml)).toBeDefined();
+  });
+});
+
+describe("profileData", () => {
+  const { carol, carolGoogle, erin } = seedUsers;
+  const profileOfLinked = (body: unknown, userId: string | number) =>
+    (body as { user_id: string | number; profileData?: Record<string, unknown> }[]).find(
+      (identity) => identity.user_id === userId,
+    )?.profileData;
+
+  test("keeps what a database user was given and leaves out what Auth0 derives from its email", async () => {
+    const em = emulator();
+    const derived = await link(em, carolGoogle, { provider: "auth0", user_id: carol.slice("auth0|".length) });
+    expect(profileOfLinked(derived.body, carol.slice("auth0|".length))).toEqual({
+      email: "carol@example.org",
+      email_verified: false,
+    });
+    const given = await link(em, aliceGoogle, { provider: "auth0", user_id: alice.slice("auth0|".length) });
+    expect(profileOfLinked(given.body, alice.slice("auth0|".length))).toEqual({
+      email: "alice.martin@example.com",
+      email_verified: true,
+      name: "Alice Martin",
+      given_name: "Alice",
+      family_name: "Martin",
+    });
+  });
+
+  test("keeps a social identity's whole profile, not what Auth0 manages", async () => {
+    const em = emulator();
+    const res = await link(em, erin, {
+      provider: "google-oauth2",
+      user_id: grace.slice("google-oauth2|".length),
+    });
+    const profile = profileOfLinked(res.body, grace.slice("google-oauth2|".length));
+    expect(profile).toMatchObject({ name: "Grace Hopper", nickname: "grace", given_name: "Grace" });
+    expect(profile?.picture).toContain("googleusercontent");
+    for (const managed of [
+      "user_id",
+      "identities",
+      "created_at",
+      "logins_count",
+      "last_login",
+      "app_metadata",
+    ]) {
+      expect(profile).not.toHaveProperty(managed);
+    }
+  });
+
+  test("gives an unlinked database user its derived name and nickname back", async () => {
+    const em = emulator();
+    const token = await adminToken(em);
+    const carolId = carol.slice("auth0|".length);
+    await link(em, carolGoogle, { provider: "auth0", user_id: carolId });
+    const res = await call(em, "DELETE", unlinkPath(carolGoogle, "auth0", carolId), { token });
+    expect(res.status).toBe(200);
+    expect(em.state.getUser(carol)).toMatchObject({
+      email: "carol@example.org",
+      name: "carol@example.org",
+      nickname: "carol",
+      identities: [{ provider: "auth0", user_id: carolId }],
+    });
+  });
+});
+
+describe("form bodies", () => {
+  test("link reads provider and user_id from a form", async () => {
+    const em = emulator();
+    const res = await fetch(`${em.url}${identitiesPath(alice)}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await adminToken(em)}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({
+        provider: "google-oauth2",
+        user_id: aliceGoogle.split("|")[1] ?? "",
+      }).toString(),
+    });
+    expect(res.status).toBe(201);
+    expect(em.state.getUser(aliceGoogle)).toBeUndefined();
+  });
+});
+
+describe("unlink of an identity whose user_id holds its connection", () => {
+  test("takes the whole user_id, connection prefix included, as one path segment", async () => {
+    const em = emulator();
+    const token = await adminToken(em);
+    await link(em, jane, { provider: "samlp", user_id: "acme-saml|jdoe@acme.example" });
+    // Only the part after the connection: names no identity of the primary, a 200 that removes nothing.
+    const partial = await call(em, "DELETE", unlinkPath(jane, "samlp", "jdoe@acme.example"), { token });
+    expect(partial.status).toBe(200);
+    expect(em.state.getUser(janeSaml)).toBeUndefined();
+    const whole = await call(em, "DELETE", unlinkPath(jane, "samlp", "acme-saml|jdoe@acme.example"), {
+      token,
+    });
+    expect(whole.status).toBe(200);
+    expect((whole.body as unknown[]).length).toBe(1);
+    expect(em.state.getUser(janeSaml)?.identities).toEqual([
+      expect.objectContaining({ provider: "samlp", user_id: "acme-saml|jdoe@acme.example" }),
+    ]);
   });
 });

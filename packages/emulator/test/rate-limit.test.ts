@@ -70,3 +70,59 @@ describe("rate limit", () => {
     }
   });
 });
+
+describe("rate limit of the Authentication API", () => {
+  const clientCredentials = (url: string, secret: string) =>
+    fetch(`${url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        grant_type: "client_credentials",
+        client_id: "idlink-admin",
+        client_secret: secret,
+        audience: `${url}/api/v2/`,
+      }),
+    });
+
+  test("gives the token endpoint a bucket of its own, whose headers come on refusals too", async () => {
+    em = await createEmulator({ rateLimit: { burst: 2, perSecond: 0.001 } });
+    const token = await em.mintToken({ scopes: ["read:users"] });
+    const refused = await clientCredentials(em.url, "wrong");
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-ratelimit-limit")).toBe("2");
+    expect(refused.headers.get("x-ratelimit-remaining")).toBe("1");
+    // The Management bucket is untouched by it.
+    const read = await call(em, "GET", `/api/v2/users/${enc(alice)}`, { token });
+    expect(read.headers.get("x-ratelimit-remaining")).toBe("1");
+    const granted = await clientCredentials(em.url, "emulator-only-secret-admin");
+    expect(granted.status).toBe(200);
+    expect(granted.headers.get("x-ratelimit-remaining")).toBe("0");
+    const limited = await clientCredentials(em.url, "emulator-only-secret-admin");
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({
+      error: "too_many_requests",
+      error_description: "Global limit has been reached",
+    });
+  });
+
+  test("counts /userinfo apart and sends its headers on success only", async () => {
+    em = await createEmulator({ rateLimit: { burst: 5, perSecond: 0.001 } });
+    const { access_token } = await em.login(alice);
+    const ok = await fetch(`${em.url}/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-ratelimit-remaining")).toBe("4");
+    const refused = await fetch(`${em.url}/userinfo`, { headers: { authorization: "Bearer nope" } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-ratelimit-limit")).toBeNull();
+  });
+
+  test("is switched off with the Management API's", async () => {
+    em = await createEmulator({ rateLimit: { burst: 1, perSecond: 0.001 } });
+    em.setRateLimit(false);
+    for (let i = 0; i < 3; i++) {
+      const res = await clientCredentials(em.url, "emulator-only-secret-admin");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+    }
+  });
+});

@@ -187,6 +187,23 @@ describe("authorization code + PKCE", () => {
   });
 
   test.each([
+    ["a short one", "x".repeat(42)],
+    ["a long one", "x".repeat(129)],
+  ])("refuses a verifier of the wrong length, %s, without burning the code", async (_name, wrong) => {
+    const em = emulator();
+    const { back, verifier } = await signIn(em, alice);
+    const code = back.searchParams.get("code") ?? "";
+    expect(await exchange(em, code, verifier, { code_verifier: wrong })).toMatchObject({
+      status: 400,
+      body: {
+        error: "invalid_request",
+        error_description: "Parameter 'code_verifier' must be between 43 and 128 characters long",
+      },
+    });
+    expect((await exchange(em, code, verifier)).status).toBe(200);
+  });
+
+  test.each([
     ["a wrong verifier", { code_verifier: "x".repeat(43) }, "Failed to verify code verifier"],
     ["no verifier", { code_verifier: "" }, "Failed to verify code verifier"],
     [
@@ -299,7 +316,9 @@ describe("/authorize refusals", () => {
     ["no response_type", { response_type: "" }, "invalid_request"],
     ["no code_challenge", { code_challenge: "" }, "invalid_request"],
     ["code_challenge_method plain", { code_challenge_method: "plain" }, "invalid_request"],
-    ["a malformed code_challenge", { code_challenge: "short" }, "invalid_request"],
+    ["a short code_challenge", { code_challenge: "short" }, "invalid_request"],
+    ["a code_challenge over 128 characters", { code_challenge: "a".repeat(129) }, "invalid_request"],
+    ["a code_challenge outside base64url", { code_challenge: `${"a".repeat(42)}=` }, "invalid_request"],
     ["an unknown audience", { audience: "https://api.example/" }, "access_denied"],
   ])("redirects back with an error for %s", async (_name, params, error) => {
     const em = emulator();
@@ -309,6 +328,17 @@ describe("/authorize refusals", () => {
     expect(back.searchParams.get("error_description")).toEqual(expect.any(String));
     expect(back.searchParams.get("state")).toBe("state-1");
     expect(back.searchParams.has("code")).toBe(false);
+  });
+
+  test("names the length a code_challenge must have, in Auth0's words", async () => {
+    const em = emulator();
+    const back = locationOf(
+      await get(authorizeUrl(em, pkce().challenge, { code_challenge: "short" })),
+      em.url,
+    );
+    expect(back.searchParams.get("error_description")).toBe(
+      "Parameter 'code_challenge' must be between 43 and 128 characters long",
+    );
   });
 
   test("refuses a machine-to-machine client, even with the callback allowed", async () => {
@@ -505,18 +535,54 @@ describe("/userinfo and /v2/logout", () => {
     expect(plain.status).toBe(200);
   });
 
-  test("the openid-configuration advertises the code flow", async () => {
+  test("/v2/logout with a client and no returnTo goes to the client's first allowed logout URL", async () => {
+    const em = emulator();
+    const out = await get(`${em.url}/v2/logout?client_id=${spa}`);
+    expect(locationOf(out, em.url).toString()).toBe(callback);
+  });
+
+  test.each([
+    ["a query string", "http://127.0.0.1:5173/?next=%2Faccount#top", true],
+    ["another case in scheme and host", "HTTP://LOCALHOST:5173/", true],
+    ["another case in the path", "https://app.example.com/Done", false],
+    ["a subdomain of a wildcard entry", "https://eu.example.org/bye", true],
+    ["two subdomain levels under a wildcard entry", "https://a.b.example.org/bye", false],
+    ["the wildcard's bare domain", "https://example.org/bye", false],
+    ["another path", "http://127.0.0.1:5173/elsewhere", false],
+  ])("/v2/logout matches a returnTo with %s as Auth0 does", async (_name, returnTo, allowed) => {
+    const em = emulator();
+    const seed = defaultSeed();
+    for (const client of seed.clients) {
+      if (client.client_id === spa) {
+        client.allowed_logout_urls = [
+          ...(client.allowed_logout_urls ?? []),
+          "https://app.example.com/done",
+          "https://*.example.org/bye",
+        ];
+      }
+    }
+    em.state.reset(seed);
+    const res = await get(`${em.url}/v2/logout?client_id=${spa}&returnTo=${encodeURIComponent(returnTo)}`);
+    expect(res.status).toBe(allowed ? 302 : 400);
+    if (allowed) expect(res.headers.get("location")).toBe(returnTo);
+  });
+
+  test("the openid-configuration advertises the code flow as a real tenant does", async () => {
     const em = emulator();
     const res = await fetch(`${em.url}/.well-known/openid-configuration`);
-    expect(await res.json()).toMatchObject({
+    const config = (await res.json()) as Record<string, unknown>;
+    expect(config).toMatchObject({
       authorization_endpoint: `${em.issuer}authorize`,
       token_endpoint: `${em.issuer}oauth/token`,
       userinfo_endpoint: `${em.issuer}userinfo`,
-      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
       response_types_supported: ["code"],
-      response_modes_supported: ["query", "web_message"],
+      response_modes_supported: ["query"],
       code_challenge_methods_supported: ["S256"],
+      request_uri_parameter_supported: false,
     });
+    // A real tenant advertises no grant types, and web_message (served) is not advertised either.
+    expect(config).not.toHaveProperty("grant_types_supported");
+    expect(JSON.stringify(config)).not.toContain("web_message");
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import type { Emulator } from "../src/index.ts";
 import { adminToken, alice, aliceGoogle, call, enc, useEmulator } from "./helpers.ts";
 
 const emulator = useEmulator();
@@ -77,6 +78,86 @@ describe("users by email", () => {
       message: "Query validation error: 'Missing required property: email'.",
     });
   });
+
+  test.each([
+    ["a malformed address", "not-an-email"],
+    ["an empty address", ""],
+    ["an address ending in a zero-width space", "alice.martin@example.com\u200b"],
+  ])("refuses %s, naming the value and the property", async (_name, email) => {
+    const em = emulator();
+    const res = await call(em, "GET", `/api/v2/users-by-email?email=${enc(email)}`, {
+      token: await adminToken(em),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      statusCode: 400,
+      error: "Bad Request",
+      message: `Query validation error: 'Object didn't pass validation for format email: ${email}' on property email (Email address to search for (case-sensitive)).`,
+      errorCode: "invalid_query_string",
+    });
+  });
+
+  test("refuses a parameter it does not take", async () => {
+    const em = emulator();
+    const res = await call(em, "GET", `/api/v2/users-by-email?email=x%40example.com&page=0&per_page=5`, {
+      token: await adminToken(em),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      message: "Query validation error: 'Additional properties not allowed: page,per_page'.",
+      errorCode: "invalid_query_string",
+    });
+  });
+});
+
+describe("request body encodings", () => {
+  const patch = async (em: Emulator, contentType: string | undefined, body: string | Uint8Array) =>
+    fetch(`${em.url}/api/v2/users/${enc(alice)}`, {
+      method: "PATCH",
+      headers: {
+        authorization: `Bearer ${await adminToken(em)}`,
+        ...(contentType === undefined ? {} : { "content-type": contentType }),
+      },
+      body,
+    });
+
+  test("reads a form body as string fields and validates them", async () => {
+    const em = emulator();
+    const named = await patch(em, "application/x-www-form-urlencoded", "name=Alice%20M.&given_name=Al");
+    expect(named.status).toBe(200);
+    expect(await named.json()).toMatchObject({ name: "Alice M.", given_name: "Al" });
+    const metadata = await patch(em, "application/x-www-form-urlencoded", "user_metadata=x");
+    expect(metadata.status).toBe(400);
+    expect(await metadata.json()).toMatchObject({
+      message:
+        "Payload validation error: 'Expected type object but found type string' on property user_metadata.",
+      errorCode: "invalid_body",
+    });
+  });
+
+  test("reads a body without content type as JSON", async () => {
+    const em = emulator();
+    // Bytes, so that fetch adds no content type of its own (it would say text/plain for a string).
+    const res = await patch(em, undefined, new TextEncoder().encode(JSON.stringify({ nickname: "ally" })));
+    expect(res.status).toBe(200);
+    expect(em.state.getUser(alice)?.nickname).toBe("ally");
+  });
+
+  test.each(["text/plain", "client/json", "multipart/form-data; boundary=x"])(
+    "refuses %s with 415 and changes nothing",
+    async (type) => {
+      const em = emulator();
+      const res = await patch(em, type, JSON.stringify({ name: "Mallory" }));
+      expect(res.status).toBe(415);
+      expect(await res.json()).toEqual({
+        statusCode: 415,
+        error: "Unsupported Media Type",
+        message: "Unsupported Media Type",
+      });
+      expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+      expect(em.state.getUser(alice)?.name).toBe("Alice Martin");
+    },
+  );
 });
 
 describe("patch user metadata", () => {

@@ -81,14 +81,17 @@ describe("a hostile tenant's strings in tool results", () => {
     });
   });
 
-  test("find_link_candidates quotes the email it was given and the ids it found", async () => {
+  test("find_link_candidates: Auth0 refuses the hostile address's format (400), and the refusal is quoted whole", async () => {
+    // Auth0 checks users-by-email's address against its email format (fidelity corpus, users-by-email with a
+    // malformed address): control and bidi characters never pass, so this address finds no one; its echo in
+    // Auth0's message reaches the model only inside a quoted string.
     const { call } = await open();
     for (const user of [primary, email]) {
       const result = await call("find_link_candidates", { user });
+      expect(result.isError).toBe(true);
       const text = expectFenced(result);
-      expect(text).toContain(quote(email));
-      expect(text).toContain(`candidates: ${quote(secondary)}`);
-      expect(structured(result)).toMatchObject({ email, candidates: [{ user_id: secondary, email }] });
+      expect(text).toContain("400 invalid_query_string");
+      expect(text).toContain(quote(email).slice(1, -1));
     }
   });
 

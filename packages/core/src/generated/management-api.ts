@@ -1428,7 +1428,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Users successfully retrieved. */
+            /**
+             * @description Users successfully retrieved: newest first (created_at descending) unless `sort` names a field; a page
+             *     past the last match is an empty array.
+             */
             200: {
                 headers: {
                     "x-ratelimit-limit": components["headers"]["RateLimitLimit"];

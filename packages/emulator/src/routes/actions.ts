@@ -5,7 +5,7 @@ import { authenticate, type Caller, insufficientScope } from "../auth.ts";
 import { ApiError, badRequest } from "../errors.ts";
 import type { Reply, RequestContext, Router } from "../router.ts";
 import type { TokenContext } from "../tokens.ts";
-import { parseJsonBody, typeName } from "./management.ts";
+import { parseRequestBody, typeName } from "./management.ts";
 
 // The Management API's Actions operations that `idlink action …` uses: Actions and their drafts, the asynchronous
 // build, versions, the triggers and their bindings. Status codes and shapes are those of Auth0's definition
@@ -376,7 +376,7 @@ export function registerActionsRoutes(router: Router, deps: ActionsRouteDeps): A
   // POST /api/v2/actions/actions — create:actions; answers the draft, pending (recorded).
   router.add("POST", "/api/v2/actions/actions", async (req) => {
     need(await caller(req), scopes.create);
-    const body = parseBody(req.body, createKeys);
+    const body = parseBody(req, createKeys);
     const name = body.name;
     if (typeof name !== "string")
       throw invalidBody(
@@ -427,7 +427,7 @@ export function registerActionsRoutes(router: Router, deps: ActionsRouteDeps): A
   // PATCH /api/v2/actions/actions/{id} — update:actions; the draft is rebuilt, what runs changes on deploy only.
   router.add("PATCH", "/api/v2/actions/actions/:id", async (req, { id = "" }) => {
     need(await caller(req), scopes.update);
-    const body = parseBody(req.body, updateKeys);
+    const body = parseBody(req, updateKeys);
     const action = find(id, "Action not found and cannot be updated.");
     const name = optionalString(body.name, "name");
     const trigger =
@@ -528,7 +528,7 @@ export function registerActionsRoutes(router: Router, deps: ActionsRouteDeps): A
   router.add("PATCH", "/api/v2/actions/triggers/:triggerId/bindings", async (req, { triggerId = "" }) => {
     need(await caller(req), scopes.updateBindings);
     const trigger = triggerParam(triggerId, "triggerId");
-    const body = parseBody(req.body, new Set(["bindings"]));
+    const body = parseBody(req, new Set(["bindings"]));
     const entries = body.bindings ?? [];
     if (!Array.isArray(entries))
       throw invalidBody(`Expected type array but found type ${typeName(entries)}`, "bindings");
@@ -618,8 +618,8 @@ const triggerKeys = new Set([
   "binding_policy",
 ]);
 
-function parseBody(text: string, allowed: ReadonlySet<string>): Record<string, unknown> {
-  const raw = parseJsonBody(text) ?? {};
+function parseBody(req: RequestContext, allowed: ReadonlySet<string>): Record<string, unknown> {
+  const raw = parseRequestBody(req) ?? {};
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw invalidBody(`Expected type object but found type ${typeName(raw)}`);
   }

@@ -1,11 +1,47 @@
 import { type AssertionDeps, authenticateClientAssertion } from "../client-assertion.ts";
 import { ApiError, OAuthError } from "../errors.ts";
-import type { RequestContext, Router } from "../router.ts";
+import type { Reply, RequestContext, Router } from "../router.ts";
 import type { Client } from "../seed.ts";
 import { signToken } from "../tokens.ts";
 import { issueUserGrantToken, isUserGrant, type UserGrantDeps } from "../user-grants.ts";
 
 export type AuthenticationDeps = UserGrantDeps & AssertionDeps;
+
+// A real tenant's lists, verbatim (see the discovery route below).
+const discoveryScopes = [
+  "openid",
+  "profile",
+  "offline_access",
+  "name",
+  "given_name",
+  "family_name",
+  "nickname",
+  "email",
+  "email_verified",
+  "picture",
+  "created_at",
+  "identities",
+  "phone",
+  "address",
+];
+const discoveryClaims = [
+  "aud",
+  "auth_time",
+  "created_at",
+  "email",
+  "email_verified",
+  "exp",
+  "family_name",
+  "given_name",
+  "iat",
+  "identities",
+  "iss",
+  "name",
+  "nickname",
+  "phone_number",
+  "picture",
+  "sub",
+];
 
 /** Scopes of the dev login's access token: what the client-side (token variant) linking flow needs. */
 export const userTokenScopes = "openid profile email read:current_user update:current_user_identities";
@@ -49,6 +85,14 @@ export async function issueClientCredentialsToken(
       "unauthorized_client",
       `Grant type '${String(grant_type)}' not allowed for the client.`,
     );
+  }
+  // No audience: Auth0 falls back to its legacy API v1 and refuses a non-global client (observed wording:
+  // postmanlabs/postman-app-support issue 2934, 2020; Kong's knowledge base). A tenant's Default Audience does not
+  // apply to this grant (auth0/docs pull request 9123) — except on tenants with the legacy
+  // allow_api1_non_global_clients flag, which answer an opaque token (Auth0 support, "Client Credentials Grant
+  // Requires 'audience' Parameter"); the emulator's tenant has neither.
+  if (audience === undefined || audience === "") {
+    throw new OAuthError(403, "access_denied", "Non-global clients are not allowed access to APIv1");
   }
   if (audience !== tokens.managementAudience) {
     throw new OAuthError(403, "access_denied", `Service not enabled within domain: ${String(audience)}`);
@@ -122,39 +166,42 @@ export function registerAuthenticationRoutes(router: Router, deps: Authenticatio
 
   router.add("GET", "/.well-known/jwks.json", async () => ({ status: 200, body: tokens.keys.jwks }));
 
-  router.add("GET", "/.well-known/openid-configuration", async () => ({
+  // A real tenant's discovery document (neoteroi.eu.auth0.com, quoted in Neoteroi/BlackSheep's
+  // tests/test_auth_oidc.py @ 4544679, 2021), its keys in its order, narrowed to what the emulator serves: no
+  // device, MFA or revocation endpoint; only the `code` response type and the `query` mode (Auth0
+  // serves `web_message` without advertising it, and so does the emulator); S256 only (Auth0's PKCE guide: plain is
+  // "discouraged" and not supported, although the document lists it); RS256 ID tokens. It advertises no
+  // grant_types_supported (a real one does not). The token endpoint's methods and assertion algorithms are those of
+  // a 2025 tenant's document (client_secret_basic is not served). `registration_endpoint` is listed whether or not
+  // Dynamic Client Registration is on, as Auth0's sample document lists it (configure-applications-with-oidc-
+  // discovery.mdx); `client_id_metadata_document_supported` when the tenant setting is on (register-applications-
+  // with-cimd.mdx). The same document answers at Auth0's RFC 8414 alias, /.well-known/oauth-authorization-server.
+  const discovery = async (): Promise<Reply> => ({
     status: 200,
     body: {
       issuer: tokens.issuer,
       authorization_endpoint: `${tokens.issuer}authorize`,
       token_endpoint: `${tokens.issuer}oauth/token`,
-      jwks_uri: `${tokens.issuer}.well-known/jwks.json`,
       userinfo_endpoint: `${tokens.issuer}userinfo`,
-      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+      jwks_uri: `${tokens.issuer}.well-known/jwks.json`,
+      registration_endpoint: `${tokens.issuer}oidc/register`,
+      scopes_supported: discoveryScopes,
       response_types_supported: ["code"],
-      response_modes_supported: ["query", "web_message"],
       code_challenge_methods_supported: ["S256"],
+      response_modes_supported: ["query"],
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "none"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt"],
       token_endpoint_auth_signing_alg_values_supported: ["RS256", "RS384", "PS256"],
-      scopes_supported: ["openid", "profile", "email", "offline_access"],
-      claims_supported: [
-        "sub",
-        "iss",
-        "aud",
-        "exp",
-        "iat",
-        "auth_time",
-        "nonce",
-        "name",
-        "nickname",
-        "picture",
-        "email",
-        "email_verified",
-      ],
+      claims_supported: discoveryClaims,
+      request_uri_parameter_supported: false,
+      ...(deps.store.settings.clientIdMetadataDocuments
+        ? { client_id_metadata_document_supported: true }
+        : {}),
     },
-  }));
+  });
+  router.add("GET", "/.well-known/openid-configuration", discovery);
+  router.add("GET", "/.well-known/oauth-authorization-server", discovery);
 
   router.add("POST", "/emulator/login", async (req) => {
     let parsed: unknown;

@@ -9,7 +9,7 @@ import { defaultExportFields, type ExportField, type ExportSpec, writeExportFile
 import type { Router } from "../router.ts";
 import type { Store } from "../store.ts";
 import type { TokenContext } from "../tokens.ts";
-import { asObject, parseJsonBody, typeName } from "./management.ts";
+import { asObject, parseRequestBody, typeName } from "./management.ts";
 
 export interface ExportJobOptions {
   /**
@@ -163,7 +163,7 @@ export function registerJobRoutes(router: Router, deps: JobsDeps): { close(): Pr
   router.add("POST", "/api/v2/jobs/users-exports", async (req) => {
     const who = await authenticate(tokens, req.headers.authorization);
     if (!who.scopes.has("read:users")) throw insufficientScope(["read:users"]);
-    const raw = parseJsonBody(req.body);
+    const raw = parseRequestBody(req);
     const body = raw === undefined ? {} : asObject(raw);
     const unknownKeys = Object.keys(body).filter((key) => !requestKeys.has(key));
     if (unknownKeys.length > 0)

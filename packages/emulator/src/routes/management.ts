@@ -1,7 +1,7 @@
 import { providers as coreProviders } from "@idlink/core";
 import { authenticate, authorize, type Caller, insufficientScope } from "../auth.ts";
 import { ApiError, badRequest } from "../errors.ts";
-import type { Router } from "../router.ts";
+import type { RequestContext, Router } from "../router.ts";
 import type { Identity, User } from "../seed.ts";
 import { presentIdentities, presentUser, profileOf, type Store, type UserPatch } from "../store.ts";
 import { type TokenContext, verifyToken } from "../tokens.ts";
@@ -54,8 +54,23 @@ const onProperty = (property?: string) => {
 };
 const invalidBody = (detail: string, property?: string) =>
   badRequest(`Payload validation error: '${detail}'${onProperty(property)}.`, "invalid_body");
-const invalidQuery = (detail: string, property?: string) =>
-  badRequest(`Query validation error: '${detail}'${onProperty(property)}.`, "invalid_query_string");
+// Query properties are described by their own schema: users-by-email's `email` is "Email address to search for
+// (case-sensitive)." in the official document; the validator drops the final period, as for payloads.
+const queryDescriptions: Record<string, string> = {
+  email: "Email address to search for (case-sensitive)",
+};
+const invalidQuery = (detail: string, property?: string) => {
+  const description = property ? queryDescriptions[property] : undefined;
+  const on = property ? ` on property ${property}${description ? ` (${description})` : ""}` : "";
+  return badRequest(`Query validation error: '${detail}'${on}.`, "invalid_query_string");
+};
+const byEmailQueryKeys = new Set(["email", "fields", "include_fields"]);
+// The HTML standard's valid e-mail address (a JSON Schema "email" format as validators commonly implement it): what
+// Auth0's validator refuses is observed ("Object didn't pass validation for format email: …" for an empty address,
+// terraform-provider-auth0's TestAccDirectorySynchronizedGroupsMetadata, and a zero-width space, node-auth0 issue 291);
+// where it draws the line otherwise is not.
+const emailFormat =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const userDoesNotExist = () => new ApiError(404, "The user does not exist.", "inexistent_user");
 const connectionNotConfigured = () =>
   badRequest("The provider/connection is not configured.", "inexistent_connection");
@@ -77,6 +92,27 @@ export function parseJsonBody(body: string): unknown {
   } catch {
     throw badRequest("Invalid request payload JSON format");
   }
+}
+
+/**
+ * A Management API request body, parsed by its content type as hapi does: JSON (also when no type is sent), or a
+ * form (`application/x-www-form-urlencoded`, every value a string; observed: a curl body sent as a form is validated,
+ * auth0/docs pull request 6097); any other type is 415 "Unsupported Media Type" with no errorCode (observed,
+ * auth0/docs pull request 6256). Multipart bodies, which hapi may parse, are refused too (modelled).
+ */
+export function parseRequestBody(req: Pick<RequestContext, "headers" | "body">): unknown {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "" || type === "application/json" || type.endsWith("+json")) return parseJsonBody(req.body);
+  if (type === "application/x-www-form-urlencoded") {
+    if (req.body.trim() === "") return undefined;
+    const form: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(req.body)) {
+      const seen = form[key];
+      form[key] = seen === undefined ? value : [...[seen].flat(), value];
+    }
+    return form;
+  }
+  throw new ApiError(415, "Unsupported Media Type");
 }
 
 export function asObject(value: unknown): Record<string, unknown> {
@@ -141,6 +177,8 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
     authorize(who, id, {
       fullScopes: ["read:users", "read:user_idp_tokens"],
       selfScope: "read:current_user",
+      // The order of Auth0's answer (auth0/nextjs-auth0 issue 254).
+      listed: ["read:users", "read:current_user", "read:user_idp_tokens"],
     });
     const fields = readFieldsQuery(req.query);
     const user = store.getUser(id);
@@ -154,9 +192,16 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
   router.add("GET", "/api/v2/users-by-email", async (req) => {
     const who = await caller(req.headers.authorization);
     if (!who.scopes.has("read:users")) throw insufficientScope(["read:users"]);
+    // Unknown parameters are refused (observed: auth0/auth0.net issue 157, "Query validation error: Additional
+    // properties not allowed" for users-by-email).
+    const unknown = [...new Set(req.query.keys())].filter((key) => !byEmailQueryKeys.has(key));
+    if (unknown.length > 0) throw invalidQuery(`Additional properties not allowed: ${unknown.join(",")}`);
     const fields = readFieldsQuery(req.query);
     const email = req.query.get("email");
     if (email === null) throw invalidQuery("Missing required property: email");
+    if (!emailFormat.test(email)) {
+      throw invalidQuery(`Object didn't pass validation for format email: ${email}`, "email");
+    }
     const withTokens = who.scopes.has("read:user_idp_tokens");
     return {
       status: 200,
@@ -167,7 +212,7 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
   router.add("PATCH", "/api/v2/users/:id", async (req, { id = "" }) => {
     const who = await caller(req.headers.authorization);
     if (!who.scopes.has("update:users")) throw insufficientScope(["update:users"]);
-    const body = asObject(parseJsonBody(req.body));
+    const body = asObject(parseRequestBody(req));
     rejectUnknownKeys(body, patchKeys);
     const patch: UserPatch = { attributes: {} };
     for (const field of ["user_metadata", "app_metadata"] as const) {
@@ -200,7 +245,7 @@ export function registerManagementRoutes(router: Router, deps: ManagementDeps): 
       fullScopes: ["update:users"],
       selfScope: "update:current_user_identities",
     });
-    const body = parseLinkBody(parseJsonBody(req.body));
+    const body = parseLinkBody(parseRequestBody(req));
     // A user's own token may only link with the secondary's ID token (Auth0's observed answer is a 403).
     if (access === "self" && !("link_with" in body)) throw insufficientScope(["update:users"]);
     const primary = store.getUser(id);
@@ -297,7 +342,7 @@ async function secondaryFromIdToken(tokens: TokenContext, who: Caller, idToken: 
   return sub;
 }
 
-function readFieldsQuery(query: URLSearchParams): { names: string[]; include: boolean } | undefined {
+export function readFieldsQuery(query: URLSearchParams): { names: string[]; include: boolean } | undefined {
   const include = query.get("include_fields");
   if (include !== null && include !== "true" && include !== "false") {
     throw invalidQuery("Expected type boolean but found type string", "include_fields");
@@ -307,7 +352,7 @@ function readFieldsQuery(query: URLSearchParams): { names: string[]; include: bo
   return { names: fields.split(",").filter(Boolean), include: include !== "false" };
 }
 
-function pickFields(
+export function pickFields(
   user: User,
   fields: { names: string[]; include: boolean } | undefined,
 ): User | Partial<User> {

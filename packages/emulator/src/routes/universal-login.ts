@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { ActionRequest, PipelineResult, PostLoginActions } from "../actions/pipeline.ts";
+import {
+  type ActionRequest,
+  emulatorTenantName,
+  type PipelineResult,
+  type PostLoginActions,
+} from "../actions/pipeline.ts";
+import { consentPage } from "../consent-page.ts";
 import {
   errorPage,
   loginPage,
@@ -13,6 +19,7 @@ import type { AuthorizeRequest, Grant, Session } from "../login-state.ts";
 import type { Reply, RequestContext, Router } from "../router.ts";
 import type { Client } from "../seed.ts";
 import { fullId } from "../store.ts";
+import { requestedAudience } from "../tenant-settings.ts";
 import { verifyToken } from "../tokens.ts";
 import { grantScopes, profileClaims, type UserGrantDeps } from "../user-grants.ts";
 
@@ -130,6 +137,7 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
   const { store, tokens, logins, actions } = deps;
 
   function issue(
+    client: Client,
     request: AuthorizeRequest,
     session: { userId: string; authTime: number },
     claims?: Grant["claims"],
@@ -138,7 +146,11 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
       {
         clientId: request.clientId,
         userId: session.userId,
-        scope: grantScopes(request.scope, request.audience, tokens.managementAudience),
+        scope: grantScopes(
+          store,
+          { client, userId: session.userId, scope: request.scope, audience: request.audience },
+          tokens.managementAudience,
+        ),
         audience: request.audience,
         nonce: request.nonce,
         authTime: session.authTime,
@@ -183,6 +195,7 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
       );
     }
     return issue(
+      result.login.client,
       request,
       { userId: result.userId, authTime: result.login.authTime },
       { idToken: result.idTokenClaims, accessToken: result.accessTokenClaims },
@@ -195,13 +208,16 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
    */
   async function signedIn(
     req: RequestContext,
+    client: Client,
     request: AuthorizeRequest,
     live: { id: string; session: Session },
     transactionId: string,
     promptNone: boolean,
+    consented = false,
   ): Promise<Reply> {
-    const client = store.clients.find((c) => c.client_id === request.clientId);
-    if (!actions?.configured || !client) return issue(request, live.session);
+    const prompt = consented ? undefined : consentPrompt(client, request, live, transactionId, promptNone);
+    if (prompt) return prompt;
+    if (!actions?.configured) return issue(client, request, live.session);
     const result = await actions.start({
       transactionId,
       request,
@@ -214,6 +230,39 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
       http: actionRequest(req, "GET", request.query ?? {}, {}),
     });
     return answer(result);
+  }
+
+  /**
+   * A third-party application's consent prompt, before the post-login Actions: shown until the user has consented
+   * to these scopes for this client and API, and always with `prompt=consent` ("Once consent has been given, the user
+   * does not see the consent dialog during subsequent logins until consent is revoked", user-consent-and-third-party-
+   * applications.mdx). `prompt=none` cannot show it: `consent_required` (OIDC Core §3.1.2.6).
+   */
+  function consentPrompt(
+    client: Client,
+    request: AuthorizeRequest,
+    live: { id: string; session: Session },
+    transactionId: string,
+    promptNone: boolean,
+  ): Reply | undefined {
+    if (client.is_first_party !== false || request.audience === undefined) return undefined;
+    const { userId } = live.session;
+    const scopes = grantScopes(
+      store,
+      { client, userId, scope: request.scope, audience: request.audience },
+      tokens.managementAudience,
+    );
+    const given = store.resourceServers.consented(userId, client.client_id, request.audience, scopes);
+    if (given && request.prompt !== "consent") return undefined;
+    if (promptNone) return showError(400, "consent_required", "Consent required");
+    const state = logins.holdConsent({
+      request,
+      sessionId: live.id,
+      transactionId,
+      audience: request.audience,
+      scopes,
+    });
+    return { status: 302, headers: { ...pageSecurity, location: `/u/consent?state=${state}` } };
   }
 
   const newTransaction = () => randomBytes(24).toString("base64url");
@@ -250,14 +299,29 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
       );
     }
     const state = q.get("state") ?? undefined;
+    const thirdParty = client.is_first_party === false;
+    // Third-party applications' errors show on a page, not at the callback (their default `redirection_policy`,
+    // open_redirect_protection: security-controls.mdx, "Redirect protection").
     const fail = (error: string, description: string) =>
-      respond({ redirectUri, responseMode }, withState(state, { error, error_description: description }));
+      thirdParty
+        ? showError(400, error, description)
+        : respond({ redirectUri, responseMode }, withState(state, { error, error_description: description }));
+    const unsupported = thirdParty ? thirdPartyRefusedParameters.find((name) => q.has(name)) : undefined;
+    if (unsupported !== undefined) {
+      return fail(
+        "invalid_request",
+        `Parameter ${unsupported} is not supported for third-party applications`,
+      );
+    }
 
     const responseType = q.get("response_type");
     if (!responseType) return fail("invalid_request", "Missing required parameter: response_type");
     if (responseType !== "code")
       return fail("unsupported_response_type", `Unsupported response type: ${responseType}`);
-    if (client.app_type !== "spa") {
+    if (
+      client.app_type === "non_interactive" ||
+      (client.grant_types && !client.grant_types.includes("authorization_code"))
+    ) {
       return fail("unauthorized_client", "Grant type 'authorization_code' not allowed for the client.");
     }
     const codeChallenge = q.get("code_challenge");
@@ -272,15 +336,34 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
     if (method !== "S256") {
       return fail("invalid_request", `Unsupported code_challenge_method: ${method ?? "(none)"}; use S256`);
     }
-    if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) {
-      return fail(
-        "invalid_request",
-        "code_challenge must be BASE64URL(SHA256(code_verifier)), 43 characters",
-      );
+    // Auth0's wording for a challenge of the wrong length (its support article "Code Verifier Error: Parameter
+    // 'code_challenge' must be between 43 and 128 characters long"); the character check's wording is the emulator's.
+    if (codeChallenge.length < 43 || codeChallenge.length > 128) {
+      return fail("invalid_request", "Parameter 'code_challenge' must be between 43 and 128 characters long");
     }
-    const audience = q.get("audience") || undefined;
-    if (audience !== undefined && audience !== tokens.managementAudience) {
+    if (!/^[A-Za-z0-9_-]+$/.test(codeChallenge)) {
+      return fail("invalid_request", "code_challenge must be BASE64URL(SHA256(code_verifier))");
+    }
+    const audience = requestedAudience(
+      { audience: q.get("audience"), resource: q.get("resource") },
+      store.settings,
+    );
+    const api = store.resourceServers.get(audience);
+    if (audience !== undefined && audience !== tokens.managementAudience && !api) {
       return fail("access_denied", `Service not found: ${audience}`);
+    }
+    // Third-party applications reach an API only through a grant, never a system API (security-controls.mdx,
+    // "Explicit API authorization"); the wordings are the emulator's.
+    if (thirdParty && !api) {
+      return audience === undefined
+        ? fail("invalid_request", "A third-party application must name the API: give audience (or resource)")
+        : fail("access_denied", `Third-party applications cannot access system APIs: ${audience}`);
+    }
+    if (thirdParty && api && api.third_party_scopes === undefined) {
+      return fail(
+        "unauthorized_client",
+        `Client is not authorized to access "${audience}": the API has no default permissions for third-party applications`,
+      );
     }
     const prompt = q.get("prompt") ?? undefined;
     const request: AuthorizeRequest = {
@@ -299,10 +382,10 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
     const live = liveSession(req);
     if (prompt === "none") {
       return live
-        ? signedIn(req, request, live, newTransaction(), true)
+        ? signedIn(req, client, request, live, newTransaction(), true)
         : fail("login_required", "Login required");
     }
-    if (live && prompt !== "login") return signedIn(req, request, live, newTransaction(), false);
+    if (live && prompt !== "login") return signedIn(req, client, request, live, newTransaction(), false);
     const transaction = logins.holdRequest(request);
     return { status: 302, headers: { ...pageSecurity, location: `/u/login?state=${transaction}` } };
   });
@@ -358,11 +441,64 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
     const session = logins.session(id);
     logins.finishRequest(t.transaction);
     if (!session) return expired();
-    const reply = await signedIn(req, t.request, { id, session }, t.transaction, false);
+    const reply = await signedIn(req, t.client, t.request, { id, session }, t.transaction, false);
     return {
       ...reply,
       headers: { ...reply.headers, "set-cookie": `${sessionCookie}=${id}; Path=/; HttpOnly; SameSite=Lax` },
     };
+  });
+
+  /** A consent prompt being answered, with the cookie of the session that signed in (any other cookie: expired). */
+  function consentOf(req: RequestContext) {
+    const state = req.query.get("state") ?? "";
+    const pending = logins.pendingConsent(state);
+    if (!pending || readCookie(req.headers, sessionCookie) !== pending.sessionId) return undefined;
+    const session = logins.session(pending.sessionId);
+    const user = session && store.getUser(session.userId);
+    const client = store.clients.find((c) => c.client_id === pending.request.clientId);
+    return session && user && client ? { state, pending, session, user, client } : undefined;
+  }
+
+  router.add("GET", "/u/consent", async (req) => {
+    const c = consentOf(req);
+    if (!c) return expired();
+    const api = store.resourceServers.get(c.pending.audience);
+    return html(
+      200,
+      consentPage({
+        clientName: c.client.name,
+        userName: String(c.user.name ?? c.user.email ?? c.user.user_id),
+        tenantName: emulatorTenantName,
+        apiName: api?.name ?? api?.identifier ?? "",
+        scopes: c.pending.scopes,
+        state: c.state,
+      }),
+      loginPolicy(originOf(c.pending.request.redirectUri), actions?.configured ?? false),
+    );
+  });
+
+  // `action=accept` records the consent (Auth0's user grant) and goes on with the sign-in; `deny` ends it on an
+  // error page (open_redirect_protection). "Invalid action" is the screen's own text (customize-text-elements.mdx);
+  // "User did not authorize the request" is Auth0's description of a declined consent (what apps built on
+  // nextjs-auth0 check for; not in the corpus).
+  router.add("POST", "/u/consent", async (req) => {
+    const c = consentOf(req);
+    if (!c) return expired();
+    const action = new URLSearchParams(req.body).get("action");
+    if (action !== "accept" && action !== "deny") return showError(400, "invalid_request", "Invalid action");
+    logins.finishConsent(c.state);
+    const { request, sessionId, transactionId, audience, scopes } = c.pending;
+    if (action === "deny") return showError(400, "access_denied", "User did not authorize the request");
+    store.resourceServers.recordConsent(c.session.userId, c.client.client_id, audience, scopes);
+    return signedIn(
+      req,
+      c.client,
+      request,
+      { id: sessionId, session: c.session },
+      transactionId,
+      false,
+      true,
+    );
   });
 
   // Back from a redirect Action's page (redirect-with-actions.mdx): `state` in the query (GET) or in the query or
@@ -397,12 +533,16 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
   }));
 
   router.add("GET", "/v2/logout", async (req) => {
-    const returnTo = req.query.get("returnTo") ?? undefined;
     const clientId = req.query.get("client_id") ?? undefined;
+    const client = store.clients.find((c) => c.client_id === clientId);
+    // With a client_id and no returnTo, Auth0 returns the user to the client's first Allowed Logout URL (Auth0's
+    // "Redirect Users with Alternative Logout", auth0/docs-v2 main/docs/authenticate/login/logout/
+    // redirect-users-after-logout.mdx).
+    const returnTo = req.query.get("returnTo") ?? (client ? client.allowed_logout_urls?.[0] : undefined);
     if (returnTo !== undefined) {
-      const client = store.clients.find((c) => c.client_id === clientId);
-      // Auth0's wording; without client_id it checks the tenant's list, which the emulator does not have.
-      if (!client || !(client.allowed_logout_urls ?? []).includes(returnTo)) {
+      // Auth0's wording (its support article "Error Occurs When Using returnTo Query Parameter During Logout");
+      // without client_id it checks the tenant's list, which the emulator does not have.
+      if (!client || !logoutUrlAllowed(client.allowed_logout_urls ?? [], returnTo)) {
         return showError(
           400,
           "invalid_request",
@@ -442,6 +582,45 @@ export function registerUniversalLoginRoutes(router: Router, deps: UniversalLogi
     return { status: 200, body: { sub: user.user_id, ...profileClaims(user, scope) } };
   });
 }
+
+/**
+ * Whether `returnTo` is in a client's Allowed Logout URLs, as redirect-users-after-logout.mdx says Auth0 matches:
+ * its query string and fragment are not taken into account, scheme and host are case-insensitive, the rest is
+ * case-sensitive, and `*.` in an allowed URL stands for any subdomain.
+ */
+function logoutUrlAllowed(allowed: readonly string[], returnTo: string): boolean {
+  const split = (url: string) => {
+    const bare = url.split(/[?#]/, 1)[0] ?? "";
+    const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)(.*)$/i.exec(bare);
+    return match ? { origin: `${match[1]}${match[2]}`.toLowerCase(), rest: match[3] ?? "" } : undefined;
+  };
+  const target = split(returnTo);
+  if (!target) return false;
+  return allowed.some((entry) => {
+    const candidate = split(entry);
+    if (!candidate || candidate.rest !== target.rest) return false;
+    if (!candidate.origin.includes("*.")) return candidate.origin === target.origin;
+    const [scheme = "", host = ""] = candidate.origin.split("://");
+    const suffix = host.slice(host.indexOf("*.") + 1);
+    const [targetScheme = "", targetHost = ""] = target.origin.split("://");
+    const sub = targetHost.slice(0, targetHost.length - suffix.length);
+    return scheme === targetScheme && targetHost.endsWith(suffix) && /^[a-z0-9-]+$/.test(sub);
+  });
+}
+
+/**
+ * `/authorize` parameters third-party applications may not send (security-controls.mdx, "`/authorize` parameter
+ * validation": "Requests with unsupported parameters receive an `invalid_request` error").
+ */
+const thirdPartyRefusedParameters = [
+  "claims",
+  "id_token_hint",
+  "invitation",
+  "login_ticket",
+  "request",
+  "request_uri",
+  "screen_hint",
+];
 
 function webOriginAllowed(client: Client, redirectUri: string): boolean {
   const origin = originOf(redirectUri);
