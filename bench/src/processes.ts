@@ -41,6 +41,34 @@ const handshake = [
 ];
 
 /**
+ * What a 2026-07-28 host sends first (no handshake: the protocol is stateless): server/discover (id 1), then
+ * tools/list (id 2), each with the per-request `_meta` (modelcontextprotocol/modelcontextprotocol@b0f60ba
+ * docs/specification/2026-07-28/server/discover.mdx).
+ */
+const discovery = ["server/discover", "tools/list"].map((method, i) => ({
+  jsonrpc: "2.0",
+  id: i + 1,
+  method,
+  params: {
+    _meta: {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+      "io.modelcontextprotocol/clientInfo": { name: "bench", version: "0" },
+    },
+  },
+}));
+
+/** Milliseconds from spawning idlink-mcp to its answer to a 2026-07-28 server/discover. */
+export async function timeMcpDiscover(): Promise<number> {
+  return (await mcpExchange(discovery, 1)).ms;
+}
+
+/** Milliseconds from spawning idlink-mcp to its answer to a 2026-07-28 tools/list sent after server/discover. */
+export async function timeMcpToolsList2026(): Promise<number> {
+  return (await mcpExchange(discovery, 2)).ms;
+}
+
+/**
  * A first tool call (id 3) that needs the whole server — the SDK, zod, core — but no tenant: core refuses the user
  * id before anything is sent.
  */

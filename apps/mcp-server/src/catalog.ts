@@ -12,9 +12,9 @@ export interface ListedTool {
 }
 
 /**
- * What the SDK server answers to the messages the stdio front answers alone, generated from the real tool
- * definitions at build time (`generate.mjs`; `src/generated/catalog.json`, compared with the live server in
- * test/front.test.ts).
+ * What the SDK server answers to the messages the stdio front answers alone, in both protocol eras, generated from
+ * the real tool definitions at build time (`generate.mjs`; `src/generated/catalog.json`, compared with the live
+ * server in test/front.test.ts).
  */
 export interface Catalog {
   /** initialize echoes these versions; any other is answered with `fallback` (the SDK's negotiation). */
@@ -25,6 +25,15 @@ export interface Catalog {
   toolsList: Template;
   /** Answers to parameterless requests (ping, and the lists a tools-only server refuses). */
   answers: Record<string, Template>;
+  /** The 2026-07-28 era: stateless requests carrying their version and the client's capabilities in `_meta`. */
+  modern: {
+    /** server/discover's `supportedVersions`: a request's `_meta` must name one of them. */
+    versions: string[];
+    /** server/discover's answer. */
+    discover: Template;
+    /** tools/list's answer (with its cache hints) with every tool; `result.tools` is filtered by the selection. */
+    toolsList: Template;
+  };
 }
 
 export const catalog: Catalog = generated;

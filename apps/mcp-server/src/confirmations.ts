@@ -6,6 +6,11 @@ export interface Binding {
   primary: string;
   /** The secondary's full id, `provider|user_id`. */
   secondary: string;
+  /**
+   * The user who asked, over OAuth: the `sub` of their access token (src/caller.ts). A confirmation issued to one
+   * user cannot be spent by another. Absent on stdio and with the static bearer, where only the owner calls.
+   */
+  subject?: string;
 }
 
 /**
@@ -56,6 +61,7 @@ export function createConfirmations(options: ConfirmationOptions = {}): Confirma
           binding.action,
           binding.primary,
           binding.secondary,
+          binding.subject ?? null,
           expires,
           nonce,
         ]),
@@ -94,6 +100,13 @@ export function createConfirmations(options: ConfirmationOptions = {}): Confirma
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         const entry = issued.get(nonce);
         const was = entry?.purpose === purpose ? entry.binding : undefined;
+        // Checked first, and without describing the other user's action: it is theirs, not this caller's.
+        if (was && was.subject !== binding.subject) {
+          return {
+            ok: false,
+            message: `${subject} was issued to another user: a confirmation is spent only by the user it was shown to`,
+          };
+        }
         if (was && describe(was) !== describe(binding)) {
           return {
             ok: false,
@@ -125,6 +138,18 @@ export function createConfirmations(options: ConfirmationOptions = {}): Confirma
       prune();
       return { ok: true };
     },
+  };
+}
+
+/**
+ * The store as one caller sees it: every binding it issues or redeems carries `subject` (the caller's `sub`), so a
+ * token issued to one user is refused to another. `undefined` (stdio, the static bearer) leaves the store as it is.
+ */
+export function forSubject(confirmations: Confirmations, subject: string | undefined): Confirmations {
+  if (subject === undefined) return confirmations;
+  return {
+    issue: (purpose, binding) => confirmations.issue(purpose, { ...binding, subject }),
+    redeem: (purpose, token, binding) => confirmations.redeem(purpose, token, { ...binding, subject }),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from "@idlink/core/startup";
 import { readOnlyToolNames, toolNames } from "./catalog.ts";
+import type { HttpAuthConfig } from "./http-auth.ts";
 import type { ToolName } from "./tools/index.ts";
 
 export interface Config {
@@ -21,8 +22,11 @@ export interface Config {
   tools: ToolName[] | undefined;
   /** IDLINK_DEBUG=1: every Management API request and answer on stderr (redacted), never on stdout. */
   debug: boolean;
-  /** Streamable HTTP on 127.0.0.1 instead of stdio. */
-  http: { port: number; token: string } | undefined;
+  /**
+   * Streamable HTTP instead of stdio: on `host` (127.0.0.1 unless --host), guarded by OAuth (the tenant as
+   * authorization server) or, for development on loopback, by the static bearer IDLINK_MCP_HTTP_TOKEN.
+   */
+  http: { port: number; host: string; auth: HttpAuthConfig } | undefined;
   /** `--help` / `--version`: print that and stop; nothing else is read. */
   help: boolean;
   version: boolean;
@@ -42,8 +46,11 @@ export const usage = `idlink-mcp — Auth0 account linking over MCP (stdio by de
 Options:
   --read-only        register only ${readOnlyToolNames.join(", ")}
   --tools a,b        register only these tools (${toolNames.join(", ")})
-  --http             serve Streamable HTTP on 127.0.0.1 instead of stdio
+  --http             serve Streamable HTTP instead of stdio, as an OAuth protected resource whose authorization
+                     server is the tenant (or with IDLINK_MCP_HTTP_TOKEN, a static bearer for loopback development)
   --port N           HTTP port (default 3917; 0 picks a free one)
+  --host ADDRESS     address to listen on (default 127.0.0.1; another one needs OAuth and --resource)
+  --resource URL     the server's public URL, its OAuth resource identifier (default http://127.0.0.1:PORT/mcp)
   --help             this text
   --version          the version
 
@@ -59,7 +66,9 @@ Environment:
   IDLINK_TENANT                            a profile of the config file instead (IDLINK_CONFIG, default
                                            $XDG_CONFIG_HOME/idlink/config.json or ~/.config/idlink/config.json)
   IDLINK_MCP_READ_ONLY=1                   same as --read-only
-  IDLINK_MCP_HTTP_TOKEN                    bearer token HTTP callers must send (required with --http, 32+ characters)
+  IDLINK_MCP_RESOURCE                      same as --resource
+  IDLINK_MCP_AUTH_DOMAIN                   the authorization server's domain when not AUTH0_DOMAIN (a custom domain)
+  IDLINK_MCP_HTTP_TOKEN                    a static bearer (32+ characters) instead of OAuth: development on loopback
   IDLINK_DEBUG=1                           every request to Auth0 and its answer on stderr (secrets redacted)
 `;
 
@@ -100,8 +109,10 @@ export async function parseConfig(
     values["read-only"] === true || flag(environment.IDLINK_MCP_READ_ONLY, "IDLINK_MCP_READ_ONLY");
   const debug = flag(environment.IDLINK_DEBUG, "IDLINK_DEBUG");
   const tools = values.tools === undefined ? undefined : toolList(values.tools, readOnly);
-  const http = values.http === true ? httpConfig(values.port, environment.IDLINK_MCP_HTTP_TOKEN) : undefined;
-  if (values.http !== true && values.port !== undefined) throw new ConfigError("--port needs --http");
+  const http = values.http === true ? httpSettings(values, environment) : undefined;
+  for (const name of ["port", "host", "resource"] as const) {
+    if (values.http !== true && values[name] !== undefined) throw new ConfigError(`--${name} needs --http`);
+  }
   if (help || version) {
     return {
       domain: "",
@@ -109,7 +120,7 @@ export async function parseConfig(
       readOnly,
       tools,
       debug,
-      http,
+      http: undefined,
       help,
       version,
     };
@@ -123,6 +134,13 @@ export async function parseConfig(
   }
   const origin = parseTenantDomain(domain, labels.AUTH0_DOMAIN ?? "AUTH0_DOMAIN");
   if (!origin.ok) throw new ConfigError(origin.issues.map((i) => i.message).join("; "));
+  const { port, host, bearer, resource, authDomain } = http ?? {};
+  const auth: HttpAuthConfig | undefined =
+    http === undefined
+      ? undefined
+      : bearer !== undefined
+        ? { kind: "bearer", token: bearer }
+        : { kind: "oauth", issuer: issuerOf(authDomain, origin.value), resource };
   try {
     return {
       domain: origin.value,
@@ -140,7 +158,7 @@ export async function parseConfig(
       readOnly,
       tools,
       debug,
-      http,
+      http: auth && port !== undefined && host !== undefined ? { port, host, auth } : undefined,
       help,
       version,
     };
@@ -194,6 +212,8 @@ function parse(argv: readonly string[]) {
       tools: { type: "string" },
       http: { type: "boolean" },
       port: { type: "string" },
+      host: { type: "string" },
+      resource: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -223,21 +243,100 @@ function toolList(value: string, readOnly: boolean): ToolName[] {
   return selected;
 }
 
-function httpConfig(port: string | undefined, token: string | undefined): NonNullable<Config["http"]> {
-  const number = port === undefined ? defaultHttpPort : Number(port);
+/** The HTTP settings as given; the authorization server's issuer needs the tenant, read later. */
+function httpSettings(
+  values: { port?: string; host?: string; resource?: string },
+  env: Record<string, string | undefined>,
+) {
+  const number = values.port === undefined ? defaultHttpPort : Number(values.port);
   if (!Number.isInteger(number) || number < 0 || number > 65535) {
-    throw new ConfigError(`--port must be a whole number from 0 to 65535, not "${port}"`);
+    throw new ConfigError(`--port must be a whole number from 0 to 65535, not "${values.port}"`);
   }
-  const bearer = nonEmpty(token);
-  if (bearer === undefined) {
+  const host = nonEmpty(values.host) ?? "127.0.0.1";
+  const bearer = nonEmpty(env.IDLINK_MCP_HTTP_TOKEN);
+  const flagResource = nonEmpty(values.resource);
+  const envResource = nonEmpty(env.IDLINK_MCP_RESOURCE);
+  if (flagResource !== undefined && envResource !== undefined && flagResource !== envResource) {
     throw new ConfigError(
-      "--http needs IDLINK_MCP_HTTP_TOKEN: a random bearer token (32+ characters) that HTTP clients must send",
+      `--resource and IDLINK_MCP_RESOURCE name different URLs (${echo(flagResource, 100)}, ${echo(envResource, 100)}) — keep one`,
     );
   }
-  if (bearer.length < 32) {
-    throw new ConfigError("IDLINK_MCP_HTTP_TOKEN is too short — use 32 or more random characters");
+  const resource =
+    flagResource !== undefined
+      ? resourceUrl(flagResource, "--resource")
+      : envResource !== undefined
+        ? resourceUrl(envResource, "IDLINK_MCP_RESOURCE")
+        : undefined;
+  const authDomain = nonEmpty(env.IDLINK_MCP_AUTH_DOMAIN);
+  if (bearer !== undefined) {
+    const oauthSettings = [
+      ...(resource !== undefined ? [flagResource !== undefined ? "--resource" : "IDLINK_MCP_RESOURCE"] : []),
+      ...(authDomain !== undefined ? ["IDLINK_MCP_AUTH_DOMAIN"] : []),
+    ];
+    if (oauthSettings.length > 0) {
+      throw new ConfigError(
+        `IDLINK_MCP_HTTP_TOKEN (a static bearer) and ${oauthSettings.join(" and ")} (OAuth) are two ways to guard HTTP — unset IDLINK_MCP_HTTP_TOKEN to use OAuth, or the others to keep the bearer for local development`,
+      );
+    }
+    if (!isLoopback(host)) {
+      throw new ConfigError(
+        `IDLINK_MCP_HTTP_TOKEN is a static bearer for development on loopback, and --host ${echo(host)} serves other machines — unset IDLINK_MCP_HTTP_TOKEN so that callers sign in with OAuth (README, Remote agents over OAuth)`,
+      );
+    }
+    if (bearer.length < 32) {
+      throw new ConfigError("IDLINK_MCP_HTTP_TOKEN is too short — use 32 or more random characters");
+    }
+  } else if (!isLoopback(host) && resource === undefined) {
+    throw new ConfigError(
+      `--host ${echo(host)} serves other machines: set IDLINK_MCP_RESOURCE (or --resource) to the URL they reach this server at, https://…/mcp — it is the audience of their access tokens`,
+    );
   }
-  return { port: number, token: bearer };
+  return { port: number, host, bearer, resource, authDomain };
+}
+
+/**
+ * The authorization server's issuer as Auth0 writes `iss`: `https://TENANT/`, the domain the token was obtained from
+ * (auth0/docs-v2 main/docs/customize/custom-domains/configure-features-to-use-custom-domains.mdx @ 1a4096e8, "APIs").
+ */
+function issuerOf(authDomain: string | undefined, tenant: TenantDomain): string {
+  if (authDomain === undefined) return `${tenant.origin}/`;
+  const parsed = parseTenantDomain(authDomain, "IDLINK_MCP_AUTH_DOMAIN");
+  if (!parsed.ok) throw new ConfigError(parsed.issues.map((i) => i.message).join("; "));
+  return `${parsed.value.origin}/`;
+}
+
+/**
+ * The server's public URL as an RFC 8707 resource identifier: absolute, no fragment (RFC 8707 §2), no query or
+ * credentials, https unless on loopback. Kept as written: it must equal the identifier of the tenant's API.
+ */
+function resourceUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      `${name} must be this server's public URL, such as https://mcp.example.com/mcp, not "${echo(value, 100)}"`,
+    );
+  }
+  const fault =
+    url.protocol !== "https:" && url.protocol !== "http:"
+      ? "must be an https URL"
+      : url.protocol === "http:" && !isLoopback(url.hostname)
+        ? "must use https (plain http only on loopback)"
+        : url.hash !== "" || value.includes("#")
+          ? "must not have a fragment (RFC 8707)"
+          : url.search !== "" || value.includes("?")
+            ? "must not have a query"
+            : url.username !== "" || url.password !== ""
+              ? "must not carry a user or password"
+              : undefined;
+  if (fault)
+    throw new ConfigError(`${name} ${fault} — give the URL agents use, such as https://mcp.example.com/mcp`);
+  return value;
+}
+
+function isLoopback(host: string): boolean {
+  return ["localhost", "::1", "[::1]"].includes(host.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function flag(value: string | undefined, name: string): boolean {

@@ -31,8 +31,14 @@ async function serve() {
       process.stdout.write(usage);
     } else if (config.http) {
       const [{ serveHttp }, { createFactory }] = await Promise.all([import("./http.ts"), import("./app.ts")]);
-      const http = await serveHttp({ factory: createFactory(config, onEvent), ...config.http, onerror });
-      log(`listening on ${http.url}`);
+      const debug = config.debug ? (line: string) => log(`debug: ${line}`) : undefined;
+      const http = await serveHttp({
+        factory: createFactory(config, onEvent),
+        ...config.http,
+        onerror,
+        ...(debug ? { debug } : {}),
+      });
+      log(`listening on ${http.url} (${http.auth})`);
     } else {
       serveFront({
         catalog,

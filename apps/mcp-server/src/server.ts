@@ -1,7 +1,8 @@
 import type { Issue, ManagementClient } from "@idlink/core";
-import { McpServer } from "@modelcontextprotocol/server";
+import { McpServer, requireScopes } from "@modelcontextprotocol/server";
 import pkg from "../package.json" with { type: "json" };
-import { type Confirmations, createConfirmations } from "./confirmations.ts";
+import { callerOf, scopeOf } from "./caller.ts";
+import { type Confirmations, createConfirmations, forSubject } from "./confirmations.ts";
 import type { ToolDeps } from "./deps.ts";
 import { listed } from "./listing.ts";
 import { guarded, invalidArguments } from "./results.ts";
@@ -28,11 +29,24 @@ const instructions =
   "In results, an account is {user_id, email, email_verified, identities} and an identity " +
   "{id: provider|user_id, provider, connection}.";
 
+/**
+ * The cache hints of the 2026-07-28 results the SDK builds (modelcontextprotocol/modelcontextprotocol@b0f60ba
+ * docs/specification/2026-07-28/server/utilities/caching.mdx). tools/list and server/discover change only with the
+ * process's own options (--read-only, --tools), never while it runs, and hold nothing of a user or a tenant: fresh for
+ * an hour (server/discover.mdx's example), and `public`, which the caching page names for "lists of tools … when they
+ * are identical for all users". The SDK's default is `ttlMs: 0`, `private`: re-fetch every time.
+ */
+const hour = { ttlMs: 60 * 60 * 1000, cacheScope: "public" } as const;
+
 /** Creates the idlink MCP server with the tools the options select. */
 export function createServer({ client, confirmations, options = {} }: ServerDeps): McpServer {
   const server = new McpServer(
     { name: "idlink-mcp", title: "idlink — Auth0 account linking", version: pkg.version },
-    { capabilities: { tools: {} }, instructions },
+    {
+      capabilities: { tools: {} },
+      instructions,
+      cacheHints: { "tools/list": hour, "server/discover": hour },
+    },
   );
   const deps: ToolDeps = {
     server,
@@ -54,6 +68,9 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
         inputSchema: listed(inputSchema, "input"),
         outputSchema: listed(outputSchema, "output"),
         annotations,
+        // Over OAuth, a call whose token lacks the tool's scope is the SDK's 403 insufficient_scope, before any
+        // handler runs (src/caller.ts); without a verified token (stdio, the static bearer) nothing is checked.
+        scopeChallenge: requireScopes(scopeOf(tool)),
       },
       (args: unknown, ctx) =>
         guarded(async () => {
@@ -73,7 +90,9 @@ export function createServer({ client, confirmations, options = {} }: ServerDeps
             );
             return invalidArguments(name, issues);
           }
-          return tool.handler(parsed.data, deps, ctx);
+          // A confirmation is bound to the user who asked for it (src/confirmations.ts, forSubject).
+          const caller = { ...deps, confirmations: forSubject(deps.confirmations, callerOf(ctx)) };
+          return tool.handler(parsed.data, caller, ctx);
         }),
     );
   }

@@ -1,6 +1,6 @@
 import { redactText } from "@idlink/core";
 import { expect, test } from "vitest";
-import { type Binding, createConfirmations } from "../src/confirmations.ts";
+import { type Binding, createConfirmations, forSubject } from "../src/confirmations.ts";
 
 const link: Binding = { action: "link", primary: "auth0|1", secondary: "github|2" };
 
@@ -59,4 +59,25 @@ test("a token is not JWT-shaped, so core's redaction leaves it readable", () => 
   const { token } = createConfirmations().issue("preview", link);
   expect(redactText(`confirmation_token: ${token}`)).toBe(`confirmation_token: ${token}`);
   expect(token).not.toContain("eyJ");
+});
+
+test("a token issued to one user is refused to another, without naming what it was for", () => {
+  const store = createConfirmations();
+  const asAlice = forSubject(store, "auth0|alice");
+  const asBob = forSubject(store, "auth0|bob");
+  const { token } = asAlice.issue("preview", link);
+  for (const caller of [asBob, store]) {
+    const refused = caller.redeem("preview", token, link);
+    expect(refused).toEqual({
+      ok: false,
+      message:
+        "confirmation_token was issued to another user: a confirmation is spent only by the user it was shown to",
+    });
+  }
+  expect(asAlice.redeem("preview", token, link)).toEqual({ ok: true });
+});
+
+test("without a subject (stdio, the static bearer) the store is unchanged", () => {
+  const store = createConfirmations();
+  expect(forSubject(store, undefined)).toBe(store);
 });

@@ -73,8 +73,9 @@ describe("parseConfig", () => {
       ["--read-only", "--tools", "unlink_identity"],
       "unlink_identity change accounts and read-only mode is on",
     ],
-    [["--http"], "--http needs IDLINK_MCP_HTTP_TOKEN"],
     [["--port", "8080"], "--port needs --http"],
+    [["--host", "0.0.0.0"], "--host needs --http"],
+    [["--resource", "https://mcp.example.com/mcp"], "--resource needs --http"],
     [["--verbose"], "Unknown option '--verbose'"],
   ])("refuses %j", async (argv, message) => {
     await expect(parseConfig(clientCredentials, argv)).rejects.toThrow(message);
@@ -82,14 +83,127 @@ describe("parseConfig", () => {
 
   test("serves HTTP with a bearer token, on the default port or the one given", async () => {
     const env = { ...clientCredentials, IDLINK_MCP_HTTP_TOKEN: httpToken };
-    expect((await parseConfig(env, ["--http"])).http).toEqual({ port: defaultHttpPort, token: httpToken });
-    expect((await parseConfig(env, ["--http", "--port", "0"])).http).toEqual({ port: 0, token: httpToken });
+    const bearer = { kind: "bearer", token: httpToken };
+    expect((await parseConfig(env, ["--http"])).http).toEqual({
+      port: defaultHttpPort,
+      host: "127.0.0.1",
+      auth: bearer,
+    });
+    expect((await parseConfig(env, ["--http", "--port", "0"])).http).toEqual({
+      port: 0,
+      host: "127.0.0.1",
+      auth: bearer,
+    });
     await expect(parseConfig(env, ["--http", "--port", "99999"])).rejects.toThrow(
       "--port must be a whole number",
     );
     await expect(parseConfig({ ...env, IDLINK_MCP_HTTP_TOKEN: "short" }, ["--http"])).rejects.toThrow(
       "too short",
     );
+  });
+
+  test("serves HTTP as an OAuth protected resource of the tenant without IDLINK_MCP_HTTP_TOKEN", async () => {
+    const oauth = (config: Awaited<ReturnType<typeof parseConfig>>) => config.http;
+    expect(oauth(await parseConfig(clientCredentials, ["--http"]))).toEqual({
+      port: defaultHttpPort,
+      host: "127.0.0.1",
+      auth: { kind: "oauth", issuer: "https://tenant.eu.auth0.com/", resource: undefined },
+    });
+    expect(
+      oauth(await parseConfig({ ...clientCredentials, AUTH0_DOMAIN: "http://127.0.0.1:8787" }, ["--http"]))
+        ?.auth,
+    ).toEqual({ kind: "oauth", issuer: "http://127.0.0.1:8787/", resource: undefined });
+    const remote = await parseConfig(
+      {
+        ...clientCredentials,
+        IDLINK_MCP_AUTH_DOMAIN: "login.example.com",
+        IDLINK_MCP_RESOURCE: "https://mcp.example.com/mcp",
+      },
+      ["--http", "--host", "0.0.0.0"],
+    );
+    expect(remote.http).toEqual({
+      port: defaultHttpPort,
+      host: "0.0.0.0",
+      auth: { kind: "oauth", issuer: "https://login.example.com/", resource: "https://mcp.example.com/mcp" },
+    });
+    expect(
+      oauth(await parseConfig(clientCredentials, ["--http", "--resource", "http://localhost:3917/mcp"]))
+        ?.auth,
+    ).toEqual({
+      kind: "oauth",
+      issuer: "https://tenant.eu.auth0.com/",
+      resource: "http://localhost:3917/mcp",
+    });
+  });
+
+  test.each<[string, Record<string, string>, string[], string]>([
+    [
+      "the static bearer beside OAuth settings",
+      { IDLINK_MCP_HTTP_TOKEN: httpToken, IDLINK_MCP_RESOURCE: "https://mcp.example.com/mcp" },
+      [],
+      "IDLINK_MCP_HTTP_TOKEN (a static bearer) and IDLINK_MCP_RESOURCE (OAuth) are two ways to guard HTTP — unset IDLINK_MCP_HTTP_TOKEN to use OAuth",
+    ],
+    [
+      "the static bearer beside an authorization server",
+      { IDLINK_MCP_HTTP_TOKEN: httpToken, IDLINK_MCP_AUTH_DOMAIN: "login.example.com" },
+      [],
+      "IDLINK_MCP_HTTP_TOKEN (a static bearer) and IDLINK_MCP_AUTH_DOMAIN (OAuth)",
+    ],
+    [
+      "the static bearer off loopback",
+      { IDLINK_MCP_HTTP_TOKEN: httpToken },
+      ["--host", "0.0.0.0"],
+      "IDLINK_MCP_HTTP_TOKEN is a static bearer for development on loopback, and --host 0.0.0.0 serves other machines — unset IDLINK_MCP_HTTP_TOKEN",
+    ],
+    [
+      "another host without the URL callers reach",
+      {},
+      ["--host", "0.0.0.0"],
+      "--host 0.0.0.0 serves other machines: set IDLINK_MCP_RESOURCE (or --resource)",
+    ],
+    [
+      "a resource that is no URL",
+      { IDLINK_MCP_RESOURCE: "mcp.example.com" },
+      [],
+      "IDLINK_MCP_RESOURCE must be this server's public URL",
+    ],
+    [
+      "a plain-http resource off loopback",
+      {},
+      ["--resource", "http://mcp.example.com/mcp"],
+      "--resource must use https (plain http only on loopback)",
+    ],
+    [
+      "a resource with a fragment",
+      {},
+      ["--resource", "https://mcp.example.com/mcp#x"],
+      "--resource must not have a fragment (RFC 8707)",
+    ],
+    [
+      "a resource with a query",
+      {},
+      ["--resource", "https://mcp.example.com/mcp?a=1"],
+      "--resource must not have a query",
+    ],
+    ["another scheme", {}, ["--resource", "ftp://mcp.example.com/mcp"], "--resource must be an https URL"],
+    [
+      "two different resources",
+      { IDLINK_MCP_RESOURCE: "https://a.example.com/mcp" },
+      ["--resource", "https://b.example.com/mcp"],
+      "--resource and IDLINK_MCP_RESOURCE name different URLs",
+    ],
+    [
+      "an authorization server with a path",
+      { IDLINK_MCP_AUTH_DOMAIN: "https://login.example.com/oauth" },
+      [],
+      "IDLINK_MCP_AUTH_DOMAIN has a path",
+    ],
+  ])("refuses %s", async (_, env, argv, message) => {
+    const error = await parseConfig({ ...clientCredentials, ...env }, ["--http", ...argv]).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(message);
   });
 
   test("--help and --version need no credentials", async () => {

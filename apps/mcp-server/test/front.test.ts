@@ -23,6 +23,19 @@ const initialize = (protocolVersion: string, id: string | number = 1): JSONRPCMe
   params: { protocolVersion, capabilities: { roots: {} }, clientInfo: { name: "front-test", version: "1" } },
 });
 const initialized: JSONRPCMessage = { jsonrpc: "2.0", method: "notifications/initialized" };
+/** The 2026-07-28 per-request `_meta` (basic/index.mdx, "Per-request protocol fields"). */
+const envelope = (extra: Record<string, unknown> = {}, version = "2026-07-28") => ({
+  "io.modelcontextprotocol/protocolVersion": version,
+  "io.modelcontextprotocol/clientCapabilities": {},
+  ...extra,
+});
+/** A 2026-07-28 request: no session, its version and the client's capabilities in `_meta`. */
+const modern = (id: number, method: string, meta = envelope(), params: Record<string, unknown> = {}) =>
+  request(id, method, { ...params, _meta: meta });
+const richEnvelope = envelope({
+  "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
+  "io.modelcontextprotocol/clientInfo": { name: "front-test", version: "1", title: "Front test" },
+});
 const request = (id: number, method: string, params?: Record<string, unknown>): JSONRPCMessage => ({
   jsonrpc: "2.0",
   id,
@@ -103,16 +116,61 @@ describe("the stdio front answers exactly as the SDK server", () => {
     expect(sortById(f.answers())).toEqual(await sdk(messages));
   });
 
+  test.each<[string, JSONRPCMessage[]]>([
+    ["server/discover and tools/list", [modern(1, "server/discover"), modern(2, "tools/list")]],
+    [
+      "with the client's identity and capabilities",
+      [modern(1, "server/discover", richEnvelope), modern(2, "tools/list", richEnvelope)],
+    ],
+    ["tools/list, then server/discover", [modern(1, "tools/list"), modern(2, "server/discover")]],
+    [
+      "server/discover, then the 2025 handshake (a client's fallback)",
+      [modern(1, "server/discover"), initialize("2025-11-25", 2), request(3, "tools/list")],
+    ],
+  ])("2026-07-28, stateless: %s", async (_, messages) => {
+    const f = front();
+    f.send(...messages);
+    await tick();
+    expect(f.handovers).toEqual([]);
+    expect(sortById(f.answers())).toEqual(await sdk(messages));
+  });
+
+  test("answers 2026-07-28 lists with resultType, cache hints and serverInfo (caching.mdx, basic/index.mdx)", async () => {
+    const f = front();
+    f.send(modern(1, "tools/list"), modern(2, "server/discover"));
+    await tick();
+    const [list, discover] = f.answers() as { result: Record<string, unknown> }[];
+    const serverInfo = {
+      name: "idlink-mcp",
+      title: "idlink — Auth0 account linking",
+      version: expect.any(String),
+    };
+    for (const result of [list?.result, discover?.result]) {
+      expect(result).toMatchObject({
+        resultType: "complete",
+        ttlMs: 3_600_000,
+        cacheScope: "public",
+        _meta: { "io.modelcontextprotocol/serverInfo": serverInfo },
+      });
+    }
+    expect(discover?.result.supportedVersions).toEqual(["2026-07-28"]);
+    expect(list?.result.tools).toHaveLength(7);
+  });
+
   test.each<[string, { readOnly?: boolean; tools?: ToolName[] }]>([
     ["read-only", { readOnly: true }],
     ["--tools", { tools: ["preview_link", "link_accounts"] }],
     ["read-only and --tools", { readOnly: true, tools: ["get_user_identities", "unlink_identity"] }],
-  ])("lists only the selected tools (%s)", async (_, selection) => {
-    const messages = [initialize("2025-11-25"), request(2, "tools/list")];
-    const f = front(selection);
-    f.send(...messages);
-    await tick();
-    expect(f.answers()).toEqual(await sdk(messages, selection));
+  ])("lists only the selected tools (%s), in both eras", async (_, selection) => {
+    for (const messages of [
+      [initialize("2025-11-25"), request(2, "tools/list")],
+      [modern(1, "server/discover"), modern(2, "tools/list")],
+    ]) {
+      const f = front(selection);
+      f.send(...messages);
+      await tick();
+      expect(f.answers()).toEqual(await sdk(messages, selection));
+    }
   });
 
   test("writes each answer as one line of JSON, the id as the client sent it", async () => {
@@ -137,11 +195,38 @@ describe("the stdio front answers exactly as the SDK server", () => {
   });
 });
 
+/** A configuration whose tenant is never reached: the calls below are refused before anything is sent. */
+const config: Config = {
+  domain: "http://127.0.0.1:9",
+  credentials: { source: "AUTH0_TOKEN", token: "unused-the-call-is-refused" },
+  readOnly: false,
+  tools: undefined,
+  debug: false,
+  http: undefined,
+  help: false,
+  version: false,
+};
+const refusedCall = { name: "get_user_identities", arguments: { user_id: "not an id" } };
+
 describe("the stdio front hands the connection to the SDK server", () => {
   test.each<[string, (JSONRPCMessage | string)[]]>([
     ["a tool call", [initialize("2025-11-25"), request(2, "tools/call", { name: "x", arguments: {} })]],
     ["a request before initialize", [request(1, "tools/list")]],
-    ["a 2026-07-28 request", [request(1, "server/discover", { _meta: {} })]],
+    ["server/discover without the envelope", [request(1, "server/discover", { _meta: {} })]],
+    [
+      "a 2026-07-28 request without clientCapabilities",
+      [request(1, "tools/list", { _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } })],
+    ],
+    ["a 2026 version it does not serve", [modern(1, "server/discover", envelope({}, "2099-01-01"))]],
+    [
+      "a 2026-07-28 envelope with a key it does not know",
+      [modern(1, "tools/list", envelope({ progressToken: 1 }))],
+    ],
+    ["a 2026-07-28 tool call", [modern(1, "tools/call", envelope(), { name: "x", arguments: {} })]],
+    ["a 2026-07-28 ping (the revision removed it)", [modern(1, "ping")]],
+    ["a 2026-07-28 request within a 2025 session", [initialize("2025-11-25"), modern(2, "tools/list")]],
+    ["initialize after a 2026-07-28 request", [modern(1, "tools/list"), initialize("2025-11-25", 2)]],
+    ["a 2025 request after a 2026-07-28 one", [modern(1, "tools/list"), request(2, "tools/list")]],
     ["initialize with _meta", [{ ...initialize("2025-11-25"), params: { _meta: {} } } as JSONRPCMessage]],
     ["initialize without clientInfo", [request(1, "initialize", { protocolVersion: "2025-11-25" })]],
     ["a second initialize", [initialize("2025-11-25"), initialize("2025-11-25", 2)]],
@@ -174,17 +259,18 @@ describe("the stdio front hands the connection to the SDK server", () => {
     expect([...(f.handovers[0]?.hidden ?? [])]).toEqual([replayId]);
   });
 
+  test("replays the 2026-07-28 request that set the era; a probe sets none", async () => {
+    const pinned = front();
+    pinned.send(modern(1, "server/discover"), modern(2, "tools/list"), modern(3, "tools/call"));
+    const probed = front();
+    probed.send(modern(1, "server/discover"), modern(2, "tools/call"));
+    await tick();
+    expect(pinned.handovers[0]?.replay).toEqual([{ ...modern(2, "tools/list"), id: replayId }]);
+    expect(probed.handovers[0]?.replay).toEqual([]);
+    expect([...(probed.handovers[0]?.hidden ?? [])]).toEqual([]);
+  });
+
   test("the SDK server takes over: it answers the call, and the handshake is answered once", async () => {
-    const config: Config = {
-      domain: "http://127.0.0.1:9",
-      credentials: { source: "AUTH0_TOKEN", token: "unused-the-call-is-refused" },
-      readOnly: false,
-      tools: undefined,
-      debug: false,
-      http: undefined,
-      help: false,
-      version: false,
-    };
     const errors: string[] = [];
     const f = front({}, async (handover) => serveSdkStdio(config, handover, (e) => errors.push(e.message)));
     f.send(
@@ -200,6 +286,94 @@ describe("the stdio front hands the connection to the SDK server", () => {
     expect(answers[2]).toEqual((await sdk([initialize("2025-11-25"), request(3, "tools/list")]))[1]);
     expect(errors).toEqual([]);
     f.stdin.end();
+  });
+
+  test.each<[string, JSONRPCMessage[], Record<string, unknown>, JSONRPCMessage]>([
+    [
+      "a 2026-07-28 request in a 2025 session",
+      [initialize("2025-06-18"), initialized, modern(2, "tools/call", envelope(), refusedCall)],
+      {
+        code: -32022,
+        message: expect.stringMatching(
+          /^Unsupported protocol version: 2026-07-28 on this connection, which opened as a 2025-era session \(2025-06-18\).*send requests here without _meta "io\.modelcontextprotocol\/protocolVersion", or start a new server process/,
+        ),
+        data: { supported: ["2025-06-18"], requested: "2026-07-28" },
+      },
+      request(3, "tools/call", refusedCall),
+    ],
+    [
+      "initialize on a 2026-07-28 connection",
+      [modern(1, "tools/list"), initialize("2025-11-25", 2)],
+      { code: -32022, data: { supported: ["2026-07-28"], requested: "2025-11-25" } },
+      modern(3, "tools/call", envelope(), refusedCall),
+    ],
+  ])(
+    "refuses %s, and the connection serves its own era on (basic/versioning.mdx)",
+    async (_, messages, error, next) => {
+      const errors: string[] = [];
+      const f = front({}, async (handover) => serveSdkStdio(config, handover, (e) => errors.push(e.message)));
+      f.send(...messages);
+      await expect.poll(() => f.answers().length, { timeout: 10_000 }).toBe(2);
+      expect(sortById(f.answers())[1]).toEqual({
+        jsonrpc: "2.0",
+        id: 2,
+        error: expect.objectContaining(error),
+      });
+      // The connection's own era still works after the refusal.
+      f.send(next);
+      await expect.poll(() => f.answers().length, { timeout: 10_000 }).toBe(3);
+      expect(JSON.stringify(sortById(f.answers())[2])).toContain("user_id must be a full user id");
+      f.stdin.end();
+    },
+  );
+
+  test("when stdin ends, answers every request it read (the SDK's among them) before the connection closes", async () => {
+    const errors: string[] = [];
+    const f = front({}, async (handover) => serveSdkStdio(config, handover, (e) => errors.push(e.message)));
+    f.send(
+      modern(1, "server/discover"),
+      modern(2, "tools/list"),
+      modern(3, "tools/call", envelope(), refusedCall),
+      modern(4, "tools/call", envelope(), refusedCall),
+      modern(5, "prompts/list"),
+    );
+    // Before the SDK server has even loaded.
+    f.stdin.end();
+    await expect.poll(() => f.answers().length, { timeout: 10_000 }).toBe(5);
+    const answers = sortById(f.answers()) as {
+      id: number;
+      result?: { resultType?: string };
+      error?: unknown;
+    }[];
+    expect(answers.map((a) => a.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(answers.slice(0, 4).map((a) => a.result?.resultType)).toEqual(Array(4).fill("complete"));
+    expect(answers[4]?.error).toMatchObject({ code: -32601 });
+    expect(errors).toEqual([]);
+  });
+
+  test("reports and skips a line that is JSON but no JSON-RPC message, as the SDK's transport does", async () => {
+    const errors: string[] = [];
+    const f = front({}, async (handover) => serveSdkStdio(config, handover, (e) => errors.push(e.message)));
+    f.send(modern(1, "tools/call", envelope(), refusedCall), '{"not":"json-rpc"}', modern(2, "tools/list"));
+    await expect.poll(() => f.answers().length, { timeout: 10_000 }).toBe(2);
+    expect(errors).toHaveLength(1);
+    f.stdin.end();
+  });
+
+  test("a line past the SDK's limit (10 MiB) is reported and ends the connection, as the SDK's transport does", async () => {
+    const errors: string[] = [];
+    let ended = false;
+    const f = front({}, async (handover) => {
+      serveSdkStdio(config, handover, (e) => errors.push(e.message));
+      handover.stdin.on("pause", () => {
+        ended = true;
+      });
+    });
+    f.stdin.write("x".repeat(11 * 1024 * 1024));
+    await expect
+      .poll(() => errors, { timeout: 10_000 })
+      .toEqual([expect.stringContaining("exceeded maximum size")]);
+    expect(ended).toBe(true);
   });
 
   test("a failure to load the SDK server is reported and ends the connection", async () => {
@@ -221,46 +395,56 @@ describe("idlink-mcp start-up (the built bin)", () => {
     "createManagementClient needs token",
   ];
 
-  test("answers initialize and tools/list without evaluating zod, the SDK, openapi-fetch or core's client", async () => {
-    const trace = fileURLToPath(new URL("fixtures/trace-loads.mjs", import.meta.url));
-    const child = spawn(process.execPath, ["--import", trace, bin], {
-      env: { PATH: process.env.PATH ?? "", AUTH0_DOMAIN: "http://127.0.0.1:9", AUTH0_TOKEN: "unused" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      err += chunk.toString("utf8");
-    });
-    const answered = (id: number) =>
-      out
-        .split("\n")
-        .filter(Boolean)
-        .some((line) => (JSON.parse(line) as { id?: unknown }).id === id);
-    const loaded = () => [...err.matchAll(/^loaded: (\S+)$/gm)].map((m) => fileURLToPath(m[1] ?? ""));
-    child.stdin.write(
-      [initialize("2025-11-25"), initialized, request(2, "tools/list")]
-        .map((m) => `${JSON.stringify(m)}\n`)
-        .join(""),
-    );
-    await expect.poll(() => answered(2), { timeout: 10_000 }).toBe(true);
-    // Module loads are reported from the hooks thread: let the last reports arrive.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const atStart = loaded();
-    const text = (files: string[]) => files.map((file) => readFileSync(file, "utf8")).join("\n");
-    expect(atStart[0]).toBe(bin);
-    for (const literal of heavy) expect(text(atStart)).not.toContain(literal);
+  test.each<[string, JSONRPCMessage[], JSONRPCMessage]>([
+    [
+      "2025: initialize and tools/list",
+      [initialize("2025-11-25"), initialized, request(2, "tools/list")],
+      request(3, "tools/call", { name: "x", arguments: {} }),
+    ],
+    [
+      "2026-07-28: server/discover and tools/list",
+      [modern(1, "server/discover", richEnvelope), modern(2, "tools/list", richEnvelope)],
+      modern(3, "tools/call", richEnvelope, { name: "x", arguments: {} }),
+    ],
+  ])(
+    "answers %s without evaluating zod, the SDK, openapi-fetch or core's client",
+    async (_, opening, call) => {
+      const trace = fileURLToPath(new URL("fixtures/trace-loads.mjs", import.meta.url));
+      const child = spawn(process.execPath, ["--import", trace, bin], {
+        env: { PATH: process.env.PATH ?? "", AUTH0_DOMAIN: "http://127.0.0.1:9", AUTH0_TOKEN: "unused" },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8");
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        err += chunk.toString("utf8");
+      });
+      const answered = (id: number) =>
+        out
+          .split("\n")
+          .filter(Boolean)
+          .some((line) => (JSON.parse(line) as { id?: unknown }).id === id);
+      const loaded = () => [...err.matchAll(/^loaded: (\S+)$/gm)].map((m) => fileURLToPath(m[1] ?? ""));
+      child.stdin.write(opening.map((m) => `${JSON.stringify(m)}\n`).join(""));
+      await expect.poll(() => answered(2), { timeout: 10_000 }).toBe(true);
+      // Module loads are reported from the hooks thread: let the last reports arrive.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const atStart = loaded();
+      const text = (files: string[]) => files.map((file) => readFileSync(file, "utf8")).join("\n");
+      expect(atStart[0]).toBe(bin);
+      for (const literal of heavy) expect(text(atStart)).not.toContain(literal);
 
-    child.stdin.write(`${JSON.stringify(request(3, "tools/call", { name: "x", arguments: {} }))}\n`);
-    await expect.poll(() => answered(3), { timeout: 10_000 }).toBe(true);
-    // The reports of what the call loaded come from the hooks thread, late on a loaded machine: wait for them.
-    await expect
-      .poll(() => heavy.filter((literal) => !text(loaded()).includes(literal)), { timeout: 10_000 })
-      .toEqual([]);
-    child.stdin.end();
-    await new Promise((resolve) => child.once("exit", resolve));
-  });
+      child.stdin.write(`${JSON.stringify(call)}\n`);
+      await expect.poll(() => answered(3), { timeout: 10_000 }).toBe(true);
+      // The reports of what the call loaded come from the hooks thread, late on a loaded machine: wait for them.
+      await expect
+        .poll(() => heavy.filter((literal) => !text(loaded()).includes(literal)), { timeout: 10_000 })
+        .toEqual([]);
+      child.stdin.end();
+      await new Promise((resolve) => child.once("exit", resolve));
+    },
+  );
 });

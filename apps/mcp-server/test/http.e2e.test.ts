@@ -43,6 +43,12 @@ afterAll(async () => {
   if (server) expect(findSecrets([server.stdout(), server.stderr()])).toEqual([]);
 });
 
+/** A JSON-RPC answer from a body that is JSON or one SSE event carrying it. */
+function parseAnswer(text: string): Record<string, unknown> {
+  const data = text.trim().startsWith("{") ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? "");
+  return JSON.parse(data) as Record<string, unknown>;
+}
+
 const initialize = JSON.stringify({
   jsonrpc: "2.0",
   id: 1,
@@ -54,6 +60,8 @@ const initialize = JSON.stringify({
 function post(
   headers: Record<string, string>,
   path = "/mcp",
+  body: string = initialize,
+  method = "POST",
 ): Promise<{ status: number; headers: Headers; body: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
@@ -62,7 +70,7 @@ function post(
         host: target.hostname,
         port: target.port,
         path,
-        method: "POST",
+        method,
         headers: {
           "content-type": "application/json",
           accept: "application/json, text/event-stream",
@@ -82,9 +90,28 @@ function post(
       },
     );
     req.on("error", reject);
-    req.end(initialize);
+    req.end(body);
   });
 }
+
+const authorized = { authorization: `Bearer ${bearer}` };
+const envelope = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "0" },
+};
+/** The standard request headers of a 2026-07-28 POST (basic/transports/streamable-http.mdx, "Request Metadata"). */
+const modernHeaders = (method: string, name?: string) => ({
+  ...authorized,
+  "mcp-protocol-version": "2026-07-28",
+  "mcp-method": method,
+  ...(name ? { "mcp-name": name } : {}),
+});
+const body = (method: string, params: Record<string, unknown>) =>
+  JSON.stringify({ jsonrpc: "2.0", id: 7, method, params });
+const getFrank = { name: "get_user_identities", arguments: { user_id: frank } };
+/** What reached the tenant's Management API. */
+const managementRequests = () => emulator().state.requests.filter((r) => r.path.startsWith("/api/v2/"));
 
 async function connectClient(era: (typeof eras)[number], token = bearer): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(url), {
@@ -134,6 +161,93 @@ describe("idlink-mcp --http", () => {
     const response = await post({ authorization: `Bearer ${bearer}` }, "/other");
     expect(response.status).toBe(404);
   });
+
+  test.each(["GET", "DELETE", "PUT"])(
+    "answers 405 to %s, which a stateless endpoint does not take",
+    async (method) => {
+      const response = await post(modernHeaders("tools/list"), "/mcp", "", method);
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe("POST");
+      expect(JSON.parse(response.body)).toMatchObject({
+        jsonrpc: "2.0",
+        id: null,
+        error: { message: expect.stringContaining(`${method} — the MCP endpoint takes POST only`) },
+      });
+    },
+  );
+
+  test("answers a 2026-07-28 request on its own: no initialize before it, no session after it", async () => {
+    const response = await post(
+      modernHeaders("tools/call", "get_user_identities"),
+      "/mcp",
+      body("tools/call", { ...getFrank, _meta: envelope }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("mcp-session-id")).toBeNull();
+    const answer = parseAnswer(response.body);
+    expect(answer).toMatchObject({
+      id: 7,
+      result: { resultType: "complete", structuredContent: { user_id: frank } },
+    });
+    rememberOutput("http", response.body);
+  });
+
+  test.each<[string, Record<string, string>, string, number, Record<string, unknown>]>([
+    [
+      "a forged Mcp-Method (the body calls a tool)",
+      modernHeaders("tools/list", "get_user_identities"),
+      body("tools/call", { ...getFrank, _meta: envelope }),
+      -32020,
+      {
+        message: expect.stringMatching(
+          /the body names method tools\/call but the Mcp-Method header names tools\/list/,
+        ),
+      },
+    ],
+    [
+      "an Mcp-Name naming another tool",
+      modernHeaders("tools/call", "link_accounts"),
+      body("tools/call", { ...getFrank, _meta: envelope }),
+      -32020,
+      { message: expect.stringContaining('the Mcp-Name header names "link_accounts"') },
+    ],
+    [
+      "no Mcp-Method header",
+      { ...authorized, "mcp-protocol-version": "2026-07-28", "mcp-name": "get_user_identities" },
+      body("tools/call", { ...getFrank, _meta: envelope }),
+      -32020,
+      { message: expect.stringContaining("the required Mcp-Method header is absent") },
+    ],
+    [
+      "a 2026-07-28 body under a 2025 MCP-Protocol-Version",
+      { ...modernHeaders("tools/call", "get_user_identities"), "mcp-protocol-version": "2025-11-25" },
+      body("tools/call", { ...getFrank, _meta: envelope }),
+      -32020,
+      { message: expect.stringContaining("but the MCP-Protocol-Version header names 2025-11-25") },
+    ],
+    [
+      "initialize (a 2025 session) under a 2026-07-28 MCP-Protocol-Version",
+      modernHeaders("initialize"),
+      initialize,
+      -32020,
+      { message: expect.stringContaining("an initialize request (legacy handshake) was sent with a modern") },
+    ],
+    [
+      "a 2025 call (no _meta) under a 2026-07-28 MCP-Protocol-Version",
+      modernHeaders("tools/call", "get_user_identities"),
+      body("tools/call", getFrank),
+      -32602,
+      { message: expect.stringContaining("missing the required per-request envelope key(s): _meta") },
+    ],
+  ])(
+    "answers 400 to %s, and nothing reaches Auth0 (streamable-http.mdx, Server Validation)",
+    async (_, headers, sent, code, error) => {
+      const response = await post(headers, "/mcp", sent);
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ jsonrpc: "2.0", error: { code, ...error } });
+      expect(managementRequests()).toEqual([]);
+    },
+  );
 
   test.each(eras)("serves a real client (%s), calling Auth0 with its own credentials", async (era) => {
     const client = await connectClient(era);

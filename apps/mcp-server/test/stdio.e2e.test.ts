@@ -68,6 +68,147 @@ async function request(server: Spawned, id: number, method: string, params: unkn
   }
 }
 
+/** Writes every message at once, closes stdin, and reads what the server wrote before it exited, by id. */
+async function writeAllAndClose(server: Spawned, messages: object[]): Promise<Map<unknown, Answer>> {
+  server.child.stdin.end(messages.map((m) => `${JSON.stringify(m)}\n`).join(""));
+  expect(await server.exited).toBe(0);
+  const lines = server.stdout().split("\n").filter(Boolean);
+  return new Map(lines.map((line) => JSON.parse(line) as Answer).map((m) => [m.id, m]));
+}
+
+interface Answer {
+  id?: unknown;
+  method?: string;
+  result?: {
+    isError?: boolean;
+    resultType?: string;
+    content?: { text?: string }[];
+    structuredContent?: unknown;
+  };
+  error?: { code: number; message: string };
+}
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "script", version: "0" },
+};
+const handshake = (capabilities: object = {}) => [
+  {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities, clientInfo: { name: "script", version: "0" } },
+  },
+  { jsonrpc: "2.0", method: "notifications/initialized" },
+];
+
+describe("idlink-mcp over stdio, input closed at once (a script, a pipe)", () => {
+  test("answers every 2026-07-28 request it read before exiting, those that load the SDK too", async () => {
+    const server = spawnServer(env());
+    running.push(server);
+    const call = (id: number, name: string, args: object) => ({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: { _meta: meta, name, arguments: args },
+    });
+    const answers = await writeAllAndClose(server, [
+      { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: meta } },
+      { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: meta } },
+      call(3, "get_user_identities", { user_id: frank }),
+      call(4, "preview_link", { primary: alice, secondary: aliceGoogle }),
+      call(5, "link_accounts", { primary: alice, secondary: aliceGoogle }),
+    ]);
+    expect([...answers.keys()].sort()).toEqual([1, 2, 3, 4, 5]);
+    for (const id of [1, 2, 3, 4, 5]) expect(answers.get(id)?.result?.resultType).toBe("complete");
+    expect(answers.get(3)?.result?.structuredContent).toMatchObject({ user_id: frank });
+    // No elicitation declared in its _meta and no confirmation_token: refused, nothing changed.
+    expect(answers.get(5)?.result?.content?.[0]?.text).toContain(
+      "Confirmation required — nothing was changed",
+    );
+    expect(identityIds(emulator(), alice)).toEqual([alice]);
+    rememberOutput("stdio closed", server.stdout(), server.stderr());
+  });
+
+  test("answers every 2025-era request it read, a confirmation it could no longer ask included", async () => {
+    const server = spawnServer(env());
+    running.push(server);
+    const answers = await writeAllAndClose(server, [
+      ...handshake({ elicitation: { form: {} } }),
+      { jsonrpc: "2.0", id: 2, method: "tools/list" },
+      {
+        jsonrpc: "2.0",
+        id: 3,
+        method: "tools/call",
+        params: { name: "get_user_identities", arguments: { user_id: frank } },
+      },
+      {
+        jsonrpc: "2.0",
+        id: 4,
+        method: "tools/call",
+        params: { name: "link_accounts", arguments: { primary: alice, secondary: aliceGoogle } },
+      },
+    ]);
+    expect([...answers.keys()].sort()).toEqual([1, 2, 3, 4]);
+    expect(answers.get(3)?.result?.isError).toBeUndefined();
+    // The question comes after the plan (Auth0 reads), when stdin has ended: it is not sent, the call fails at once.
+    expect([...answers.values()].filter((m) => m.method !== undefined)).toEqual([]);
+    expect(answers.get(4)?.result).toMatchObject({
+      isError: true,
+      content: [{ text: expect.stringContaining("The client closed its input (stdin) before answering") }],
+    });
+    expect(identityIds(emulator(), alice)).toEqual([alice]);
+    rememberOutput("stdio closed", server.stdout(), server.stderr());
+  });
+});
+
+describe("idlink-mcp over stdio, input closed while a call waits", () => {
+  test("a question the client has not answered when stdin ends fails its call, which is answered", async () => {
+    const server = spawnServer(env());
+    running.push(server);
+    server.child.stdin.write(
+      [
+        ...handshake({ elicitation: { form: {} } }),
+        {
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "link_accounts", arguments: { primary: alice, secondary: aliceGoogle } },
+        },
+      ]
+        .map((m) => `${JSON.stringify(m)}\n`)
+        .join(""),
+    );
+    await expect.poll(() => server.stdout(), { timeout: 15_000 }).toContain('"method":"elicitation/create"');
+    const answers = await writeAllAndClose(server, []);
+    expect(answers.get(2)?.result).toMatchObject({
+      isError: true,
+      content: [{ text: expect.stringContaining("The client closed its input (stdin) before answering") }],
+    });
+    expect(identityIds(emulator(), alice)).toEqual([alice]);
+    rememberOutput("stdio closed", server.stdout(), server.stderr());
+  });
+
+  test("a request cancelled before stdin ends gets no answer, and the server still exits", async () => {
+    const server = spawnServer(env());
+    running.push(server);
+    const answers = await writeAllAndClose(server, [
+      ...handshake(),
+      {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "get_user_identities", arguments: { user_id: frank } },
+      },
+      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 2, reason: "test" } },
+      { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "no_such_tool", arguments: {} } },
+    ]);
+    // basic/patterns/cancellation.mdx: no further message for a cancelled request.
+    expect([...answers.keys()].sort()).toEqual([1, 3]);
+  });
+});
+
 describe("idlink-mcp over stdio", () => {
   test("refuses an argument named __proto__ like any undeclared one, sending nothing", async () => {
     const server = spawnServer(env());
@@ -149,7 +290,8 @@ describe("idlink-mcp over stdio", () => {
       .split("\n")
       .filter((l) => l.startsWith("idlink-mcp: debug: "));
     expect(trail[0]).toMatch(/→ POST \/oauth\/token \(Get Management token\)$/);
-    expect(trail[1]).toMatch(/← 200 POST \/oauth\/token \d+ ms$/);
+    // The token endpoint has a rate-limit bucket of its own, whose headers the trail shows (fidelity corpus).
+    expect(trail[1]).toMatch(/← 200 POST \/oauth\/token \d+ ms · limit \d+ remaining \d+ reset \d+$/);
     expect(trail).toContainEqual(expect.stringMatching(/→ GET \/api\/v2\/users\/auth0%7C\w+ \(Get user\)$/));
     expect(trail).toContainEqual(
       expect.stringMatching(
