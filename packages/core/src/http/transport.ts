@@ -157,7 +157,6 @@ export function createTransport(options: {
         ...(waitMs === undefined ? {} : { waitMs }),
       });
     let waited = 0;
-    let after429 = false;
     for (let attempt = 0; ; attempt++) {
       const pause = pausedUntil - now();
       if (pause > 0) {
@@ -169,7 +168,7 @@ export function createTransport(options: {
       // Most requests may go at once: no promise to await for them, and nothing to report.
       let ticket: number | undefined;
       if (pacer) {
-        ticket = after429 ? pacer.pass() : pacer.tryAcquire();
+        ticket = pacer.tryAcquire();
         if (ticket === undefined) {
           const paceStart = performance.now();
           ticket = await pacer.acquire(options.signal, maxWaitMs - waited);
@@ -179,7 +178,6 @@ export function createTransport(options: {
             emit({ type: "wait", at: Date.now(), ...call, reason: "pacer", ms: paced });
         }
       }
-      after429 = false;
       const current = startAttempt();
       let response: Response;
       if (debugging) emit({ type: "request", at: Date.now(), ...call, attempt: attempt + 1 });
@@ -248,7 +246,6 @@ export function createTransport(options: {
           jittered,
         );
         pausedUntil = Math.max(pausedUntil, now() + jittered);
-        after429 = true;
         await response.body?.cancel();
         current.end();
         continue;

@@ -193,7 +193,6 @@ describe("debug trail", () => {
         await new Promise((r) => setTimeout(r, 20));
         return ++ticket;
       },
-      pass: () => ++ticket,
       settle: () => {},
     });
     expect(await trail(pacer(true))).toEqual(["request", "response"]);

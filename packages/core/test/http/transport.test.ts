@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   type CallContext,
   createTransport,
@@ -230,6 +230,39 @@ describe("rate limits", () => {
     expect(sleeps).toHaveLength(2);
     expect(sleeps[1]).toBeGreaterThanOrEqual(2000 - 1);
     expect(sleeps[1]).toBeLessThanOrEqual((sleeps[0] ?? 0) - 1000);
+  });
+  test("the retry of a 429 waits for the pacer like any call: calls that met a 429 together do not retry together", async () => {
+    const recorder = createRecordingFetch([tooMany({ "retry-after": "0" }), json(200, {})]);
+    let release: () => void = () => {};
+    let tickets = 0;
+    const asked: string[] = [];
+    const transport = createTransport({
+      fetch: recorder.fetch,
+      retry: { sleep: async () => {} },
+      pacer: {
+        // The first request may go at once; after the 429, only when the pacer says so.
+        tryAcquire: () => {
+          asked.push("try");
+          return tickets === 0 ? tickets++ : undefined;
+        },
+        acquire: () => {
+          asked.push("wait");
+          return new Promise((resolve) => {
+            release = () => resolve(tickets++);
+          });
+        },
+        settle: () => {},
+      },
+    });
+    const sent = transport.send(new OutgoingRequest(url), read);
+    await vi.waitFor(() => expect(asked).toContain("wait"));
+    expect(recorder.requests).toHaveLength(1);
+    expect(asked).toEqual(["try", "try", "wait"]);
+    release();
+    const answer = await sent;
+    answer.release();
+    expect(answer.response.status).toBe(200);
+    expect(recorder.requests).toHaveLength(2);
   });
 });
 
