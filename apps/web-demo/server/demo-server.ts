@@ -177,12 +177,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     if (method !== "GET" && method !== "HEAD") {
       return send(res, 405, { allow: "GET, HEAD", "content-type": "text/plain" }, "Method not allowed");
     }
-    // The linking page is a route of the same page (its code is a chunk the page loads on that path).
+    // The linking page is a route of the same page (its code is a chunk the page loads on that path), served the
+    // page's HTML without the demo page's prerendered first view (vite.config.ts).
     const linkPage = path === linkPagePath;
     const file =
       options.clientDir === undefined
         ? undefined
-        : await readStaticFile(options.clientDir, linkPage ? "/" : path);
+        : await readStaticFile(options.clientDir, linkPage ? "/link.html" : path);
     if (!file) return send(res, 404, { "content-type": "text/plain; charset=utf-8" }, "Not found");
     const headers: Record<string, string> = {
       "content-type": file.contentType,

@@ -460,7 +460,9 @@ describe("link as an administrator", () => {
     await flow.getByRole("button", { name: "Review the plan" }).click();
     const notFound = flow.getByRole("alert").filter({ hasText: "Not found" });
     await notFound.waitFor();
-    expect(await notFound.textContent()).toContain("linked into auth0|6600aa11bb22cc33dd44ee55 (frank@example.com)");
+    expect(await notFound.textContent()).toContain(
+      "linked into auth0|6600aa11bb22cc33dd44ee55 (frank@example.com)",
+    );
     expect(await notFound.textContent()).toContain("act on auth0|6600aa11bb22cc33dd44ee55 instead");
     await shot("admin-linked-elsewhere");
   });

@@ -49,9 +49,10 @@ function staticImports(code: string): string[] {
 }
 
 /**
- * What the demo page loads before it is usable: the entry script and the module preloads its HTML names, every chunk
- * they import statically, and the SDK's token worker, which the page starts as it sets up the primary's sign-in
- * (`workerUrl`). Chunks only `import()`ed on another path (the linking page's) are not in it.
+ * What the demo page's first view loads: the entry script and the module preloads its HTML names, every chunk they
+ * import statically, and the SDK's token worker, which the page starts as it sets up the first sign-in
+ * (`workerUrl`). Chunks only `import()`ed when a flow needs them (core's linking code) or on another path (the
+ * linking page's) are not in it.
  */
 async function firstLoadChunks(): Promise<{ firstLoad: Set<string>; chunks: Map<string, string> }> {
   const assets = join(built.clientDir, "assets");
@@ -87,14 +88,35 @@ describe("the built page", () => {
     }
   });
 
-  test("names what the sign-in button waits for in its first bytes: the configuration and Auth0's SDK chunk", async () => {
+  test("names everything the first view loads in its first bytes: the configuration, React's page, Auth0's SDK chunk", async () => {
     const html = await readFile(join(built.clientDir, "index.html"), "utf8");
     expect(html).toContain('<link rel="preload" href="/api/config" as="fetch" crossorigin="">');
-    const sdk = /<link rel="modulepreload" crossorigin="" href="\/(assets\/Auth0Client-[\w-]+\.js)">/.exec(
-      html,
-    )?.[1];
-    expect(sdk).toBeDefined();
-    expect((await readdir(join(built.clientDir, "assets"))).map((f) => `assets/${f}`)).toContain(sdk);
+    const preloads = [
+      ...html.matchAll(/<link rel="modulepreload" crossorigin="" href="\/(assets\/[\w.-]+\.js)">/g),
+    ].map((m) => m[1] ?? "");
+    expect(preloads.map((file) => chunkName(file))).toEqual(expect.arrayContaining(["mount", "Auth0Client"]));
+    const assets = (await readdir(join(built.clientDir, "assets"))).map((f) => `assets/${f}`);
+    for (const file of preloads) expect(assets).toContain(file);
+  });
+
+  test("holds the first view, prerendered, behind one render-blocking script; the linking page's HTML does not", async () => {
+    const html = await readFile(join(built.clientDir, "index.html"), "utf8");
+    // The sign-in button the first script answers (src/page-start.ts), enabled, and both flows.
+    expect(html).toContain(
+      '<button type="button" class="button" id="sign-in-primary">Sign in as primary</button>',
+    );
+    expect(html).toContain("Link as an administrator");
+    expect(html).toContain('<label for="admin-primary"');
+    // Nothing about a tenant: the configuration comes at run time.
+    expect(html).toContain("https://{tenant}/api/v2/users/{id}/identities");
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toMatch(
+      /^<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js" blocking="render">$/,
+    );
+    const link = await readFile(join(built.clientDir, "link.html"), "utf8");
+    expect(link).toContain('<div id="root"></div>');
+    expect(link).toContain(scripts[0]);
   });
 
   test("contains no Management token, client secret or IdP token", async () => {
@@ -109,7 +131,9 @@ describe("the built page", () => {
 
   test("has no inline script, so the CSP needs no unsafe-inline", async () => {
     const html = await readFile(join(built.clientDir, "index.html"), "utf8");
-    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/);
+    expect(html).toMatch(
+      /<script type="module" crossorigin src="\/assets\/[^"]+\.js" blocking="render"><\/script>/,
+    );
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
   });
 
@@ -120,28 +144,35 @@ describe("the built page", () => {
     console.info(
       `the demo page's first-load JavaScript, gzip -9: ${kib(total)} (${sizes.map((s) => `${s.chunk} ${kib(s.bytes)}`).join(", ")})`,
     );
-    expect(sizes.map((s) => s.chunk).sort()).toEqual([
-      "Auth0Client",
-      "auth0-spa-js.worker.production",
-      "index",
-    ]);
+    // The entry, React's page and what it imports, Auth0's SDK and its worker; not core's linking code.
+    expect(sizes.map((s) => s.chunk)).toEqual(
+      expect.arrayContaining(["index", "mount", "Auth0Client", "auth0-spa-js.worker.production"]),
+    );
+    expect(sizes.map((s) => s.chunk)).not.toContain("linking");
     expect(total).toBeLessThanOrEqual(110 * 1024);
   });
 
-  test("the linking page is a chunk of its own, loaded on its path only (not part of the demo page's first load)", async () => {
+  test("the linking page and core's linking code are chunks of their own, outside the first view", async () => {
     const { firstLoad, chunks } = await firstLoadChunks();
     const rest = [...chunks.keys()].filter((name) => !firstLoad.has(name));
-    expect(rest.map(chunkName)).toEqual(["link-page"]);
-    const [linkChunk] = rest;
-    // Imported dynamically by the entry (main.tsx, on /link), never statically.
+    expect(rest.map(chunkName)).toEqual(expect.arrayContaining(["link-page", "linking"]));
     const entry = [...firstLoad].find((name) => chunkName(name) === "index") ?? "";
-    expect(chunks.get(entry)).toContain(`./${linkChunk}`);
-    expect(staticImports(chunks.get(entry) ?? "")).not.toContain(linkChunk);
-    const bytes = gzipSize(chunks, linkChunk ?? "");
+    // Imported dynamically (main.tsx on /link; the flows when they first need core), never statically.
+    for (const name of rest) expect(staticImports(chunks.get(entry) ?? "")).not.toContain(name);
+    const linkChunk = rest.find((name) => chunkName(name) === "link-page") ?? "";
+    expect(chunks.get(entry)).toContain(linkChunk);
+    const bytes = gzipSize(chunks, linkChunk);
     console.info(
-      `the linking page's own JavaScript, gzip -9: ${kib(bytes)} (beside the demo page's entry and SDK chunks)`,
+      `the linking page's own JavaScript, gzip -9: ${kib(bytes)} (beside the demo page's entry and React chunks)`,
     );
     expect(bytes).toBeLessThanOrEqual(12 * 1024);
+    // zod and core's rules are in the linking code only.
+    const linking = rest.find((name) => chunkName(name) === "linking") ?? "";
+    console.info(
+      `core's linking code and zod, loaded when needed, gzip -9: ${kib(gzipSize(chunks, linking))}`,
+    );
+    expect(chunks.get(linking)).toMatch(/jitless:\s*(!0|true)/);
+    for (const name of firstLoad) expect(chunks.get(name)).not.toMatch(/jitless/);
   });
 
   test("turns zod's JIT off before any schema is built", async () => {

@@ -28,7 +28,12 @@ let demo: RunningDemo;
 beforeAll(async () => {
   clientDir = await mkdtemp(join(tmpdir(), "idlink-demo-page-"));
   await mkdir(join(clientDir, "assets"));
-  await writeFile(join(clientDir, "index.html"), "<!doctype html><title>demo</title>");
+  // As the build writes them: the demo page with its prerendered first view, the linking page's HTML without it.
+  await writeFile(
+    join(clientDir, "index.html"),
+    '<!doctype html><title>demo</title><div id="root"><h1>first view</h1></div>',
+  );
+  await writeFile(join(clientDir, "link.html"), '<!doctype html><title>demo</title><div id="root"></div>');
   await writeFile(join(clientDir, "assets", "app.js"), "console.log(1)");
   demo = await startDemo({ mode: "emulator", port: 0 }, clientDir);
 });
@@ -76,10 +81,13 @@ describe("the page", () => {
     expect(response.headers.get("cross-origin-opener-policy")).toBe("same-origin-allow-popups");
   });
 
-  test("serves the linking page (/link) as the same page, with its proof and a CSP without form-action", async () => {
+  test("serves the linking page (/link) as the page without its first view, with its proof and a CSP without form-action", async () => {
     const response = await fetch(`${demo.server.origin}/link?session_token=x&state=y`);
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain(`<meta name="idlink-csrf" content="${demo.server.proof}">`);
+    const html = await response.text();
+    expect(html).toContain(`<meta name="idlink-csrf" content="${demo.server.proof}">`);
+    expect(html).toContain('<div id="root"></div>');
+    expect(await (await fetch(`${demo.server.origin}/`)).text()).toContain("<h1>first view</h1>");
     const csp = response.headers.get("content-security-policy") ?? "";
     // Its form POSTs to the tenant's /continue, which redirects to the application: form-action cannot list it.
     expect(csp).toBe(contentSecurityPolicy(tenant(), undefined, "link"));

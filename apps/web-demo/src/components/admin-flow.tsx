@@ -1,21 +1,15 @@
 import { type IdentitySummary, type LinkPlan, linkPath, pathTemplate, providers } from "@idlink/core/browser";
 import { type FormEvent, useState } from "react";
-import type { PageConfig } from "../lib/api-types.ts";
 import { demoApi } from "../lib/demo-api.ts";
-import {
-  bodyFrom,
-  checkForm,
-  emptyForm,
-  type FormField,
-  type FormValues,
-  seedBody,
-} from "./admin-form-state.ts";
+import { bodyFrom, emptyForm, type FormField, type FormValues, seedBody } from "./admin-form-state.ts";
+import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { IdentityList, identityUserId } from "./identity-list.tsx";
 import { PlanView } from "./plan-view.tsx";
-import { RequestPreview } from "./request-preview.tsx";
+import { RequestPreview, tenantPlaceholder } from "./request-preview.tsx";
 import { TextField } from "./text-field.tsx";
 import { useAction } from "./use-action.ts";
+import { useLinking } from "./use-linking.ts";
 
 const example: FormValues = {
   primary: "auth0|64f1a2b3c4d5e6f708192a3b",
@@ -29,7 +23,11 @@ const example: FormValues = {
  * Linking as an administrator (the identity variant): the demo's server holds the Management credentials and
  * calls the tenant; this page only sees plans, identities and errors.
  */
-export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onTenantChanged: () => void }) {
+export function AdminFlow({
+  tenant,
+}: {
+  /** The tenant's origin, once the page's configuration has arrived. */ tenant: string | undefined;
+}) {
   const [values, setValues] = useState<FormValues>(emptyForm);
   const [keepEmpty, setKeepEmpty] = useState(false);
   const [touched, setTouched] = useState<ReadonlySet<FormField>>(new Set());
@@ -37,13 +35,17 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
   const [plan, setPlan] = useState<{ key: string; plan: LinkPlan } | undefined>();
   const [merge, setMerge] = useState(false);
   const [identities, setIdentities] = useState<{ primary: string; list: IdentitySummary[] } | undefined>();
-  const { error, status, setStatus, busy, run } = useAction();
+  const { error, setError, status, setStatus, busy, run } = useAction();
+  // Core's rules check the form as it is typed in; their code loads when the form is first used (focus comes
+  // before any typing or click), and nothing is checked or sent before it has.
+  const [linking, needLinking] = useLinking((e: unknown) => setError(toDescription(e)));
 
   const body = bodyFrom(values, keepEmpty);
-  const check = checkForm(values, body);
+  const check = linking?.checkForm(values, body);
   const requestKey = JSON.stringify([values.primary, body]);
   const currentPlan = plan?.key === requestKey ? plan.plan : undefined;
-  const visible = (field: FormField) => (showAll || touched.has(field) ? check.byField[field] : []);
+  const visible = (field: FormField) =>
+    check && (showAll || touched.has(field)) ? check.byField[field] : [];
 
   function set(field: FormField, value: string) {
     setValues((v) => ({ ...v, [field]: value }));
@@ -53,7 +55,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
   function reviewPlan(event: FormEvent) {
     event.preventDefault();
     setShowAll(true);
-    if (!check.valid) return;
+    if (!check?.valid) return;
     const key = requestKey;
     return run(async () => {
       const { plan: next } = await demoApi.plan({ primary: values.primary, body });
@@ -71,7 +73,6 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
       const mergedNote =
         result.merged.length > 0 ? ` Copied user_metadata first: ${result.merged.join(", ")}.` : "";
       setStatus(`Linked into ${primary}.${mergedNote}`);
-      onTenantChanged();
     });
   }
 
@@ -95,7 +96,6 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
       setIdentities({ primary, list: result.identities });
       setPlan(undefined);
       setStatus(`Unlinked ${identity.id}: it is a separate user again, with no metadata.`);
-      onTenantChanged();
     });
   }
 
@@ -105,11 +105,17 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
     setShowAll(true);
   }
 
-  const primaryValid = check.byField.primary.length === 0;
+  const primaryValid = check !== undefined && check.byField.primary.length === 0;
 
   return (
     <div className="flow">
-      <form className="admin-form" onSubmit={reviewPlan} noValidate aria-describedby="admin-form-summary">
+      <form
+        className="admin-form"
+        onSubmit={reviewPlan}
+        onFocus={needLinking}
+        noValidate
+        aria-describedby="admin-form-summary"
+      >
         <div className="form-tools">
           <button
             type="button"
@@ -199,11 +205,11 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
           Send empty fields as empty strings (as the seed page's sample does)
         </label>
         <div id="admin-form-summary" className="form-summary" aria-live="polite">
-          {check.valid ? (
+          {check?.valid ? (
             <p className="ok-text">
               The body is valid ({check.parsed.ok ? check.parsed.value.variant : ""} variant).
             </p>
-          ) : showAll || touched.size > 0 ? (
+          ) : check && (showAll || touched.size > 0) ? (
             <div className="notice notice-error">
               <p className="notice-title">
                 Rejected before sending: {Object.values(check.byField).flat().length + check.general.length}{" "}
@@ -224,7 +230,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
         <RequestPreview
           request={{
             method: "POST",
-            origin: config.tenant,
+            origin: tenant ?? tenantPlaceholder,
             path: values.primary ? linkPath(values.primary) : pathTemplate,
             body,
             tokenVariable: "MANAGEMENT_API_TOKEN",
@@ -235,7 +241,7 @@ export function AdminFlow({ config, onTenantChanged }: { config: PageConfig; onT
           level={3}
         />
         <div className="actions">
-          <button type="submit" className="button button-primary" disabled={!check.valid || busy}>
+          <button type="submit" className="button button-primary" disabled={!check?.valid || busy}>
             Review the plan
           </button>
           <button

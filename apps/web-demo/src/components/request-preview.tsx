@@ -1,6 +1,9 @@
 import { describeRequest, type PreviewRequest, toCurl, toFetch } from "@idlink/core/browser";
 import { useState } from "react";
 
+/** The tenant's origin in a preview shown before the page's configuration has arrived (the build prerenders it). */
+export const tenantPlaceholder = "https://{tenant}";
+
 /** What is about to be sent, with secrets as placeholders, and snippets that work as copied. */
 export function RequestPreview({
   request,

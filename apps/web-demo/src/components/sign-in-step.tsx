@@ -7,6 +7,8 @@ interface SignInStepProps {
     | { userId: string; name: string | undefined; email: string | undefined; verified: boolean | undefined }
     | undefined;
   buttonLabel: string;
+  /** The sign-in button's id (the primary's: the page's first script answers its clicks, see page-start.ts). */
+  buttonId?: string;
   disabled?: boolean;
   busy: boolean;
   onSignIn: () => void;
@@ -20,6 +22,7 @@ interface SignInStepProps {
  */
 export function SignInStep(props: SignInStepProps) {
   const { account } = props;
+
   if (account) {
     return (
       <div className="step-body">
@@ -41,6 +44,7 @@ export function SignInStep(props: SignInStepProps) {
       <button
         type="button"
         className="button"
+        id={props.buttonId}
         disabled={props.disabled || props.busy}
         onClick={props.onSignIn}
       >

@@ -1,26 +1,31 @@
 import {
-  createManagementClient,
-  executeLink,
-  executeUnlink,
   type IdentitySummary,
   type Issue,
   type LinkPlan,
   linkPath,
+  type ManagementClient,
   pathTemplate,
-  previewLink,
-  previewUnlink,
-  summarizeIdentity,
 } from "@idlink/core/browser";
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { PageConfig } from "../lib/api-types.ts";
 import { type SecondarySession, type Session, type SignIn, signInProblem } from "../lib/sign-in.ts";
+import { callbackUrl, loadSignIn, primarySignInId, signInPrimary, takeOverClicks } from "../page-start.ts";
 import { toDescription } from "./describe.ts";
 import { ErrorNotice } from "./error-notice.tsx";
 import { IdentityList } from "./identity-list.tsx";
+import { type Linking, loadLinking } from "./load-linking.ts";
 import { PlanView } from "./plan-view.tsx";
-import { RequestPreview } from "./request-preview.tsx";
+import { RequestPreview, tenantPlaceholder } from "./request-preview.tsx";
 import { SignInStep } from "./sign-in-step.tsx";
 import { useAction } from "./use-action.ts";
+
+/** The signed-in primary, with what the rest of the flow acts through: the SDK, core's linking code, a client. */
+interface Primary {
+  session: Session;
+  signIn: SignIn;
+  linking: Linking;
+  /** Core's Management API client with the primary's own access token. */
+  client: ManagementClient;
+}
 
 function accountOf(session: Session | undefined) {
   if (!session) return undefined;
@@ -36,6 +41,14 @@ const refusedBeforeSending = (action: "link" | "unlink", issues: Issue[]) => ({
   issues,
 });
 
+/** Completes the primary's sign-in from Universal Login's answer, with core's linking code loaded beside it. */
+async function completePrimary(url: string): Promise<Primary> {
+  const [sdk, linking] = await Promise.all([loadSignIn(), loadLinking()]);
+  const session = await sdk.completeRedirect(url);
+  const client = linking.createManagementClient({ domain: sdk.tenant, getToken: () => sdk.primaryToken() });
+  return { session, signIn: sdk, linking, client };
+}
+
 /**
  * Auth0's client-side linking (the token variant), through core's one workflow like every other face: the primary
  * signs in, the secondary signs in, `previewLink` checks the primary's token and plans (the secondary read with its
@@ -43,79 +56,77 @@ const refusedBeforeSending = (action: "link" | "unlink", issues: Issue[]) => ({
  * an answer that was lost by reading the primary.
  */
 export function UserFlow({
-  config,
-  signIn,
-  callbackUrl,
-  onTenantChanged,
+  tenant,
 }: {
-  config: PageConfig;
-  signIn: SignIn;
-  /** The Universal Login answer this page was loaded with, if any. */
-  callbackUrl: string | undefined;
-  onTenantChanged: () => void;
+  /** The tenant's origin, once the page's configuration has arrived. */
+  tenant: string | undefined;
 }) {
-  const [primary, setPrimary] = useState<Session | undefined>();
+  const [primary, setPrimary] = useState<Primary | undefined>();
   const [secondary, setSecondary] = useState<SecondarySession | undefined>();
   const [identities, setIdentities] = useState<IdentitySummary[] | undefined>();
   // The preview of the link: a plan, or the issues that stop it before anything is read.
   const [plan, setPlan] = useState<LinkPlan | undefined>();
   const [refused, setRefused] = useState<Issue[] | undefined>();
   const { error, setError, status, setStatus, busy, run } = useAction();
-  const completing = useRef<Promise<Session> | undefined>(undefined);
+  const completing = useRef<Promise<Primary> | undefined>(undefined);
 
   // The callback is completed once (a code is single use), even if React runs this effect twice.
   useEffect(() => {
     if (!callbackUrl) return;
-    completing.current ??= signIn.completeRedirect(callbackUrl);
+    completing.current ??= completePrimary(callbackUrl);
     let current = true;
     completing.current.then(
-      (session) => current && setPrimary(session),
+      (signedIn) => current && setPrimary(signedIn),
       (e: unknown) => current && setError(signInFailed(e)),
     );
     return () => {
       current = false;
     };
-  }, [signIn, callbackUrl, setError]);
+  }, [setError]);
 
-  const client = useMemo(
-    () =>
-      primary
-        ? createManagementClient({ domain: config.tenant, getToken: () => signIn.primaryToken() })
-        : undefined,
-    [config.tenant, signIn, primary],
-  );
-  const primaryId = primary?.claims.sub;
+  // From now on the button's own handler answers; a sign-in a click started before React took over is shown busy,
+  // and its failure said here.
+  useEffect(() => {
+    const started = takeOverClicks();
+    if (started) void run(() => started.catch((e: unknown) => setError(signInFailed(e))));
+  }, []);
+
+  const primaryId = primary?.session.claims.sub;
 
   useEffect(() => {
     setIdentities(undefined);
-    if (!client || !primaryId) return;
+    if (!primary) return;
     let current = true;
-    client.getUser(primaryId).then(
-      (user) => current && setIdentities((user.identities ?? []).map(summarizeIdentity)),
+    const { client, linking, session } = primary;
+    client.getUser(session.claims.sub).then(
+      (user) => current && setIdentities((user.identities ?? []).map(linking.summarizeIdentity)),
       (e: unknown) => current && setError(toDescription(e)),
     );
     return () => {
       current = false;
     };
-  }, [client, primaryId]);
+  }, [primary, setError]);
 
   // The secondary's own token reads the secondary (the primary's may not: Auth0 answers 403), so the plan shows
   // the metadata the link discards.
   const secondaryClient = useMemo(
     () =>
-      secondary?.readsItself
-        ? createManagementClient({ domain: config.tenant, getToken: () => signIn.secondaryToken() })
+      primary && secondary?.readsItself
+        ? primary.linking.createManagementClient({
+            domain: primary.signIn.tenant,
+            getToken: () => primary.signIn.secondaryToken(),
+          })
         : undefined,
-    [config.tenant, signIn, secondary],
+    [primary, secondary],
   );
 
   useEffect(() => {
     setPlan(undefined);
     setRefused(undefined);
-    if (!client || !primaryId || !secondary) return;
+    if (!primary || !secondary) return;
     let current = true;
-    const args = { primary: primaryId, link_with: secondary.idToken };
-    previewLink(client, args, secondaryClient ? { secondaryClient } : {}).then(
+    const args = { primary: primary.session.claims.sub, link_with: secondary.idToken };
+    primary.linking.previewLink(primary.client, args, secondaryClient ? { secondaryClient } : {}).then(
       (preview) => {
         if (!current) return;
         if (preview.ok) setPlan(preview.value);
@@ -126,12 +137,13 @@ export function UserFlow({
     return () => {
       current = false;
     };
-  }, [client, primaryId, secondary, secondaryClient, setError]);
+  }, [primary, secondary, secondaryClient, setError]);
 
-  function signInPrimary() {
+  function startPrimarySignIn() {
     return run(async () => {
       try {
-        await signIn.signInPrimary();
+        // The first sign-in sets the SDK up (its chunk is already loaded), then leaves for Universal Login.
+        await signInPrimary();
       } catch (e) {
         setError(signInFailed(e));
       }
@@ -139,9 +151,10 @@ export function UserFlow({
   }
 
   function signInSecondary() {
+    if (!primary) return;
     return run(async () => {
       try {
-        setSecondary(await signIn.signInSecondary());
+        setSecondary(await primary.signIn.signInSecondary());
       } catch (e) {
         setError(signInFailed(e));
       }
@@ -149,10 +162,11 @@ export function UserFlow({
   }
 
   function signOutPrimary() {
+    if (!primary) return;
     return run(async () => {
       setSecondary(undefined);
       setPrimary(undefined);
-      await signIn.signOut();
+      await primary.signIn.signOut();
     });
   }
 
@@ -160,7 +174,7 @@ export function UserFlow({
     setSecondary(undefined);
     setError(undefined);
     setStatus("");
-    void signIn.forgetSecondary();
+    void primary?.signIn.forgetSecondary();
   }
 
   // Before the second sign-in the preview still names the token that will go there.
@@ -169,31 +183,30 @@ export function UserFlow({
   const blocked = (plan?.blockers.length ?? 0) > 0;
 
   function link() {
-    if (!client || !primaryId || !plan) return;
+    if (!primary || !primaryId || !plan) return;
     const secondaryId = plan.secondary.user_id;
     return run(async () => {
-      const outcome = await executeLink(client, plan);
+      const outcome = await primary.linking.executeLink(primary.client, plan);
       setIdentities(outcome.identities);
       setSecondary(undefined);
-      await signIn.forgetSecondary();
+      await primary.signIn.forgetSecondary();
       setStatus(
         `Linked: ${secondaryId} is now an identity of ${primaryId}.` +
           (outcome.via === "reconcile"
             ? " The tenant's answer was lost; reading the primary showed the link applied, so it was not sent again."
             : ""),
       );
-      onTenantChanged();
     });
   }
 
   function unlink(identity: IdentitySummary) {
-    if (!client || !primaryId) return;
+    if (!primary || !primaryId) return;
+    const { client, linking } = primary;
     return run(async () => {
-      const preview = await previewUnlink(client, { primary: primaryId, secondary: identity.id });
+      const preview = await linking.previewUnlink(client, { primary: primaryId, secondary: identity.id });
       if (!preview.ok) return setError(refusedBeforeSending("unlink", preview.issues));
-      setIdentities(await executeUnlink(client, preview.value));
+      setIdentities(await linking.executeUnlink(client, preview.value));
       setStatus(`Unlinked: ${identity.id} is a separate user again (with no metadata).`);
-      onTenantChanged();
     });
   }
 
@@ -204,10 +217,11 @@ export function UserFlow({
           <h3>Sign in as the primary account</h3>
           <SignInStep
             title="Primary account"
-            account={accountOf(primary)}
+            account={accountOf(primary?.session)}
             buttonLabel="Sign in as primary"
+            buttonId={primarySignInId}
             busy={busy}
-            onSignIn={signInPrimary}
+            onSignIn={startPrimarySignIn}
             signOutLabel="Sign out"
             onSignOut={signOutPrimary}
           />
@@ -233,7 +247,7 @@ export function UserFlow({
           <RequestPreview
             request={{
               method: "POST",
-              origin: config.tenant,
+              origin: tenant ?? tenantPlaceholder,
               path: primaryId ? linkPath(primaryId) : pathTemplate,
               body,
               tokenVariable: "PRIMARY_ACCESS_TOKEN",
@@ -258,7 +272,7 @@ export function UserFlow({
       </p>
       {primaryId && identities && (
         <section className="identities-panel" aria-labelledby="user-identities-heading">
-          <h3 id="user-identities-heading">Identities of {primary?.claims.name ?? primaryId}</h3>
+          <h3 id="user-identities-heading">Identities of {primary?.session.claims.name ?? primaryId}</h3>
           <IdentityList primaryId={primaryId} identities={identities} onUnlink={unlink} busy={busy} />
         </section>
       )}

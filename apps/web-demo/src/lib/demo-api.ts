@@ -29,7 +29,10 @@ function isErrorResponse(value: unknown): value is ErrorResponse {
  * The demo server's per-start secret, from the page's `<meta name="idlink-csrf">`: the admin API refuses any call
  * without it but `/api/config` (public, and preloaded by the page with no header).
  */
-const proof = document.querySelector<HTMLMetaElement>(`meta[name="${proofMetaName}"]`)?.content ?? "";
+const proof =
+  typeof document === "undefined" // the build's prerender
+    ? ""
+    : (document.querySelector<HTMLMetaElement>(`meta[name="${proofMetaName}"]`)?.content ?? "");
 
 async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
   let response: Response;

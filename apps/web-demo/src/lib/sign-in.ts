@@ -3,17 +3,15 @@ import type { Auth0Client } from "@auth0/auth0-spa-js";
 import workerUrl from "@auth0/auth0-spa-js/dist/auth0-spa-js.worker.production.js?url";
 import type { PageConfig } from "./api-types.ts";
 
-// The SDK is a chunk of its own (about 60 kB gzipped), fetched from the start, beside the page's configuration,
-// rather than parsed before the page can render.
-const sdk = typeof window === "undefined" ? undefined : import("@auth0/auth0-spa-js");
-
-/** The page's sign-in, once the SDK has loaded. */
+/**
+ * The page's sign-in. Auth0's SDK is a chunk of its own, fetched from the page's first bytes (a module preload) but
+ * evaluated and set up only here, when a sign-in needs it: the first view neither runs it nor starts its worker.
+ */
 export async function createSignIn(
   config: Pick<PageConfig, "tenant" | "spaClientId">,
   origin: string,
 ): Promise<SignIn> {
-  if (!sdk) throw new Error("sign-in runs in a browser only");
-  const { Auth0Client } = await sdk;
+  const { Auth0Client } = await import("@auth0/auth0-spa-js");
   return new SignIn(config, origin, Auth0Client);
 }
 
@@ -62,6 +60,8 @@ export class SignIn {
   private readonly primary: Auth0Client;
   private readonly secondary: Auth0Client;
   private readonly origin: string;
+  /** The tenant's origin this sign-in talks to. */
+  readonly tenant: string;
 
   constructor(
     config: Pick<PageConfig, "tenant" | "spaClientId">,
@@ -69,6 +69,7 @@ export class SignIn {
     Client: typeof Auth0Client,
   ) {
     this.origin = origin;
+    this.tenant = config.tenant;
     const common = {
       // The SDK keeps an explicit scheme (the emulator's http://127.0.0.1:PORT); a bare host gets https://.
       domain: config.tenant,

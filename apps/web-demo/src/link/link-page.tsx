@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { StrictMode, useEffect, useRef, useState } from "react";
+import { createRoot } from "react-dom/client";
 import type { PageConfig } from "../lib/api-types.ts";
 import { LinkApiError, linkCalls } from "./link-api.ts";
 import type { CandidateView, LinkCallBase, LinkOutcomeResponse, LinkSessionResponse } from "./link-types.ts";
@@ -359,5 +360,14 @@ function Done({ outcome, state }: { outcome: LinkOutcomeResponse; state: string 
         </button>
       </form>
     </>
+  );
+}
+
+/** Renders the linking page into the page's (empty) root: main.tsx loads this chunk on its path only. */
+export function mountLinkPage(root: HTMLElement): void {
+  createRoot(root).render(
+    <StrictMode>
+      <LinkPage />
+    </StrictMode>,
   );
 }
