@@ -73,8 +73,9 @@ const envelopeKeys = new Set([versionKey, capabilitiesKey, clientInfoKey]);
  * server refuses), and the stateless 2026-07-28 requests `server/discover` and `tools/list`, which carry their
  * version and capabilities in `_meta` (server/discover.mdx). The first message it does not answer exactly as the SDK
  * would (a tool call, a request of the other era, anything unusual) hands the connection to the SDK server, loaded
- * then: the request that set the era is replayed into it with its answer dropped, and every unanswered byte is put
- * back on stdin.
+ * then — and so does a quiet moment after `tools/list` (`quietMs`), so that a call that comes later finds it loaded:
+ * the request that set the era is replayed into it with its answer dropped, and every unanswered byte is put back
+ * on stdin.
  */
 export function serveFront(options: FrontOptions): void {
   const { catalog, selection, load, onerror, quietMs = 50 } = options;
@@ -150,7 +151,7 @@ export function serveFront(options: FrontOptions): void {
     return true;
   };
 
-  const handOver = () => {
+  const handOver = (quietly = false) => {
     clearTimeout(quiet);
     stdin.off("data", onData);
     stdin.pause();
@@ -160,8 +161,10 @@ export function serveFront(options: FrontOptions): void {
     if (pin) {
       replay.push({ ...pin, id: replayId });
       if (initialized) replay.push({ jsonrpc: "2.0", method: "notifications/initialized" });
+      if (quietly) replay.push(...warmUp(pin, era === "modern" ? modernTools : tools));
     }
-    load({ stdin, stdout, replay, hidden: new Set(pin ? [replayId] : []) }).catch((error: unknown) => {
+    const hidden = new Set(replay.flatMap((m) => (m.id === undefined ? [] : [m.id])));
+    load({ stdin, stdout, replay, hidden }).catch((error: unknown) => {
       onerror(error instanceof Error ? error : new Error(String(error)));
       stdin.destroy();
     });
@@ -176,7 +179,7 @@ export function serveFront(options: FrontOptions): void {
     clearTimeout(quiet);
     if (!listed || buffer.length > 0) return;
     quiet = setTimeout(() => {
-      if (!stdin.readableEnded) handOver();
+      if (!stdin.readableEnded) handOver(true);
     }, quietMs);
     // It never keeps the process alive by itself: an open stdin does.
     quiet.unref();
@@ -210,6 +213,27 @@ export function serveFront(options: FrontOptions): void {
   };
 
   stdin.on("data", onData);
+}
+
+/** The argument every warm-up call carries: no tool declares it, so each refuses the call before doing anything. */
+export const warmUpArgument = "idlink-mcp:warm-up";
+
+/**
+ * The calls replayed after a quiet hand-over: one per listed tool, in the era of the request that set it (a
+ * 2026-07-28 call carries that request's `_meta`), each refused for its undeclared argument (input schemas are
+ * strict: src/tools/) before it reads, sends or asks anything. A call walks the SDK's and the server's first-call
+ * paths (the SDK's request schemas, the tool's input parse, its output schema in JSON Schema, the refusal's words)
+ * while the client's model thinks, so the client's first call costs about what a later one does.
+ */
+function warmUp(pin: Message, tools: readonly ListedTool[]): Message[] {
+  // A 2026-07-28 request's only parameter is its `_meta` envelope; initialize's are the handshake's own.
+  const envelope = pin.method === "initialize" ? {} : pin.params;
+  return tools.map((tool) => ({
+    jsonrpc: "2.0",
+    id: `${warmUpArgument}:${tool.name}`,
+    method: "tools/call",
+    params: { ...envelope, name: tool.name, arguments: { [warmUpArgument]: true } },
+  }));
 }
 
 /** A request or notification with exactly the JSON-RPC fields; anything else is the SDK's to judge. */

@@ -69,7 +69,10 @@ class StdioWire implements Transport {
   }
 
   async start(): Promise<void> {
-    for (const message of this.handover.replay) this.#receive(message as JSONRPCMessage);
+    // Framed as if read from stdin: the replay also walks the path the client's own messages take (the SDK's
+    // JSON-RPC message schema is built and compiled on its first parse), before they come.
+    for (const message of this.handover.replay)
+      this.#onData(Buffer.from(serializeMessage(message as JSONRPCMessage)));
     const { stdin } = this.handover;
     stdin.on("data", this.#onData);
     stdin.on("error", this.#onError);

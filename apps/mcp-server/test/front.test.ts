@@ -1,20 +1,25 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createManagementClient } from "@idlink/core";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { describe, expect, test } from "vitest";
-import { catalog } from "../src/catalog.ts";
+import { catalog, toolNames } from "../src/catalog.ts";
 import type { Config } from "../src/env.ts";
-import { type Handover, replayId, serveFront } from "../src/front.ts";
+import { type Handover, replayId, serveFront, warmUpArgument } from "../src/front.ts";
 import { frontMethods, generateCatalog } from "../src/generate-catalog.ts";
 import { sdkExchange } from "../src/sdk-exchange.ts";
 import { serveSdkStdio } from "../src/sdk-stdio.ts";
 import type { ToolSelection } from "../src/selection.ts";
 import { createServer } from "../src/server.ts";
 import type { ToolName } from "../src/tools/index.ts";
-import { bin } from "./process.ts";
+import { adminClient, alice, eras, rememberOutput, useEmulator } from "./helpers.ts";
+import { bin, spawnServer } from "./process.ts";
+
+const emulator = useEmulator();
 
 const initialize = (protocolVersion: string, id: string | number = 1): JSONRPCMessage => ({
   jsonrpc: "2.0",
@@ -43,8 +48,15 @@ const request = (id: number, method: string, params?: Record<string, unknown>): 
   ...(params ? { params } : {}),
 });
 
-/** The front in-process on in-memory streams; `load` only records that it was asked to load the SDK. */
-function front(selection: ToolSelection = {}, load?: (handover: Handover) => Promise<void>) {
+/**
+ * The front in-process on in-memory streams; `load` only records that it was asked to load the SDK. It waits long
+ * after tools/list before handing over (`quietMs`), unless a test says otherwise.
+ */
+function front(
+  selection: ToolSelection = {},
+  load?: (handover: Handover) => Promise<void>,
+  quietMs = 60_000,
+) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const errors: string[] = [];
@@ -63,6 +75,7 @@ function front(selection: ToolSelection = {}, load?: (handover: Handover) => Pro
       handovers.push(handover);
       await load?.(handover);
     },
+    quietMs,
   });
   return {
     stdin,
@@ -386,6 +399,139 @@ describe("the stdio front hands the connection to the SDK server", () => {
   });
 });
 
+/** The call a quiet hand-over replays for a tool: refused for its undeclared argument (src/front.ts, warmUp). */
+const warmUpCall = (tool: string, params: Record<string, unknown> = {}): JSONRPCMessage => ({
+  jsonrpc: "2.0",
+  id: `${warmUpArgument}:${tool}`,
+  method: "tools/call",
+  params: { ...params, name: tool, arguments: { [warmUpArgument]: true } },
+});
+
+describe("a quiet moment after tools/list hands the connection over", () => {
+  const readOnlyTools = [
+    "get_user_identities",
+    "find_link_candidates",
+    "find_duplicate_accounts",
+    "preview_link",
+    "preview_unlink",
+  ];
+
+  test.each<[string, JSONRPCMessage[], JSONRPCMessage[], Record<string, unknown>]>([
+    [
+      "2025",
+      [initialize("2025-11-25"), initialized, request(2, "tools/list")],
+      [{ ...initialize("2025-11-25"), id: replayId }, initialized],
+      {},
+    ],
+    [
+      "2026-07-28",
+      [modern(1, "server/discover"), modern(2, "tools/list")],
+      [{ ...modern(2, "tools/list"), id: replayId }],
+      { _meta: envelope() },
+    ],
+  ])(
+    "%s: replays the request that set the era, then a warm-up call per listed tool, every answer dropped",
+    async (_, opening, pinned, params) => {
+      const f = front({ readOnly: true }, undefined, 10);
+      f.send(...opening);
+      await expect.poll(() => f.handovers.length).toBe(1);
+      const calls = readOnlyTools.map((tool) => warmUpCall(tool, params));
+      expect(f.handovers[0]?.replay).toEqual([...pinned, ...calls]);
+      expect([...(f.handovers[0]?.hidden ?? [])]).toEqual([
+        replayId,
+        ...calls.map((c) => ("id" in c ? c.id : "")),
+      ]);
+      expect(f.answers()).toHaveLength(2);
+      expect(f.handovers[0]?.stdin.read()).toBeNull();
+    },
+  );
+
+  test("answers what comes in the same breath (ping, prompts/list) before it hands over", async () => {
+    const f = front({}, undefined, 1_000);
+    f.send(initialize("2025-11-25"), initialized, request(2, "tools/list"));
+    await tick();
+    f.send(request(3, "ping"), request(4, "prompts/list"));
+    await tick();
+    expect(f.answers().map((m) => ("id" in m ? m.id : undefined))).toEqual([1, 2, 3, 4]);
+    expect(f.handovers).toEqual([]);
+    await expect.poll(() => f.handovers.length, { timeout: 5_000 }).toBe(1);
+  });
+
+  test("does not hand over before tools/list is answered, nor once stdin has ended", async () => {
+    const opened = front({}, undefined, 10);
+    opened.send(initialize("2025-11-25"), initialized, request(2, "ping"));
+    const ended = front({}, undefined, 10);
+    ended.send(initialize("2025-11-25"), initialized, request(2, "tools/list"));
+    ended.stdin.end();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(opened.answers()).toHaveLength(2);
+    expect(ended.answers()).toHaveLength(2);
+    expect(opened.handovers).toEqual([]);
+    expect(ended.handovers).toEqual([]);
+  });
+
+  test.each(eras)(
+    "every warm-up call (%s) is refused for its argument before anything is read or sent",
+    async (era) => {
+      const f = front({}, undefined, 10);
+      f.send(
+        ...(era === "2026-07-28"
+          ? [modern(1, "tools/list")]
+          : [initialize(era), initialized, request(2, "tools/list")]),
+      );
+      await expect.poll(() => f.handovers.length).toBe(1);
+      const sent: string[] = [];
+      const client = createManagementClient({
+        domain: "http://127.0.0.1:9",
+        token: "unused-nothing-is-sent",
+        fetch: async (r) => {
+          sent.push(`${r.method} ${r.url}`);
+          return fetch(r);
+        },
+      });
+      const replay = (f.handovers[0]?.replay ?? []) as JSONRPCMessage[];
+      const answers = (await sdkExchange(() => createServer({ client }), replay)) as {
+        id?: unknown;
+        result?: { isError?: boolean; content?: { text?: string }[] };
+      }[];
+      const warm = answers.filter((a) => String(a.id).startsWith(`${warmUpArgument}:`));
+      expect(warm.map((a) => a.id)).toEqual(toolNames.map((tool) => `${warmUpArgument}:${tool}`));
+      for (const [i, answer] of warm.entries()) {
+        expect(answer.result?.isError).toBe(true);
+        expect(answer.result?.content?.[0]?.text).toContain(
+          `"${warmUpArgument}": "not an argument of ${toolNames[i]}`,
+        );
+      }
+      expect(sent).toEqual([]);
+    },
+  );
+
+  test("then the SDK server answers the first call, and writes nothing for what was replayed", async () => {
+    const errors: string[] = [];
+    let closed = false;
+    const f = front(
+      {},
+      async (handover) => {
+        serveSdkStdio(config, handover, (e) => errors.push(e.message));
+        handover.stdin.on("pause", () => {
+          closed = true;
+        });
+      },
+      10,
+    );
+    f.send(initialize("2025-11-25"), initialized, request(2, "tools/list"));
+    await expect.poll(() => f.handovers.length).toBe(1);
+    f.send(request(3, "tools/call", refusedCall));
+    await expect.poll(() => f.answers().length, { timeout: 10_000 }).toBe(3);
+    // stdin's end closes the connection once every request read — the replayed ones too — has its answer.
+    f.stdin.end();
+    await expect.poll(() => closed, { timeout: 10_000 }).toBe(true);
+    expect(f.answers().map((m) => ("id" in m ? m.id : undefined))).toEqual([1, 2, 3]);
+    expect(JSON.stringify(f.answers()[2])).toContain("user_id must be a full user id");
+    expect(errors).toEqual([]);
+  });
+});
+
 describe("idlink-mcp start-up (the built bin)", () => {
   /** Literals only the lazily loaded code holds: zod, the MCP SDK, openapi-fetch and core's client. */
   const heavy = [
@@ -407,11 +553,19 @@ describe("idlink-mcp start-up (the built bin)", () => {
       modern(3, "tools/call", richEnvelope, { name: "x", arguments: {} }),
     ],
   ])(
-    "answers %s without evaluating zod, the SDK, openapi-fetch or core's client",
+    "answers %s while zod, the SDK, openapi-fetch and core's client are held, and loads them once quiet",
     async (_, opening, call) => {
+      // Every module holding a heavy literal is held until the gate file exists (fixtures/trace-loads.mjs).
+      const gate = join(mkdtempSync(join(tmpdir(), "idlink-mcp-gate-")), "open");
       const trace = fileURLToPath(new URL("fixtures/trace-loads.mjs", import.meta.url));
       const child = spawn(process.execPath, ["--import", trace, bin], {
-        env: { PATH: process.env.PATH ?? "", AUTH0_DOMAIN: "http://127.0.0.1:9", AUTH0_TOKEN: "unused" },
+        env: {
+          PATH: process.env.PATH ?? "",
+          AUTH0_DOMAIN: "http://127.0.0.1:9",
+          AUTH0_TOKEN: "unused",
+          IDLINK_TRACE_HOLD: JSON.stringify(heavy),
+          IDLINK_TRACE_GATE: gate,
+        },
         stdio: ["pipe", "pipe", "pipe"],
       });
       let out = "";
@@ -427,24 +581,67 @@ describe("idlink-mcp start-up (the built bin)", () => {
           .split("\n")
           .filter(Boolean)
           .some((line) => (JSON.parse(line) as { id?: unknown }).id === id);
-      const loaded = () => [...err.matchAll(/^loaded: (\S+)$/gm)].map((m) => fileURLToPath(m[1] ?? ""));
+      const files = (kind: "loaded" | "held") =>
+        [...err.matchAll(new RegExp(`^${kind}: (\\S+)$`, "gm"))].map((m) => fileURLToPath(m[1] ?? ""));
+      const text = (list: string[]) => list.map((file) => readFileSync(file, "utf8")).join("\n");
       child.stdin.write(opening.map((m) => `${JSON.stringify(m)}\n`).join(""));
+      // Answered with every heavy module held: nothing heavy stands before tools/list.
       await expect.poll(() => answered(2), { timeout: 10_000 }).toBe(true);
-      // Module loads are reported from the hooks thread: let the last reports arrive.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const atStart = loaded();
-      const text = (files: string[]) => files.map((file) => readFileSync(file, "utf8")).join("\n");
-      expect(atStart[0]).toBe(bin);
-      for (const literal of heavy) expect(text(atStart)).not.toContain(literal);
-
+      expect(files("loaded")[0]).toBe(bin);
+      expect(text(files("loaded"))).not.toMatch(new RegExp(heavy.map(escapeRegExp).join("|")));
+      // Then, with nothing else coming, the front hands over and the SDK server starts loading (held here).
+      await expect.poll(() => files("held").length, { timeout: 10_000 }).toBeGreaterThan(0);
+      writeFileSync(gate, "");
       child.stdin.write(`${JSON.stringify(call)}\n`);
       await expect.poll(() => answered(3), { timeout: 10_000 }).toBe(true);
-      // The reports of what the call loaded come from the hooks thread, late on a loaded machine: wait for them.
+      // The reports of what was loaded come from the hooks thread, late on a loaded machine: wait for them.
       await expect
-        .poll(() => heavy.filter((literal) => !text(loaded()).includes(literal)), { timeout: 10_000 })
+        .poll(() => heavy.filter((literal) => !text(files("loaded")).includes(literal)), { timeout: 10_000 })
         .toEqual([]);
       child.stdin.end();
       await new Promise((resolve) => child.once("exit", resolve));
     },
   );
+
+  test("a call after a quiet moment finds the Management token fetched: the tenant is asked for it once", async () => {
+    const server = spawnServer({
+      AUTH0_DOMAIN: emulator().url,
+      AUTH0_CLIENT_ID: adminClient.clientId,
+      AUTH0_CLIENT_SECRET: adminClient.clientSecret,
+    });
+    try {
+      const answers = () =>
+        server
+          .stdout()
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { id?: unknown; result?: { isError?: boolean } });
+      const tokenRequests = () =>
+        emulator()
+          .state.requests.filter((r) => r.path === "/oauth/token")
+          .map((r) => r.status);
+      server.child.stdin.write(
+        [initialize("2025-11-25"), initialized, request(2, "tools/list")]
+          .map((m) => `${JSON.stringify(m)}\n`)
+          .join(""),
+      );
+      // Asked for while the client's model would think, before any call.
+      await expect.poll(tokenRequests, { timeout: 10_000 }).toEqual([200]);
+      server.child.stdin.write(
+        `${JSON.stringify(request(3, "tools/call", { name: "get_user_identities", arguments: { user_id: alice } }))}\n`,
+      );
+      await expect.poll(() => answers().find((a) => a.id === 3), { timeout: 10_000 }).toBeDefined();
+      expect(answers().map((a) => a.id)).toEqual([1, 2, 3]);
+      expect(answers()[2]?.result?.isError).toBeUndefined();
+      expect(tokenRequests()).toEqual([200]);
+      rememberOutput("front quiet hand-over", server.stdout(), server.stderr());
+      expect(server.stderr()).toBe("");
+    } finally {
+      await server.stop();
+    }
+  });
 });
+
+function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
