@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildSync } from "esbuild";
@@ -8,7 +8,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import { Journal, loadJournal } from "../src/bulk/journal.ts";
 import { loadJournalKey } from "../src/bulk/journal-key.ts";
 import { KeyIndex } from "../src/bulk/key-index.ts";
-import { acquireLock, LockedError } from "../src/bulk/lock.ts";
+import { acquireLock, describeTakeover, LockedError } from "../src/bulk/lock.ts";
+import { createProgress } from "../src/bulk/progress.ts";
 import {
   detectFormat,
   type Format,
@@ -18,6 +19,8 @@ import {
   validateRows,
   validRows,
 } from "../src/bulk/rows.ts";
+import { readEnv } from "../src/env.ts";
+import { createOutput } from "../src/output.ts";
 import { tempDir } from "./helpers.ts";
 
 const dir = tempDir();
@@ -189,8 +192,144 @@ describe("lock", () => {
     ]).stdout.toString();
     writeFileSync(path, JSON.stringify({ pid: Number(dead) }));
     const taken = acquireLock(path, process.pid);
-    expect(taken.takenOverFrom).toBe(Number(dead));
+    expect(taken.takenOver).toEqual([{ path, why: "dead", owner: { pid: Number(dead), host: hostname() } }]);
     taken.release();
+  });
+});
+
+describe("progress", () => {
+  /** A session whose stderr is a terminal or not, in the given output mode, on a clock the test moves. */
+  function session(tty: boolean, mode: { json?: boolean; quiet?: boolean } = {}) {
+    let err = "";
+    const io = {
+      env: readEnv({}),
+      writeOut: () => {},
+      writeErr: (t: string) => {
+        err += t;
+      },
+      readStdin: async () => "",
+      prompt: async () => "",
+      interactive: tty,
+      stderrIsTTY: tty,
+      colorOut: false,
+      colorErr: false,
+      errColumns: 120,
+      interrupt: new AbortController().signal,
+      cwd: dir.path,
+      pid: process.pid,
+    };
+    const output = createOutput(io, { json: mode.json ?? false, quiet: mode.quiet ?? false, noColor: true });
+    let t = 0;
+    const progress = createProgress(io, output, 400, () => t);
+    const counts = { linked: 0, already_linked: 0, blocked: 0, failed: 0, unknown: 0 };
+    /** `n` rows more, over `seconds`. */
+    const run = (n: number, seconds: number) => {
+      for (let i = 0; i < n; i++) {
+        t += (seconds * 1000) / n;
+        counts.linked++;
+        progress.update(counts, { limit: 50, remaining: 3, reset: 0 });
+      }
+    };
+    return { run, progress, stderr: () => err };
+  }
+
+  test("on a terminal: one redrawn line with done/total, rate and time left", () => {
+    const s = session(true);
+    s.run(100, 48);
+    s.progress.done();
+    const last = s.stderr().split("\r\u001b[K").at(-1);
+    expect(last).toBe(
+      "100/400 rows · 2.1 rows/s · 2:24 left · linked 100 · already 0 · failed 0 · limit 50 (3 left)\n",
+    );
+    // Redrawn at most every 100 ms: 100 rows over 48 s, one redraw each.
+    expect(s.stderr().split("\r").length - 1).toBe(100);
+  });
+
+  test.each([
+    ["on a pipe", false, {}],
+    ["with --quiet", true, { quiet: true }],
+    ["with --json", true, { json: true }],
+  ] as const)("nothing %s", (_, tty, mode) => {
+    const s = session(tty, mode);
+    s.run(10, 5);
+    s.progress.done();
+    expect(s.stderr()).toBe("");
+  });
+});
+
+describe("lock takeovers are said", () => {
+  test.each([
+    ["empty", "", "it was empty, so it named no owner"],
+    ["unreadable", "not json {", "it names no owner idlink can read"],
+    ["unreadable", JSON.stringify({ host: hostname() }), "it names no owner idlink can read"],
+  ] as const)("a lock %s (%j) is taken over, naming the file and why", (why, text, said) => {
+    const path = join(dir.path, `stale-${why}-${text.length}.lock`);
+    writeFileSync(path, text);
+    const lock = acquireLock(path, process.pid);
+    expect(lock.takenOver).toEqual([{ path, why }]);
+    const [takeover] = lock.takenOver;
+    expect(takeover && describeTakeover(takeover)).toBe(
+      `Took over the lock ${path}: ${said}${why === "empty" ? " (idlink writes its owner into a lock before the lock appears: this one was cut short, or made by something else)." : ' (not the {"pid","host"} idlink writes), so none can be running.'}`,
+    );
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ pid: process.pid });
+    lock.release();
+  });
+
+  test("a dead run's lock is taken over naming its pid; a stale takeover guard is said too", () => {
+    const path = join(dir.path, "guarded.lock");
+    const dead = Number(
+      spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString(),
+    );
+    writeFileSync(path, JSON.stringify({ pid: dead, host: hostname() }));
+    // A run that died while taking a stale lock over left its guard.
+    writeFileSync(`${path}.takeover`, JSON.stringify({ pid: dead, host: hostname() }));
+    const lock = acquireLock(path, process.pid);
+    expect(lock.takenOver).toEqual([
+      { path: `${path}.takeover`, why: "dead", owner: { pid: dead, host: hostname() } },
+      { path, why: "dead", owner: { pid: dead, host: hostname() } },
+    ]);
+    expect(lock.takenOver.map(describeTakeover)).toEqual([
+      `Took over the lock ${path}.takeover of pid ${dead} on this host: that process is no longer running.`,
+      `Took over the lock ${path} of pid ${dead} on this host: that process is no longer running.`,
+    ]);
+    lock.release();
+    expect(existsSync(`${path}.takeover`)).toBe(false);
+  });
+
+  test("a lock this user cannot read is refused, naming it: whether a run holds it cannot be told", () => {
+    // A folder another user may write into, as /tmp (the tests' own is private).
+    const folder = mkdtempSync(join(tmpdir(), "idlink-lock-"));
+    chmodSync(folder, 0o1777);
+    const path = join(folder, "theirs.lock");
+    writeFileSync(path, JSON.stringify({ pid: 1, host: hostname() }), { mode: 0o600 });
+    const bundle = join(folder, "lock.mjs");
+    buildSync({
+      entryPoints: [fileURLToPath(new URL("../src/bulk/lock.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      conditions: ["@idlink/source"],
+      outfile: bundle,
+      logLevel: "silent",
+    });
+    chmodSync(bundle, 0o644);
+    const script = `const { acquireLock } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+      try { acquireLock(${JSON.stringify(path)}, process.pid); process.stdout.write("taken"); }
+      catch (e) { process.stdout.write(e.message); }`;
+    // Another user: as root, run it as nobody; otherwise make the lock unreadable to this one.
+    const root = process.getuid?.() === 0;
+    if (!root) chmodSync(path, 0o000);
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      ...(root ? { uid: 65534, gid: 65534 } : {}),
+      cwd: folder,
+    });
+    expect(run.stderr.toString()).toBe("");
+    expect(run.stdout.toString()).toBe(
+      `Cannot read the lock ${path} (EACCES): idlink cannot tell whether a run holds it.`,
+    );
+    chmodSync(path, 0o600);
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ pid: 1 });
+    rmSync(folder, { recursive: true, force: true });
   });
 });
 

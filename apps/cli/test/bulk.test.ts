@@ -152,7 +152,11 @@ describe("idlink bulk: validation", () => {
     const doc = json(result);
     expect(doc).toMatchObject({ linked: 1, blocked: 4 });
     expect(doc.failed).toEqual([
-      expect.objectContaining({ row: 1, status: "blocked", reason: expect.stringContaining("another user") }),
+      expect.objectContaining({
+        row: 1,
+        status: "blocked",
+        reason: expect.stringContaining(`is linked into ${seedUsers.frank}`),
+      }),
       expect.objectContaining({
         row: 2,
         status: "blocked",
@@ -230,7 +234,8 @@ describe("idlink bulk: runs", () => {
       ).toBeGreaterThan(50);
       expect(doc.alreadyLinked as number).toBeGreaterThan(0);
       expectAllLinked(tenant, count);
-      expect(result.stderr.split("\n").filter((l) => l.startsWith("row ")).length).toBe(count);
+      // Not a terminal: no progress, not a line a row (the summary and the journal say every row).
+      expect(result.stderr).not.toMatch(/^row |\r/m);
       expectNoSecrets(result, tenant.secrets);
       // The journal has an outcome for every pair.
       const outcomes = journalRecords(`${file}.journal.jsonl`).filter(
@@ -264,8 +269,10 @@ describe("idlink bulk: runs", () => {
       expect(json(result)).toMatchObject({ linked: count, failed: [] });
       // 8 workers and 50 pairs — 100 requests, each secondary read before its link through the same pacer — through
       // a bucket of 10: unpaced, they ran into it (core's pacer spends the burst, then sends at the refill rate). The pause after a 429 is covered by core's transport tests.
-      // While its estimate of the refill is still coarse (x-ratelimit-reset is in whole seconds) a few still come.
-      expect(tenant.emu.state.requests.filter((r) => r.status === 429).length).toBeLessThanOrEqual(10);
+      // x-ratelimit-reset is in whole seconds, and this bucket refills whole in one: the pacer reads it slow and
+      // keeps a request in hand, so none comes (there were up to 10 when an answer the tenant counted early was
+      // read as the newest word; bench/RESULTS.md 2b).
+      expect(tenant.emu.state.requests.filter((r) => r.status === 429)).toEqual([]);
       expect(tenant.emu.state.requests.filter((r) => r.method === "GET" && r.status === 200)).toHaveLength(
         count,
       );
@@ -341,6 +348,24 @@ describe("idlink bulk: runs", () => {
       await tenant.stop();
     }
   }, 60_000);
+
+  test("takes over a lock that names no owner, saying which file and why", async () => {
+    const tenant = await startTenant({ seed: pairSeed(defaultSeed(), 2), rateLimit: false });
+    try {
+      const file = pairsFile(dir.path, 2);
+      const lock = `${file}.journal.jsonl.lock`;
+      writeFileSync(lock, "");
+      const result = await idlink(["bulk", file, "--yes", "--json"], { env: tenant.env });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain(
+        `warning: Took over the lock ${lock}: it was empty, so it named no owner`,
+      );
+      expect(json(result)).toMatchObject({ linked: 2, lockTakenOver: [{ path: lock, why: "empty" }] });
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      await tenant.stop();
+    }
+  });
 
   test("refuses a second run while the lock's owner is alive", async () => {
     const tenant = await startTenant({ seed: pairSeed(defaultSeed(), 3), rateLimit: false });

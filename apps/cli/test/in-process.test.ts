@@ -100,7 +100,7 @@ describe("on a terminal", () => {
     expect(() => JSON.parse(t.stdout)).not.toThrow();
   });
 
-  test("bulk asks once, then redraws one progress line with rate and ETA", async () => {
+  test("bulk asks once, then redraws one progress line with rate and time left", async () => {
     const path = join(dir.path, "tty.csv");
     writeFileSync(
       path,
@@ -111,7 +111,7 @@ describe("on a terminal", () => {
     expect(await runCli(["bulk", "tty.csv"], t.io)).toBe(0);
     expect(t.prompts).toHaveLength(1);
     expect(t.stderr).toContain("\r\u001b[K");
-    expect(t.stderr).toMatch(/30\/30 .*linked 30.*\/s {2}ETA/);
+    expect(t.stderr).toMatch(/30\/30 rows · .* left · .*linked 30/);
     expect(t.stderr).not.toContain("row 1 linked");
     expect(t.stdout).toContain("linked");
   });

@@ -120,7 +120,8 @@ describe("--debug and IDLINK_DEBUG", () => {
     const lines = debugLines(debug.stderr);
     expect(lines.length).toBe(debug.stderr.trimEnd().split("\n").length);
     expect(lines[0]).toMatch(/→ POST \/oauth\/token \(Get Management token\)$/);
-    expect(lines[1]).toMatch(/← 200 POST \/oauth\/token \d+ ms$/);
+    // The token endpoint has a rate-limit bucket of its own, whose headers the trail shows (fidelity corpus).
+    expect(lines[1]).toMatch(/← 200 POST \/oauth\/token \d+ ms · limit \d+ remaining \d+ reset \d+$/);
     expect(lines[2]).toMatch(/→ GET \/api\/v2\/users\/auth0%7C64f1a2b3c4d5e6f708192a3b \(Get user\)$/);
     expect(lines[3]).toMatch(
       /← 200 GET \/api\/v2\/users\/auth0%7C\w+ \d+ ms · limit 50 remaining \d+ reset \d+$/,

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, writeSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import type { Metadata } from "@idlink/core";
 import { codeOf, openAppend, openReadNoFollow, type Target } from "../files.ts";
 import { UsageError } from "../usage-error.ts";
 import type { JournalKey } from "./journal-key.ts";
@@ -8,10 +9,43 @@ import type { JournalKey } from "./journal-key.ts";
 /** `blocked`: core's check before the link refused the pair (never sent); like `failed`, tried again on resume. */
 export type OutcomeStatus = "linked" | "already_linked" | "blocked" | "failed" | "unknown";
 
+/**
+ * The secondary's metadata as read just before its link (Auth0 discards it when linking, and unlinking gives back a
+ * user without it — unlink-user-accounts.mdx in auth0/docs-v2): what `--undo` writes back. Personal data, which is
+ * why the journal is 0600 and `--no-keep-metadata` keeps none. `omitted`: not kept — `not_kept` by that flag,
+ * `too_large` past `keptMetadataBytes` (then `bytes` says its size).
+ */
+export type KeptMetadata =
+  | { user_metadata: Metadata; app_metadata: Metadata }
+  | { omitted: "not_kept" | "too_large"; bytes?: number };
+
+/**
+ * The most of a secondary's metadata (both objects, as JSON) a journal keeps: Auth0 limits a whole user profile to
+ * 10 KB, with a temporary allowance above it for tenants that had larger ones (main/docs/troubleshoot/
+ * product-lifecycle/deprecations-and-migrations/migrate-oversized-user-profiles.mdx in auth0/docs-v2). Past it, the
+ * row keeps `{ omitted: "too_large" }` and undo says so: a journal grows by two lines a pair, and undo holds what
+ * it restores.
+ */
+export const keptMetadataBytes = 10 * 1024;
+
 /** One line of the journal (`<file>.journal.jsonl`), appended and fsync'd, never rewritten. */
 export type JournalRecord =
   | { type: "run"; at: string; pid: number; file: string; rows: number }
-  | { type: "started"; at: string; key: string; row: number; primary: string; secondary: string }
+  | {
+      type: "started";
+      at: string;
+      key: string;
+      row: number;
+      primary: string;
+      secondary: string;
+      /** Absent in journals of an earlier idlink, which kept none. */
+      kept?: KeptMetadata;
+      /**
+       * The user_metadata keys `--merge-metadata` added to the primary before this link, each with the digest of
+       * the value written (`digest` of restore.ts): --undo removes a key only while it still holds that value.
+       */
+      merged?: Record<string, string>;
+    }
   | {
       type: "outcome";
       at: string;
@@ -22,9 +56,9 @@ export type JournalRecord =
       status: OutcomeStatus;
       /**
        * How the outcome was learnt: the link's answer, a 409, reading the primary's identities after an unknown
-       * outcome, or the check before the link (reading the secondary).
+       * outcome, the check before the link (reading the secondary), or the metadata merge before it.
        */
-      via: "link" | "409" | "reconcile" | "check";
+      via: "link" | "409" | "reconcile" | "check" | "merge";
       reason?: string;
     }
   | { type: "end"; at: string; interrupted: boolean; counts: Record<OutcomeStatus, number> };

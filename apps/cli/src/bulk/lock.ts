@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { IdlinkError } from "@idlink/core";
+import { codeOf } from "../files.ts";
 import { UsageError } from "../usage-error.ts";
 
 /** Another live process (or a process on another host) holds the journal. */
@@ -29,8 +30,8 @@ export class LockedError extends IdlinkError {
 
 export interface Lock {
   path: string;
-  /** The pid of a dead run whose stale lock was taken over, if any. */
-  takenOverFrom: number | undefined;
+  /** Each stale lock removed on the way to this one, said to the person (see `describeTakeover`). */
+  takenOver: Takeover[];
   release(): void;
 }
 
@@ -39,12 +40,33 @@ interface Owner {
   host: string;
 }
 
+/** A stale lock taken over: which file, why it counted as stale, and whose it was (when it said). */
+export interface Takeover {
+  path: string;
+  why: "dead" | "empty" | "unreadable";
+  /** The owner it named (a dead process of this host); none when it named none. */
+  owner?: Owner;
+}
+
+/** The sentence that says a takeover: `Took over the lock F of pid N on this host: that process is no longer running.` */
+export function describeTakeover(t: Takeover): string {
+  switch (t.why) {
+    case "dead":
+      return `Took over the lock ${t.path} of pid ${t.owner?.pid} on this host: that process is no longer running.`;
+    case "empty":
+      return `Took over the lock ${t.path}: it was empty, so it named no owner (idlink writes its owner into a lock before the lock appears: this one was cut short, or made by something else).`;
+    case "unreadable":
+      return `Took over the lock ${t.path}: it names no owner idlink can read (not the {"pid","host"} idlink writes), so none can be running.`;
+  }
+}
+
 /**
  * Takes `path` exclusively. The lock appears with its owner (pid and host) already inside — written to a private file
  * first, then hard-linked into place, which fails if the lock exists — so a second run never sees an empty lock it
  * could mistake for a stale one, and two runs never both proceed however close their starts. A lock left by a dead
- * process on this host (SIGKILL, power loss) is taken over, under a second lock so that only one run does it; a live
- * one, or one from another host, makes this throw LockedError.
+ * process on this host (SIGKILL, power loss), or one naming no owner (empty, or not what idlink writes), is taken
+ * over, under a second lock so that only one run does it, and each takeover is returned to be said; a live one, or
+ * one from another host, makes this throw LockedError.
  */
 export function acquireLock(
   path: string,
@@ -54,16 +76,16 @@ export function acquireLock(
 ): Lock {
   const content = `${JSON.stringify({ pid, host, at: new Date().toISOString() })}\n`;
   const mine = (owner: Owner | undefined) => owner?.pid === pid && owner.host === host;
-  let takenOverFrom: number | undefined;
+  const takenOver: Takeover[] = [];
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createWith(path, content)) {
       return {
         path,
-        takenOverFrom,
+        takenOver,
         release() {
           let owner: Owner | undefined;
           try {
-            owner = ownerOf(path, host);
+            owner = readOwner(path, host).owner;
           } catch {
             return; // not a lock of ours any more (a link put in its place): left alone
           }
@@ -76,28 +98,41 @@ export function acquireLock(
         },
       };
     }
-    const owner = ownerOf(path, host);
+    const seen = readOwner(path, host);
+    if (seen.why === "gone") continue;
+    const { owner } = seen;
     if (owner !== undefined && !mine(owner) && (owner.host !== host || isAlive(owner.pid))) {
       throw new LockedError(path, owner);
     }
     // A stale lock: only the run holding the takeover lock removes it, after checking it is still the same one.
     const guard = `${path}.takeover`;
     if (!createWith(guard, content)) {
-      const guardOwner = ownerOf(guard, host);
-      if (guardOwner === undefined || (guardOwner.host === host && !isAlive(guardOwner.pid))) remove(guard);
+      const held = readOwner(guard, host);
+      if (
+        held.why !== "gone" &&
+        (held.owner === undefined || (held.owner.host === host && !isAlive(held.owner.pid)))
+      ) {
+        remove(guard);
+        takenOver.push(takeover(guard, held));
+      }
       continue;
     }
     try {
-      const again = ownerOf(path, host);
-      if (again?.pid === owner?.pid && again?.host === owner?.host) {
+      const again = readOwner(path, host);
+      if (again.why === seen.why && again.owner?.pid === owner?.pid && again.owner?.host === owner?.host) {
         remove(path);
-        takenOverFrom = owner?.pid;
+        takenOver.push(takeover(path, seen));
       }
     } finally {
       remove(guard);
     }
   }
   throw new Error(`Could not take the lock ${path}`);
+}
+
+function takeover(path: string, seen: ReadOwner): Takeover {
+  if (seen.owner !== undefined) return { path, why: "dead", owner: seen.owner };
+  return { path, why: seen.why === "empty" ? "empty" : "unreadable" };
 }
 
 /** Creates `path` holding `content` in one step; false when it exists already. */
@@ -115,7 +150,7 @@ function createWith(path: string, content: string): boolean {
   }
 }
 
-/** The lock's text, read without following a link: a link at the lock's path is refused, never read or removed. */
+/** The lock's text, read without following a link (a link at the lock's path is refused, never read or removed); undefined once it is gone. */
 function readLock(path: string): string | undefined {
   let fd: number;
   try {
@@ -127,7 +162,11 @@ function readLock(path: string): string | undefined {
         "Remove the link (no idlink run makes one), then run again.",
       );
     }
-    return undefined;
+    if (isCode(error, "ENOENT")) return undefined;
+    throw new UsageError(
+      `Cannot read the lock ${path} (${codeOf(error) ?? "error"}): idlink cannot tell whether a run holds it.`,
+      "Make it readable by you, or remove it if no run uses this journal, then run again.",
+    );
   }
   try {
     if (!fstatSync(fd).isFile()) {
@@ -141,18 +180,25 @@ function readLock(path: string): string | undefined {
   }
 }
 
-function ownerOf(path: string, defaultHost: string): Owner | undefined {
+interface ReadOwner {
+  /** `gone`: no lock any more (removed meanwhile); `empty`: no byte in it; `unreadable`: not an owner idlink wrote. */
+  why: "owner" | "gone" | "empty" | "unreadable";
+  owner?: Owner;
+}
+
+function readOwner(path: string, defaultHost: string): ReadOwner {
   const text = readLock(path);
-  if (text === undefined) return undefined;
+  if (text === undefined) return { why: "gone" };
+  if (text.trim() === "") return { why: "empty" };
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== "object" || parsed === null) return undefined;
+    if (typeof parsed !== "object" || parsed === null) return { why: "unreadable" };
     const pid = "pid" in parsed ? Number(parsed.pid) : Number.NaN;
     // A lock written before host was recorded belongs to this host.
     const host = "host" in parsed && typeof parsed.host === "string" ? parsed.host : defaultHost;
-    return Number.isInteger(pid) && pid > 0 ? { pid, host } : undefined;
+    return Number.isInteger(pid) && pid > 0 ? { why: "owner", owner: { pid, host } } : { why: "unreadable" };
   } catch {
-    return undefined;
+    return { why: "unreadable" };
   }
 }
 

@@ -5,9 +5,13 @@ import {
   holdsLinked,
   ManagementApiError,
   type ManagementClient,
+  type Metadata,
+  mergeMetadata,
   OutcomeUnknownError,
+  type User,
 } from "@idlink/core";
-import type { Journal, OutcomeStatus } from "./journal.ts";
+import { type Journal, type KeptMetadata, keptMetadataBytes, type OutcomeStatus } from "./journal.ts";
+import { digest } from "./restore.ts";
 import type { Row } from "./rows.ts";
 
 export interface PendingRow {
@@ -19,7 +23,7 @@ export interface PendingRow {
 export interface RowResult {
   row: Row;
   status: OutcomeStatus;
-  via: "link" | "409" | "reconcile" | "check";
+  via: "link" | "409" | "reconcile" | "check" | "merge";
   reason?: string;
 }
 
@@ -32,6 +36,10 @@ export interface RunOptions {
   /** Stop taking new rows; in-flight ones finish, or end at once while they wait to try again. */
   stop: AbortSignal;
   onResult(result: RowResult): void;
+  /** Keep each secondary's metadata, as read before its link, in the journal for --undo (default true). */
+  keepMetadata?: boolean;
+  /** --merge-metadata: copy the secondary's user_metadata keys the primary lacks onto it before the link. */
+  mergeMetadata?: boolean;
   /** Attempts per row after unknown outcomes and rate limits. */
   maxAttempts?: number;
 }
@@ -69,9 +77,10 @@ export async function runPool<T, R>(options: {
  * Links the pending rows with bounded concurrency. Before each link core's `checkLink` reads the secondary (one
  * request, paced like every other): a row it blocks — a secondary that is no user of its own or holds linked
  * identities, whose link Auth0 would answer by moving a whole user — is reported and never sent; a pair already
- * linked is counted so. Each link is journalled `started` before it is sent and its outcome after; an unknown
- * outcome (5xx, dropped connection) is settled by reading the primary's identities, so a pair is never linked
- * twice. Rate limits are handled by the shared client's pacer, which pauses every call on a 429.
+ * linked is counted so. Each link is journalled `started` before it is sent — with the secondary's metadata that
+ * read found, which the link discards, for --undo — and its outcome after; an unknown outcome (5xx, dropped
+ * connection) is settled by reading the primary's identities, so a pair is never linked twice. Rate limits are
+ * handled by the shared client's pacer, which pauses every call on a 429.
  */
 export async function runRows(options: RunOptions): Promise<void> {
   await runPool({
@@ -104,6 +113,8 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
   };
   let reconcile = pending.reconcile;
   let lastReason = "no attempt";
+  /** What --merge-metadata added to the primary over every attempt of this row: keys, and digests of the values. */
+  const merged: Record<string, string> = {};
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     if (reconcile) {
       const found = await secondaryIsIn(client, row);
@@ -116,8 +127,20 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
       }
       reconcile = false;
     }
+    // The client as checkLink and mergeMetadata see it, keeping the users they read: the secondary read just
+    // before the link holds the metadata the link discards.
+    const reads = new Map<string, User>();
+    const seen: ManagementClient = Object.create(client, {
+      getUser: {
+        value: async (id: string) => {
+          const user = await client.getUser(id);
+          reads.set(id, user);
+          return user;
+        },
+      },
+    });
     try {
-      const check = await checkLink(client, row.primary, row.secondary);
+      const check = await checkLink(seen, row.primary, row.secondary);
       if (check.verdict === "already_linked") return finish("already_linked", "check");
       if (check.verdict === "blocked") {
         return finish("blocked", "check", check.blockers.map((b) => b.message).join("; "));
@@ -128,7 +151,36 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
       if (!(await sleep(backoff(attempt)))) return undefined;
       continue;
     }
-    await journal.append({ type: "started", at: now(), ...base });
+    if (options.mergeMetadata) {
+      try {
+        const keys = await mergeMetadata(seen, row.primary, row.secondary);
+        const from = reads.get(row.secondary)?.user_metadata ?? {};
+        for (const k of keys) merged[k] = digest(from[k]);
+      } catch (error) {
+        if (error instanceof OutcomeUnknownError) {
+          // Applied or not, the next attempt's merge finds these keys on the primary and adds nothing: they are
+          // kept as written, for --undo to remove where they still hold these values.
+          for (const [k, value] of Object.entries(
+            additions(reads.get(row.primary), reads.get(row.secondary)),
+          )) {
+            merged[k] = digest(value);
+          }
+        } else if (isDefinite(error)) {
+          return finish("failed", "merge", reasonOf(error));
+        }
+        lastReason = reasonOf(error);
+        if (!(await sleep(backoff(attempt)))) return undefined;
+        continue;
+      }
+    }
+    const kept = options.keepMetadata === false ? undefined : keep(reads.get(row.secondary));
+    await journal.append({
+      type: "started",
+      at: now(),
+      ...base,
+      ...(options.keepMetadata === false ? { kept: { omitted: "not_kept" } } : kept ? { kept } : {}),
+      ...(Object.keys(merged).length > 0 ? { merged } : {}),
+    });
     try {
       await client.link(row.primary, row.body);
       return finish("linked", "link");
@@ -165,6 +217,25 @@ async function processRow(pending: PendingRow, options: RunOptions): Promise<Row
     }
   }
   return finish("unknown", "reconcile", `gave up after ${maxAttempts} attempts: ${lastReason}`);
+}
+
+/** The secondary's metadata as the journal keeps it: whole, or `too_large` past `keptMetadataBytes`. */
+function keep(secondary: User | undefined): KeptMetadata | undefined {
+  if (secondary === undefined) return undefined;
+  const metadata = {
+    user_metadata: secondary.user_metadata ?? {},
+    app_metadata: secondary.app_metadata ?? {},
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(metadata));
+  return bytes > keptMetadataBytes ? { omitted: "too_large", bytes } : metadata;
+}
+
+/** The user_metadata core's `mergeMetadata` adds to `primary` from `secondary` (the keys the primary lacks), as read. */
+function additions(primary: User | undefined, secondary: User | undefined): Metadata {
+  const mine = primary?.user_metadata ?? {};
+  return Object.fromEntries(
+    Object.entries(secondary?.user_metadata ?? {}).filter(([k]) => !Object.hasOwn(mine, k)),
+  );
 }
 
 /** true / false when the primary was read; otherwise why not, and whether retrying could help. */

@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { checkTenant, Journal, type JournalState, readJournal, tenantOf } from "../bulk/journal.ts";
 import { type JournalKey, loadJournalKey } from "../bulk/journal-key.ts";
+import type { RestoreReport } from "../bulk/restore.ts";
 import {
   linkedPairsCollector,
   loadUndoJournal,
   type UndoPair,
   type UndoRecord,
   type UndoResult,
+  type UndoState,
   type UndoStatus,
   undoPairs,
 } from "../bulk/undo.ts";
@@ -18,15 +20,22 @@ import { ExitCode } from "../exit-codes.ts";
 import { checkTarget, type Target } from "../files.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
-import { confirmAndLock } from "./journal-lock.ts";
+import { confirmAndLock, lockTakeovers } from "./journal-lock.ts";
 
 type BulkFlags = CommandInput<typeof bulkSpec>["flags"];
 
-/** What undo cannot give back, said before anything is sent (Auth0: unlinking recreates a user without metadata). */
+/**
+ * What undo gives back and what it cannot, said before anything is sent. Auth0 recreates an unlinked identity as a
+ * new user "with no metadata" (main/docs/manage-users/user-accounts/user-account-linking/unlink-user-accounts.mdx in
+ * auth0/docs-v2), built from the identity alone: what belonged to the old user object is not the identity's.
+ */
 export const undoCannotRestore =
-  "Undo unlinks; it cannot restore what linking discarded. Each unlinked identity comes back as a new user " +
-  "built from its profile data, with no user_metadata or app_metadata, no roles or permissions, and no sessions; " +
-  "metadata merged into a primary stays there.";
+  "Undo unlinks each pair; Auth0 recreates the unlinked identity as a new user of the same id, built from its " +
+  "identity's profile data. Undo then writes back the user_metadata and app_metadata the run's journal kept of it, " +
+  "and removes from the primary what --merge-metadata added there (only keys still holding the values written). " +
+  "Auth0 cannot give back what belonged to the old user rather than to its identity: its roles and permissions, " +
+  "sessions and refresh tokens, MFA enrollments, organization memberships, a block, and its created_at, " +
+  "logins_count and last_login.";
 
 /**
  * `idlink bulk --undo JOURNAL`: unlinks what a bulk run linked, under its own journal and lock, resumably. The
@@ -72,12 +81,18 @@ export async function bulkUndo(
   const undoOptions = { target: undoTarget, use: "append", key } as const;
   const undone = await loadUndoJournal(undoOptions);
   checkUndoJournal(undone.journal, source, undoTarget.name, journalFile);
-  const pendingOf = (state: Map<string, "done" | "failed" | "unknown">) =>
+  const pendingOf = (state: Map<string, UndoState>) =>
     pairs
       .filter((p) => state.get(p.key) !== "done")
-      .map((pair: UndoPair) => ({ pair, reconcile: state.get(pair.key) === "unknown" }));
+      .map((pair: UndoPair) => ({
+        pair,
+        reconcile: state.get(pair.key) === "unknown",
+        restoreOnly: state.get(pair.key) === "restore",
+      }));
   const done = pairs.filter((p) => undone.state.get(p.key) === "done").length;
   let pending = pendingOf(undone.state);
+  const toRestore = pending.filter((p) => p.restoreOnly).length;
+  const kept = pairs.filter((p) => p.kept !== undefined && !("omitted" in p.kept)).length;
 
   const s = output.out;
   output.line(`${s.bold("Undo")} of ${journalFile}: ${pairs.length} pairs the run linked`);
@@ -97,8 +112,14 @@ export async function bulkUndo(
     output.note(`${journalFile} checks out with your key: --trust-journal was not needed.`);
   }
   output.line(`  done (undo journal)  ${done}`);
-  output.line(`  to unlink            ${pending.length}`);
-  output.line(`  ${s.yellow("warning:")} ${undoCannotRestore}`);
+  output.line(`  to unlink            ${pending.length - toRestore}`);
+  if (toRestore > 0) {
+    output.line(
+      `  to give back         ${toRestore}  (unlinked by an earlier undo, metadata still to write back)`,
+    );
+  }
+  output.line(`  metadata kept        ${kept} of ${pairs.length} pairs`);
+  output.line(`  ${s.yellow("note:")} ${undoCannotRestore}`);
   const plan = {
     journal: sourcePath,
     undoJournal: undoPath,
@@ -107,7 +128,9 @@ export async function bulkUndo(
     trusted: !source.verified,
     pairs: pairs.length,
     alreadyUndone: done,
-    toUnlink: pending.length,
+    toUnlink: pending.length - toRestore,
+    toRestore,
+    metadataKept: kept,
     cannotRestore: undoCannotRestore,
   };
   if (flags.dryRun) {
@@ -117,7 +140,17 @@ export async function bulkUndo(
   }
   if (pending.length === 0) {
     output.line("Nothing to undo.");
-    if (output.json) output.document({ ok: true, ...plan, unlinked: 0, notLinked: 0, failed: [] });
+    if (output.json) {
+      output.document({
+        ok: true,
+        ...plan,
+        unlinked: 0,
+        notLinked: 0,
+        failed: [],
+        restored: 0,
+        notRestored: [],
+      });
+    }
     return ExitCode.ok;
   }
   const connection = await resolveConnection(flags, io);
@@ -132,7 +165,7 @@ export async function bulkUndo(
   }
   const lock = await confirmAndLock(
     ctx,
-    `Unlink ${pending.length} identities on ${connection.tenant.origin}?`,
+    `Unlink ${pending.length - toRestore} identities on ${connection.tenant.origin}${toRestore > 0 ? ` and give back ${toRestore} unlinked before` : ""}?`,
     undoPath,
     flags.yes,
   );
@@ -156,6 +189,9 @@ export async function bulkUndo(
   }
   const counts: Record<UndoStatus, number> = { unlinked: 0, not_linked: 0, failed: 0, unknown: 0 };
   const failures: UndoResult[] = [];
+  const notRestored: { primary: string; secondary: string; what: string; why: string }[] = [];
+  let restoredPairs = 0;
+  let restorePending = 0;
   try {
     await journal.append({
       type: "undo-run",
@@ -172,19 +208,24 @@ export async function bulkUndo(
       concurrency,
       stop: io.interrupt,
       onResult(result) {
-        counts[result.status]++;
+        // A pair an earlier undo unlinked, only given back now, is not counted as unlinked again.
+        if (!(result.status === "unlinked" && result.restoreOnly)) counts[result.status]++;
         if (result.status === "failed" || result.status === "unknown") failures.push(result);
-        if (!io.stderrIsTTY || result.status !== "unlinked") {
-          output.note(
-            `${result.status.replace("_", " ")} ${result.pair.secondary} ← ${result.pair.primary}${result.reason ? `: ${result.reason}` : ""}`,
-          );
+        const { restore } = result;
+        if (restore === "pending") restorePending++;
+        else if (restore !== undefined) {
+          if (restore.notRestored.length === 0) restoredPairs++;
+          for (const n of restore.notRestored) {
+            notRestored.push({ primary: result.pair.primary, secondary: result.pair.secondary, ...n });
+          }
         }
+        output.note(rowLine(result));
       },
     });
     const interrupted = io.interrupt.aborted;
     await journal.append({ type: "end", at: new Date().toISOString(), interrupted, counts });
     const summary = {
-      ok: !interrupted && failures.length === 0,
+      ok: !interrupted && failures.length === 0 && restorePending === 0,
       ...plan,
       unlinked: counts.unlinked,
       notLinked: counts.not_linked,
@@ -194,11 +235,24 @@ export async function bulkUndo(
         status: f.status,
         reason: f.reason ?? "",
       })),
+      restored: restoredPairs,
+      notRestored,
+      restorePending,
       interrupted,
+      ...lockTakeovers(lock),
     };
     output.line(`  unlinked             ${s.green(String(counts.unlinked))}`);
     if (counts.not_linked > 0) output.line(`  not linked           ${counts.not_linked}`);
     output.line(`  failed               ${failures.length > 0 ? s.red(String(failures.length)) : "0"}`);
+    output.line(`  given back whole     ${restoredPairs}`);
+    if (notRestored.length > 0) {
+      output.line(
+        `  not given back       ${s.yellow(String(notRestored.length))} (each said above, and in --json)`,
+      );
+    }
+    if (restorePending > 0) {
+      output.line(`  still to give back   ${s.yellow(String(restorePending))} (run the undo again)`);
+    }
     output.line(`Undo journal: ${undoPath}`);
     if (interrupted) output.line("Interrupted: run the same command to resume.");
     if (output.json) output.document(summary);
@@ -208,6 +262,28 @@ export async function bulkUndo(
     journal.close();
     lock.release();
   }
+}
+
+/**
+ * What became of one pair, as a line: `unlinked S ← P: gave back user_metadata.theme; removed from P:
+ * user_metadata.theme; not given back: app_metadata.plan (changed since…)`. Key names, never values.
+ */
+function rowLine(result: UndoResult): string {
+  const { pair, restore } = result;
+  const head = `${result.status.replace("_", " ")} ${pair.secondary} ← ${pair.primary}`;
+  if (restore === undefined || restore === "pending")
+    return `${head}${result.reason ? `: ${result.reason}` : ""}`;
+  return `${head}: ${describeRestore(restore, pair.primary)}`;
+}
+
+function describeRestore(r: RestoreReport, primary: string): string {
+  const parts: string[] = [];
+  if (r.restored.length > 0) parts.push(`gave back ${r.restored.join(", ")}`);
+  if (r.removed.length > 0) parts.push(`removed from ${primary} ${r.removed.join(", ")}`);
+  if (r.notRestored.length > 0) {
+    parts.push(`not given back: ${r.notRestored.map((n) => `${n.what} (${n.why})`).join(", ")}`);
+  }
+  return parts.length > 0 ? parts.join("; ") : "no metadata to give back";
 }
 
 /** An undo journal belongs to the undo of one bulk run: another's is refused, naming both runs. */

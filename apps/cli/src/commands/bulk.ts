@@ -32,7 +32,7 @@ import { ExitCode } from "../exit-codes.ts";
 import { checkTarget, type Target } from "../files.ts";
 import type { bulkSpec } from "../specs/bulk.ts";
 import { UsageError } from "../usage-error.ts";
-import { confirmAndLock } from "./journal-lock.ts";
+import { confirmAndLock, lockTakeovers } from "./journal-lock.ts";
 
 const maxIssuesShown = 20;
 
@@ -42,6 +42,17 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
     if (file !== undefined) throw new UsageError("--undo takes a journal, not a pairs file: drop the file.");
     if (flags.csv !== undefined) {
       throw new UsageError("--csv writes the rows of a bulk run, not of --undo: drop --csv.");
+    }
+    for (const [given, flag] of [
+      [flags.mergeMetadata, "--merge-metadata"],
+      [flags.noKeepMetadata, "--no-keep-metadata"],
+    ] as const) {
+      if (given) {
+        throw new UsageError(
+          `${flag} goes with a bulk run, not --undo: drop it.`,
+          "--undo gives back what the run's journal kept, and removes what its --merge-metadata added.",
+        );
+      }
     }
     return (await import("./bulk-undo.ts")).bulkUndo({ journalFile: flags.undo, flags }, ctx);
   }
@@ -115,7 +126,14 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
       parsed,
       state,
       counts,
-      { file, journalPath, csvTarget, header: journal.header },
+      {
+        file,
+        journalPath,
+        csvTarget,
+        header: journal.header,
+        keepMetadata: !flags.noKeepMetadata,
+        mergeMetadata: flags.mergeMetadata === true,
+      },
       ctx,
     );
   }
@@ -182,8 +200,10 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
           counts[result.status]++;
           if (result.status !== "linked" && result.status !== "already_linked") failures.push(result);
           if (csvPath !== undefined) results.set(result.row.key, result);
-          progress.update(result, counts, client.rateLimit);
+          progress.update(counts, client.rateLimit);
         },
+        keepMetadata: !flags.noKeepMetadata,
+        mergeMetadata: flags.mergeMetadata === true,
       });
       const interrupted = io.interrupt.aborted;
       await journal.append({ type: "end", at: new Date().toISOString(), interrupted, counts });
@@ -210,7 +230,9 @@ export const run: Handler<typeof bulkSpec> = async ({ args: [file], flags }, ctx
         invalid: parsed.issues.map((i) => ({ row: i.row, line: i.line, field: i.path, message: i.message })),
         notRun,
         interrupted,
+        metadata: flags.noKeepMetadata ? ("not_kept" as const) : ("kept" as const),
         ...(csvPath === undefined ? {} : { csvFile: csvPath }),
+        ...lockTakeovers(lock),
       };
       if (csvTarget !== undefined) {
         await writeRowsCsv(csvTarget, validRows(source, format, parsed), parsed, (row) => {
@@ -265,6 +287,8 @@ async function dryRun(
     journalPath: string;
     csvTarget: Target | undefined;
     header: JournalHeader | undefined;
+    keepMetadata: boolean;
+    mergeMetadata: boolean;
   },
   { output }: CommandContext,
 ): Promise<number> {
@@ -280,6 +304,8 @@ async function dryRun(
     toReconcile: reconcile,
     toRetry: retry,
     toLink: parsed.valid - done - reconcile - retry,
+    metadata: paths.keepMetadata ? ("kept" as const) : ("not_kept" as const),
+    mergeMetadata: paths.mergeMetadata,
     ...(paths.header === undefined ? {} : { journalTenant: paths.header.tenant.origin }),
     ...(paths.csvTarget === undefined ? {} : { csvFile: paths.csvTarget.path }),
   };
@@ -309,6 +335,16 @@ async function dryRun(
       "secondary is missing, is an identity linked into another user (Auth0 would move that whole user), holds " +
       "linked identities, or has an unverified email is reported as blocked and not sent.",
   );
+  output.line(
+    !paths.keepMetadata
+      ? "The journal keeps no metadata (--no-keep-metadata): --undo will unlink, and cannot give the secondaries' metadata back."
+      : "The journal keeps each secondary's user_metadata and app_metadata as read before its link (Auth0 discards them): --undo writes them back. It is personal data, in a file only you can read; --no-keep-metadata keeps none.",
+  );
+  if (paths.mergeMetadata) {
+    output.line(
+      "--merge-metadata: before each link, the secondary's user_metadata keys the primary lacks are copied onto it (two more reads and a write a row); --undo removes them where they still hold the values written.",
+    );
+  }
   for (const i of plan.invalid.slice(0, maxIssuesShown)) {
     output.line(`  ${s.red("invalid")} row ${i.row} (line ${i.line}) ${i.field}: ${i.message}`);
   }
@@ -356,6 +392,8 @@ interface Summary {
   invalid: { row: number; line: number; field: string; message: string }[];
   notRun: number;
   interrupted: boolean;
+  /** Whether the journal kept each secondary's metadata for --undo (--no-keep-metadata: not). */
+  metadata: "kept" | "not_kept";
   csvFile?: string;
 }
 
@@ -380,7 +418,9 @@ function printSummary(summary: Summary, { output }: CommandContext): void {
   }
   if (summary.failed.length > 50)
     output.line(`  … and ${summary.failed.length - 50} more (see --json or the journal)`);
-  output.line(`Journal: ${summary.journal}`);
+  output.line(
+    `Journal: ${summary.journal}${summary.metadata === "kept" ? " (it keeps each secondary's metadata for --undo: personal data, mode 600)" : ""}`,
+  );
   if (summary.csvFile !== undefined) output.line(`CSV: ${summary.csvFile}`);
   if (summary.interrupted)
     output.line(

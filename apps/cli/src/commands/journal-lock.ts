@@ -1,4 +1,4 @@
-import { acquireLock, type Lock, LockedError } from "../bulk/lock.ts";
+import { acquireLock, describeTakeover, type Lock, LockedError, type Takeover } from "../bulk/lock.ts";
 import { confirm } from "../confirm.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
@@ -6,7 +6,7 @@ import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
 /**
  * The start of a resumable write run (`bulk`, `bulk --undo`): asks `question` (unless --yes), then takes the
  * journal's lock. Answers the lock, or the exit code after saying why nothing was sent (declined, or another run
- * holds the journal). A lock taken over from a dead run is said.
+ * holds the journal). Every stale lock taken over is said: which file, why it counted as stale, whose it was.
  */
 export async function confirmAndLock(
   ctx: CommandContext,
@@ -38,8 +38,12 @@ export async function confirmAndLock(
     }
     return ExitCode.locked;
   }
-  if (lock.takenOverFrom !== undefined) {
-    output.note(`Took over the lock of a run that is no longer alive (pid ${lock.takenOverFrom}).`);
-  }
+  for (const takeover of lock.takenOver)
+    output.note(`${output.err.yellow("warning:")} ${describeTakeover(takeover)}`);
   return lock;
+}
+
+/** The stale locks a run took over, for its --json summary (none: nothing). */
+export function lockTakeovers(lock: Lock): { lockTakenOver?: Takeover[] } {
+  return lock.takenOver.length > 0 ? { lockTakenOver: lock.takenOver } : {};
 }

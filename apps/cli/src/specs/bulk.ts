@@ -36,6 +36,16 @@ export const bulkSpec = defineCommand({
       description: "start even when some rows are invalid, skipping them",
     },
     "dry-run": { type: "boolean", description: "validate and print the plan and counts; send nothing" },
+    "merge-metadata": {
+      type: "boolean",
+      description:
+        "before each link, copy the secondary's user_metadata keys the primary lacks onto it (Auth0 discards the secondary's)",
+    },
+    "no-keep-metadata": {
+      type: "boolean",
+      description:
+        "keep no metadata in the journal (by default it keeps each secondary's, for --undo to write back)",
+    },
     csv: {
       type: "string",
       value: "file",

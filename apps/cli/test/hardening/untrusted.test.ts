@@ -127,26 +127,28 @@ describe("the terminal: tenant strings are escaped visibly", () => {
     expect(result.stdout).toContain("github\\u2028SYSTEM");
   });
 
-  test("idlink candidates (the built bin), by id and by the hostile email", async () => {
+  test("idlink candidates (the built bin), by id and by the hostile email: Auth0's refusal stays inert", async () => {
+    // Auth0 checks users-by-email's address against its email format (fidelity corpus): control and bidi characters
+    // never pass, so this address finds no one (400), and Auth0's echo of it must not drive the terminal either.
     for (const subject of [primary, email]) {
       const result = await idlinkBin(["candidates", subject], { env: tenant.env });
-      expect(result.code).toBe(0);
+      expect(result.code).toBe(1);
       expectInert(result.stdout);
       expectInert(result.stderr);
-      expect(result.stdout).toContain(printable(email));
-      expect(result.stdout).toContain(`idlink link '${primary}' '${secondary}'`);
+      expect(result.stderr).toContain("400");
+      expect(result.stderr).toContain(printable(email));
     }
   });
 
   test("on a colour terminal, only idlink's own styles carry an ESC: show, candidates, link --dry-run, unlink --dry-run", async () => {
-    for (const args of [
-      ["show", primary],
-      ["candidates", email],
-      ["link", primary, secondary, "--dry-run"],
-      ["unlink", primary, `github|66600001`, "--dry-run"],
-    ]) {
-      const result = await onTerminal(args);
-      expect(result.code).toBe(0);
+    for (const [args, code] of [
+      [["show", primary], 0],
+      [["candidates", email], 1],
+      [["link", primary, secondary, "--dry-run"], 0],
+      [["unlink", primary, `github|66600001`, "--dry-run"], 0],
+    ] as const) {
+      const result = await onTerminal([...args]);
+      expect(result.code).toBe(code);
       expectInert(result.stdout.replace(ownStyles, ""));
       expectInert(result.stderr.replace(ownStyles, ""));
     }
