@@ -403,9 +403,12 @@ async function readTenantKeys(
 
 /**
  * The parsers of a call that did not come parsed, loaded when first needed: a client that only reads (a post-login
- * Action) then carries no zod.
+ * Action) then carries no zod. Kept once loaded: an `import()` of a loaded module still resolves its specifier
+ * each time — 13–35 µs in Node, 0.8 ms through tsx's loader, which made the bench's link 2.29× a raw fetch
+ * (bench/RESULTS.md §1).
  */
-const parseCall = () => import("../ids/arguments.ts");
+let parsers: Promise<typeof import("../ids/arguments.ts")> | undefined;
+const parseCall = () => (parsers ??= import("../ids/arguments.ts"));
 
 /** `client.unlink(primary, secondary)` as the arguments parser reads it: a full id, or `{ provider, user_id }`. */
 function parseUnlinkCall(

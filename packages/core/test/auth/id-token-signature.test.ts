@@ -24,7 +24,7 @@ const b64 = (bytes: Uint8Array | string) =>
   Buffer.from(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes).toString("base64url");
 
 async function idToken(
-  key: { kid: string; privateKey: CryptoKey },
+  key: { kid: string; privateKey: Parameters<typeof crypto.subtle.sign>[1] },
   claims: Record<string, unknown>,
   alg = "RS256",
 ) {

@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { recordOutput, recordSecrets } from "@idlink/test-kit";
 import { describe, expect, test } from "vitest";
 import {
@@ -514,5 +517,42 @@ describe("network errors", () => {
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).host).toBe("tenant.example.auth0.com");
     expect((error as Error).message).toMatch(/^Get user could not reach tenant\.example\.auth0\.com \(/);
+  });
+});
+
+describe("redirects", () => {
+  // The emulator answers none, as Auth0's Management API; this loopback server answers every request with one, to
+  // show what the platform's fetch does with the client's requests.
+  test("are not followed: the token never goes where one points, a read is not retried, a write is unknown", async () => {
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      seen.push(
+        `${request.method} ${request.url} ${request.headers.authorization === undefined ? "" : "with token"}`,
+      );
+      response.writeHead(302, { location: "/elsewhere" }).end();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const client = createManagementClient({
+        domain: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        token: TOKEN,
+        pacer: false,
+      });
+      const read = await client.getUser("auth0|1").catch((e: unknown) => e);
+      expect(read).toBeInstanceOf(NetworkError);
+      expect((read as Error).message).toContain("answered with a redirect, which is not followed");
+      const write = await client
+        .link("auth0|1", { provider: "github", user_id: "1" })
+        .catch((e: unknown) => e);
+      expect(write).toBeInstanceOf(OutcomeUnknownError);
+      expect(seen).toEqual([
+        "GET /api/v2/users/auth0%7C1 with token",
+        "POST /api/v2/users/auth0%7C1/identities with token",
+      ]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -145,6 +145,45 @@ describe("reads", () => {
   });
 });
 
+describe("redirects", () => {
+  /** What undici throws for a redirect when the request's redirect mode is "error". */
+  const redirectRefused = () => new TypeError("fetch failed", { cause: new Error("unexpected redirect") });
+
+  test("are refused, not followed: every request goes with redirect mode error", async () => {
+    const seen: Request[] = [];
+    const transport = createTransport({
+      pacer: false,
+      fetch: async (request) => {
+        seen.push(request);
+        return json(200, {});
+      },
+    });
+    for (const ctx of [read, write]) {
+      const sent = await transport.send(new OutgoingRequest(url, { method: ctx.method }), ctx);
+      sent.release();
+    }
+    expect(seen.map((request) => request.redirect)).toEqual(["error", "error"]);
+  });
+
+  test("a read answered with a redirect is not retried: a NetworkError that says so and names the fix", async () => {
+    const { send, requests, sleeps } = setup([redirectRefused(), json(200, {})]);
+    const error = await send().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toContain("answered with a redirect, which is not followed");
+    expect((error as Error).message).toContain("check the tenant's domain");
+    expect(requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  test("a write answered with a redirect: the outcome is unknown, and it is sent once", async () => {
+    const { send, requests } = setup([redirectRefused()]);
+    const error = await send(write).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect((error as Error).message).toContain("answered with a redirect");
+    expect(requests).toHaveLength(1);
+  });
+});
+
 describe("rate limits", () => {
   test("retries a 429 after Retry-After and exposes the rate-limit state", async () => {
     const { transport, send, requests, sleeps } = setup([
@@ -333,5 +372,12 @@ describe("describeNetworkError", () => {
       "connection failed: bad port",
     );
     expect(describeNetworkError("?")).toBe("connection failed");
+  });
+
+  test("says a refused redirect in words, with what to check", () => {
+    const refused = new TypeError("fetch failed", { cause: new Error("unexpected redirect") });
+    expect(describeNetworkError(refused)).toBe(
+      "answered with a redirect, which is not followed: check the tenant's domain",
+    );
   });
 });
