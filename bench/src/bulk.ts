@@ -173,10 +173,16 @@ async function compete(em: Emulator, pairs: Pair[], perSecond: number) {
   };
 }
 
+/** The worse of two runs: more answers of 429, then a lower rate after the burst. */
+const worse = (a: Outcome, b: Outcome) =>
+  b.tooMany > a.tooMany || (b.tooMany === a.tooMany && b.rateOfLimit < a.rateOfLimit) ? b : a;
+
 /**
  * N pairs against a tenant-like bucket (burst B, refilled at R per second): `idlink bulk` vs the theoretical minimum
  * (2N − B) / R of its two requests a pair (read the secondary, link) and vs a plain loop over Auth0's SDK with its
- * default retries (one request a pair, no check). Correctness is read from the emulator.
+ * default retries (one request a pair, no check). idlink runs `runs` times, each on a fresh tenant: the row is the
+ * worst run (most answers of 429, then the lowest rate), and a second row lists every run — a pacer must hold on
+ * every run, not on average. Correctness is read from the emulator.
  */
 export async function bulk(size: {
   pairs: number;
@@ -184,13 +190,19 @@ export async function bulk(size: {
   perSecond: number;
   /** Reads per second of a competing client on the same bucket (0: none); the SDK loop then runs alongside it too. */
   competitorPerSecond?: number;
+  /** Runs of idlink on the bucket (default 3); the SDK loop runs once. */
+  runs?: number;
   title?: string;
 }): Promise<Section> {
   const { seed, pairs } = pairsSeed(size.pairs, "k");
   const rate = { burst: size.burst, perSecond: size.perSecond };
   // idlink reads each secondary before linking it (core's checkLink): two requests a pair.
   const minimum = Math.max(0, (2 * size.pairs - size.burst) / size.perSecond);
-  const idlink = await runIdlink(pairs, rate, seed, size.competitorPerSecond);
+  const runs: Outcome[] = [];
+  for (let i = 0; i < Math.max(1, size.runs ?? 3); i++) {
+    runs.push(await runIdlink(pairs, rate, seed, size.competitorPerSecond));
+  }
+  const idlink = runs.reduce(worse);
   const sdk = await runSdkLoop(pairs, rate, seed);
   const achieved = (o: Outcome) => o.rateOfLimit;
   const row = (name: string, o: Outcome) => [
@@ -203,6 +215,7 @@ export async function bulk(size: {
     String(o.failures + o.missing),
     String(o.duplicated),
   ];
+  const each = (f: (o: Outcome) => string) => runs.map(f).join(" / ");
   return {
     title: size.title ?? "2. Bulk linking under a rate limit",
     command: "pnpm bench (this section alone: pnpm --filter @idlink/bench run bench bulk)",
@@ -218,8 +231,18 @@ export async function bulk(size: {
         "duplicated",
       ],
       ["theoretical minimum (2N − B) / R", `${minimum.toFixed(1)} s`, "1.00×", "100%", "0", "—", "—", "—"],
-      row("idlink bulk (concurrency 8)", idlink),
-      row("Auth0 SDK loop (default retries)", sdk),
+      row(`idlink bulk (concurrency 8), worst of ${runs.length} runs`, idlink),
+      [
+        "idlink bulk, each run",
+        each((o) => `${o.seconds.toFixed(1)} s`),
+        each((o) => `${(o.seconds / minimum).toFixed(2)}×`),
+        each((o) => `${(achieved(o) * 100).toFixed(0)}%`),
+        each((o) => `${o.tooMany} of ${o.requests}`),
+        each((o) => `${o.linkedOnce}/${size.pairs}`),
+        each((o) => String(o.failures + o.missing)),
+        each((o) => String(o.duplicated)),
+      ],
+      row("Auth0 SDK loop (default retries), one run", sdk),
     ],
     notes: [
       `N = ${size.pairs} pairs, bucket burst B = ${size.burst}, sustained R = ${size.perSecond}/s (the emulator's token bucket). idlink sends two requests a pair (it reads the secondary before linking, so a row whose link would move a whole user is never sent); the SDK loop sends one and checks nothing, so compare the rate after the burst, not the wall time.`,
@@ -229,15 +252,19 @@ export async function bulk(size: {
           ]
         : []),
       'Wall time includes process start and the token request for idlink; the rate after the burst is read from the emulator\'s timestamps of the Management API answers other than 429 ((answers − B) / their span / R); "linked once", "failed" and "duplicated" are read from the emulator\'s state after the run.',
-      "Target: idlink at ≥ 98% of R after the burst, ≤ 1 answer of 429 per 1,000 requests, 0 failures, 0 duplicates.",
+      `idlink runs ${runs.length} times, each on a fresh tenant; the first idlink row is the worst run (most answers of 429, then the lowest rate), the second lists every run in order.`,
+      "Target: idlink at ≥ 98% of R after the burst, ≤ 1 answer of 429 per 1,000 requests in its worst run, 0 failures, 0 duplicates.",
     ],
     figures: {
+      idlinkRuns: runs.length,
       idlinkSeconds: idlink.seconds,
       idlinkRateOfLimit: achieved(idlink),
-      idlinkLinkedOnce: idlink.linkedOnce,
-      idlinkFailed: idlink.failures + idlink.missing,
-      idlinkDuplicated: idlink.duplicated,
+      idlinkLinkedOnce: Math.min(...runs.map((o) => o.linkedOnce)),
+      idlinkFailed: Math.max(...runs.map((o) => o.failures + o.missing)),
+      idlinkDuplicated: Math.max(...runs.map((o) => o.duplicated)),
       idlinkTooMany: idlink.tooMany,
+      /** Answers of 429 per 1,000 of idlink's requests, in its worst run. */
+      idlinkTooManyPerMille: (1000 * idlink.tooMany) / Math.max(1, idlink.requests),
       sdkLinkedOnce: sdk.linkedOnce,
       sdkDuplicated: sdk.duplicated,
       pairs: size.pairs,
