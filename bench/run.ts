@@ -22,9 +22,9 @@ const log = (s: Section) => {
 const runsFlag = process.argv.indexOf("--runs");
 const runDuplicates = () =>
   duplicates({
-    users: [100_000, 1_000_000],
+    users: [100_000, 1_000_000, 10_000_000],
     runs: runsFlag === -1 ? 3 : Number(process.argv[runsFlag + 1]),
-    profile: true,
+    profile: 1_000_000,
   });
 const results = new URL("./RESULTS.md", import.meta.url);
 const startupRuns = () => startup({ runs: 15 });

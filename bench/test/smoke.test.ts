@@ -23,7 +23,7 @@ test("the validation benchmark measures every body", () => {
 });
 
 test("the bulk benchmark links every pair exactly once with idlink and with the SDK loop", async () => {
-  const section = await bulk({ pairs: 30, burst: 10, perSecond: 100 });
+  const section = await bulk({ pairs: 30, burst: 10, perSecond: 100, runs: 1 });
   expect(section.figures.idlinkLinkedOnce).toBe(30);
   expect(section.figures.idlinkDuplicated).toBe(0);
   expect(section.figures.idlinkFailed).toBe(0);
@@ -33,11 +33,23 @@ test("the bulk benchmark links every pair exactly once with idlink and with the 
 });
 
 test("the bulk benchmark yields to a competing client on the same bucket, with no 429 to idlink", async () => {
-  const section = await bulk({ pairs: 30, burst: 10, perSecond: 100, competitorPerSecond: 20 });
+  const section = await bulk({ pairs: 30, burst: 10, perSecond: 100, competitorPerSecond: 20, runs: 1 });
   expect(section.figures.idlinkLinkedOnce).toBe(30);
   expect(section.figures.idlinkTooMany).toBe(0);
   expect(section.figures.idlinkDuplicated).toBe(0);
 });
+
+// The slow bucket too — a free tenant's (burst 10, 2/s), whose refill x-ratelimit-reset tells only to the second: the
+// one that drew 15 answers of 429 in 116 requests (bench/RESULTS.md 2b). Two runs, the worst reported.
+test("the bulk benchmark paces a free tenant's slow bucket with no 429 in its worst run", async () => {
+  const section = await bulk({ pairs: 12, burst: 10, perSecond: 2, runs: 2 });
+  expect(section.figures.idlinkRuns).toBe(2);
+  expect(section.figures.idlinkLinkedOnce).toBe(12);
+  expect(section.figures.idlinkDuplicated).toBe(0);
+  // 24 requests from 8 workers through a bucket of 10 refilled at 2/s: unpaced, those past the first 10 meet it empty.
+  expect(section.figures.idlinkTooMany).toBe(0);
+  expect(section.table[3]?.[4]).toMatch(/^0 of \d+ \/ 0 of \d+$/);
+}, 120_000);
 
 test("the start-up benchmark times every command", async () => {
   const section = await startup({ runs: 1 });
@@ -49,11 +61,14 @@ test("the web benchmark measures the bundle and a first view", async () => {
   expect(section.figures.gzipped).toBeGreaterThan(10_000);
   expect(section.figures.tti).toBeGreaterThan(0);
   expect(section.figures.floorTti).toBeGreaterThan(0);
+  // The first click, made at the measured moment, reached the tenant's /authorize (web() throws otherwise).
+  expect(section.figures.click).toBeGreaterThanOrEqual(0);
 });
 
-test("the duplicates benchmark runs every contender and they count the same shared emails", async () => {
+test("the duplicates benchmark runs every contender, they count the same shared emails, pairs match the truth", async () => {
   const section = await duplicates({ users: [2000], runs: 1 });
   expect(section.figures.sharedEmailsAgree2000).toBe(1);
+  expect(section.figures.pairsMatchTruth2000).toBe(1);
   expect(section.figures.sharedEmails2000).toBeGreaterThan(0);
   expect(section.table.length).toBeGreaterThanOrEqual(3);
 }, 60_000);

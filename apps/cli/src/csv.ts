@@ -26,21 +26,35 @@ export function csvCell(value: string | number | boolean | undefined): string {
   return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A CSV document: a header line and one line per record, CRLF-terminated as RFC 4180 has it. */
+/** One CSV record's line, CRLF-terminated as RFC 4180 has it. */
+export function csvRow(record: readonly (string | number | boolean | undefined)[]): string {
+  return `${record.map(csvCell).join(",")}\r\n`;
+}
+
+function* csvRows(
+  header: readonly string[],
+  records: Iterable<readonly (string | number | boolean | undefined)[]>,
+): Generator<string> {
+  yield csvRow(header);
+  for (const record of records) yield csvRow(record);
+}
+
+/** A CSV document: a header line and one line per record. */
 export function csvDocument(
   header: readonly string[],
   records: Iterable<readonly (string | number | boolean | undefined)[]>,
 ): string {
-  const lines = [header.map(csvCell).join(",")];
-  for (const record of records) lines.push(record.map(csvCell).join(","));
-  return `${lines.join("\r\n")}\r\n`;
+  return [...csvRows(header, records)].join("");
 }
 
-/** Writes a CSV file readable by its owner only (it lists user ids and emails), the one way (files.ts). */
+/**
+ * Writes a CSV file readable by its owner only (it lists user ids and emails), the one way (files.ts), a record at a
+ * time: never the whole document in memory.
+ */
 export async function writeCsv(
   target: Target,
   header: readonly string[],
   records: Iterable<readonly (string | number | boolean | undefined)[]>,
 ): Promise<void> {
-  await writeFileAtomic(target, csvDocument(header, records));
+  await writeFileAtomic(target, csvRows(header, records));
 }

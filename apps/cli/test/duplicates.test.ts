@@ -1,10 +1,14 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { generatedTenant } from "@idlink/emulator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectNoSecrets, idlink, json, startTenant, type Tenant, tempDir } from "./helpers.ts";
+import { fileSource } from "../src/commands/duplicates.ts";
+import { readEnv } from "../src/env.ts";
+import type { Io } from "../src/io.ts";
+import { runCli } from "../src/program.ts";
+import { expectNoSecrets, hermetic, idlink, json, startTenant, type Tenant, tempDir } from "./helpers.ts";
 
 const generate = { users: 400, duplicateRate: 0.3, seed: 11 };
 const dir = tempDir();
@@ -25,7 +29,9 @@ describe("export → duplicates → bulk → undo, against the emulator", () => 
     const cwd = dir.path;
     const found = await idlink(["duplicates", "--out", "pairs.jsonl", "--json"], { env: tenant.env, cwd });
     expect(found.code).toBe(0);
-    expect(found.stderr).toMatch(/export job_[A-Za-z0-9]{16}: (pending|processing|completed)/);
+    // Notes only on a pipe: the job named once, no progress.
+    expect(found.stderr).toMatch(/Export job_[A-Za-z0-9]{16} started\./);
+    expect(found.stderr).not.toMatch(/reading:|\r/);
     const summary = json(found);
     expect(summary).toMatchObject({ ok: true, users: 12 + generate.users });
     const pairs = readFileSync(join(cwd, "pairs.jsonl"), "utf8")
@@ -61,7 +67,7 @@ describe("export → duplicates → bulk → undo, against the emulator", () => 
     });
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain(`${pairs.length} pairs the run linked`);
-    expect(plan.stdout).toContain("no user_metadata or app_metadata");
+    expect(plan.stdout).toContain("writes back the user_metadata and app_metadata");
 
     // Another live run holds the undo journal (pid 1 is alive in any container or machine): nothing is sent.
     const lockPath = join(cwd, "pairs.jsonl.journal.undo.jsonl.lock");
@@ -92,7 +98,8 @@ describe("export → duplicates → bulk → undo, against the emulator", () => 
       );
       const back = tenant.emu.state.getUser(secondary);
       expect(back?.user_id).toBe(secondary);
-      expect(back?.user_metadata).toBeUndefined();
+      // Given back by undo, from what the run's journal kept.
+      expect(back?.user_metadata).toEqual(before.get(secondary)?.user_metadata);
     }
 
     // Again: the undo journal says everything is done; nothing is sent.
@@ -189,5 +196,97 @@ describe("idlink duplicates --from FILE", () => {
     const missing = await idlink(["bulk", "--undo", "missing.jsonl", "--dry-run"], { cwd: dir.path });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("Cannot read missing.jsonl.");
+  });
+});
+
+describe("idlink duplicates: progress and the two reads", () => {
+  const source = generatedTenant({ users: 3000, duplicateRate: 0.2, seed: 5 });
+  const file = join(dir.path, "progress.json.gz");
+  beforeAll(() => {
+    const lines = Array.from({ length: source.size }, (_, i) => JSON.stringify(source.at(i)));
+    writeFileSync(file, gzipSync(`${lines.join("\n")}\n`));
+  });
+
+  /** Runs idlink in-process with stderr a terminal (or not), as a person at a shell would. */
+  async function run(args: string[], tty: boolean) {
+    let stdout = "";
+    let stderr = "";
+    const io: Io = {
+      env: readEnv({ ...hermetic }),
+      writeOut: (t) => {
+        stdout += t;
+      },
+      writeErr: (t) => {
+        stderr += t;
+      },
+      readStdin: async () => "",
+      prompt: async () => "",
+      interactive: tty,
+      stderrIsTTY: tty,
+      colorOut: false,
+      colorErr: false,
+      errColumns: tty ? 200 : undefined,
+      interrupt: new AbortController().signal,
+      cwd: dir.path,
+      pid: process.pid,
+    };
+    const code = await runCli(["duplicates", "--from", file, "--out", "progress.jsonl", ...args], io);
+    return { code, stdout, stderr };
+  }
+
+  test("on a terminal: a redrawn line with the pass, done/total, rate and time left", async () => {
+    const { code, stderr } = await run([], true);
+    expect(code).toBe(0);
+    expect(stderr).toContain("\r\u001b[K");
+    expect(stderr).toMatch(
+      /reading: pass 1 of 2 · [\d,]+ lines · [\d.]+\/[\d.]+ MB( · [\d.]+ MB\/s · \d+:\d\d left)?/,
+    );
+    expect(stderr).toMatch(/reading: pass 2 of 2 · /);
+    expect(stderr.endsWith("\n")).toBe(true);
+  });
+
+  test.each([
+    ["on a pipe", [], false],
+    ["with --json", ["--json"], true],
+    ["with --quiet", ["--quiet"], true],
+  ])("no progress %s", async (_name, args, tty) => {
+    const { code, stderr } = await run(args as string[], tty as boolean);
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+  });
+
+  test("a file that changes between the two reads is refused, naming it", async () => {
+    const copy = join(dir.path, "changing.json.gz");
+    writeFileSync(copy, readFileSync(file));
+    const read = { bytes: [0, 0], size: undefined as number | undefined };
+    const found = await fileSource(copy, "changing.json.gz", undefined, read);
+    expect(found.format).toBe("json");
+    for await (const _ of found.open(1)) {
+    }
+    expect(read.bytes[0]).toBe(readFileSync(copy).length);
+    appendFileSync(copy, gzipSync('{"user_id":"auth0|new"}\n'));
+    const again = (async () => {
+      for await (const _ of found.open(2)) {
+      }
+    })();
+    await expect(again).rejects.toThrow("changing.json.gz changed while it was read.");
+  });
+
+  test("the report lists malformed lines and their count", async () => {
+    const broken = join(dir.path, "broken-report.json");
+    writeFileSync(broken, ["{oops", JSON.stringify(source.at(0)), "[]"].join("\n"));
+    const result = await idlink([
+      "duplicates",
+      "--from",
+      broken,
+      "--skip-malformed",
+      "--out",
+      join(dir.path, "br.jsonl"),
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir.path, "br.report.json"), "utf8"));
+    expect(report).toMatchObject({ malformedLineCount: 2, users: 1, groups: [], skipped: [] });
+    expect(report.malformedLines.map((m: { line: number }) => m.line)).toEqual([1, 3]);
   });
 });

@@ -6,6 +6,8 @@ export {
   type DuplicateGroup,
   type DuplicateOptions,
   type DuplicateReport,
+  type DuplicateResults,
+  type DuplicateSummary,
   defaultPrimaryPolicy,
   type GroupAccount,
   type PrimaryCriterion,
@@ -15,7 +17,14 @@ export {
   type SkipReason,
 } from "./export/duplicates.ts";
 export {
+  type ExportDuplicates,
+  type ExportDuplicatesOptions,
+  findExportDuplicates,
+  type OpenExport,
+} from "./export/export-duplicates.ts";
+export {
   downloadExport,
+  downloadJobExport,
   getJob,
   type RunExportOptions,
   runUsersExport,

@@ -31,6 +31,22 @@ describe("generated tenant", () => {
     expect([...byLower.values()].some((variants) => variants.size > 1)).toBe(true);
   });
 
+  test("knows whose each account is: accounts of one person share an email, case aside, and only they", () => {
+    const tenant = generatedTenant({ users: 3000, duplicateRate: 0.2, seed: 4 });
+    const emailOf = new Map<number, string>();
+    const personOfEmail = new Map<string, number>();
+    for (let i = 0; i < tenant.size; i++) {
+      const person = tenant.personOf(i);
+      expect(person).toBeLessThanOrEqual(i);
+      const email = (tenant.at(i).email ?? "").toLowerCase();
+      expect(emailOf.get(person) ?? email).toBe(email);
+      emailOf.set(person, email);
+      expect(personOfEmail.get(email) ?? person).toBe(person);
+      personOfEmail.set(email, person);
+    }
+    expect(emailOf.size).toBeLessThan(tenant.size);
+  });
+
   test("finds a user from its id and nothing from an id it did not make", () => {
     const tenant = generatedTenant({ users: 100, seed: 1 });
     for (let i = 0; i < 100; i++) {

@@ -79,14 +79,22 @@ export async function runUsersExport(
   const created = await startUsersExport(client, body);
   options.onProgress?.(created);
   const deadline = Date.now() + (options.timeoutMs ?? 3_600_000);
-  let wait = options.pollMs ?? 1000;
+  const firstWait = options.pollMs ?? 1000;
+  const maxWait = options.maxPollMs ?? 10_000;
+  let wait = firstWait;
   for (;;) {
     options.signal?.throwIfAborted();
     if (Date.now() > deadline) throw new ExportError(`Export job ${created.id} did not finish in time`);
     await sleep(wait, options.signal);
-    wait = Math.min(wait * 2, options.maxPollMs ?? 10_000);
     const job = await getJob(client, created.id);
     options.onProgress?.(job);
+    // The job says how long it still needs (`time_left_seconds`, the Job schema of Auth0's Management API): the next
+    // poll comes then, within [pollMs, maxPollMs]; without it the wait doubles. Each poll is a Management API call,
+    // drawn from the tenant's rate limit like any other.
+    wait =
+      typeof job.time_left_seconds === "number" && job.time_left_seconds >= 0
+        ? Math.min(Math.max(job.time_left_seconds * 1000, firstWait), maxWait)
+        : Math.min(wait * 2, maxWait);
     if (job.status === "completed") {
       if (typeof job.location !== "string")
         throw new ExportError(`Export job ${job.id} completed without a location`);
@@ -100,27 +108,35 @@ export async function runUsersExport(
   }
 }
 
-/**
- * Downloads an export file from a job's `location` as a stream of (gzipped) bytes. The URL is pre-signed: no
- * Authorization header is sent (the storage would refuse it, and the token has no business there).
- */
-export async function* downloadExport(
-  location: string,
-  options: { fetch?: FetchLike; signal?: AbortSignal; onEvent?: DebugSink } = {},
-): AsyncGenerator<Uint8Array> {
+export interface DownloadOptions {
+  fetch?: FetchLike;
+  signal?: AbortSignal;
+  onEvent?: DebugSink;
+  /** Called with the file's size in bytes when the storage sends it (`Content-Length`), before the first chunk. */
+  onSize?: (bytes: number) => void;
+}
+
+class LinkRefused extends ExportError {}
+
+async function openDownload(location: string, options: DownloadOptions): Promise<Response> {
   const request = new Request(location, options.signal ? { signal: options.signal } : {});
   const fetchImpl = options.fetch ?? ((r: Request) => fetch(r));
   // The trail shows the download's path, never its query: that is the pre-signed URL's credential.
   const response = await observeFetch(fetchImpl, options.onEvent, "Download export")(request);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new ExportError(
-      response.status === 403
-        ? "The export's download link was refused (it expires): start a new export"
-        : `Downloading the export failed (${response.status})`,
-    );
+    if (response.status === 403) {
+      throw new LinkRefused("The export's download link was refused (it expires): start a new export");
+    }
+    throw new ExportError(`Downloading the export failed (${response.status})`);
   }
-  const reader = response.body.getReader();
+  const size = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isSafeInteger(size) && size >= 0) options.onSize?.(size);
+  return response;
+}
+
+async function* bodyOf(response: Response): AsyncGenerator<Uint8Array> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -130,4 +146,45 @@ export async function* downloadExport(
   } finally {
     reader.releaseLock();
   }
+}
+
+/**
+ * Downloads an export file from a job's `location` as a stream of (gzipped) bytes. The URL is pre-signed: no
+ * Authorization header is sent (the storage would refuse it, and the token has no business there).
+ */
+export async function* downloadExport(
+  location: string,
+  options: DownloadOptions = {},
+): AsyncGenerator<Uint8Array> {
+  yield* bodyOf(await openDownload(location, options));
+}
+
+/**
+ * Downloads a completed job's file, asking the job for a fresh `location` first unless one is given, and again when
+ * the one given is refused: "The download link is valid for 60 seconds. If this time period expires, you have 24
+ * hours to call it again before the job expires" (Auth0, auth0/docs-v2
+ * main/docs/manage-users/user-migration/bulk-user-exports.mdx). So a file can be read twice, minutes apart.
+ */
+export async function* downloadJobExport(
+  client: ManagementClient,
+  job: { id: string; location?: string },
+  options: DownloadOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const fresh = async () => {
+    const again = await getJob(client, job.id);
+    if (again.status !== "completed" || typeof again.location !== "string") {
+      throw new ExportError(
+        `Export job ${job.id} is ${again.status} and has no file any more (a job's files last 24 hours) — start a new export`,
+      );
+    }
+    return again.location;
+  };
+  let response: Response;
+  try {
+    response = await openDownload(job.location ?? (await fresh()), options);
+  } catch (error) {
+    if (!(error instanceof LinkRefused) || job.location === undefined) throw error;
+    response = await openDownload(await fresh(), options);
+  }
+  yield* bodyOf(response);
 }

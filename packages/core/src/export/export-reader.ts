@@ -31,24 +31,47 @@ export interface ReadExportOptions {
 export async function* gunzip(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const stream = new DecompressionStream("gzip");
   const writer = stream.writable.getWriter();
+  // A failure of the source (a download cut, a refused link) is its own error, not a gzip one.
+  let sourceError: unknown;
   const pump = (async () => {
-    try {
-      for await (const chunk of chunks) await writer.write(chunk as Uint8Array<ArrayBuffer>);
-      await writer.close();
-    } catch (error) {
-      await writer.abort(error).catch(() => {});
+    const source = chunks[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        sourceError = error;
+        await writer.abort(error).catch(() => {});
+        return;
+      }
+      if (next.done) break;
+      try {
+        await writer.write(next.value as Uint8Array<ArrayBuffer>);
+      } catch {
+        // Not gzip, or the reader stopped: the reader knows why; the source is let go.
+        await source.return?.()?.catch(() => {});
+        return;
+      }
     }
+    await writer.close().catch(() => {});
   })();
   const reader = stream.readable.getReader();
+  let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       yield value;
     }
+    finished = true;
   } catch (error) {
+    finished = true;
+    await pump;
+    if (sourceError !== undefined) throw sourceError;
     throw new ExportError(`The export is not a valid gzip file: ${(error as Error).message}`);
   } finally {
+    // A reader that stops early cancels the stream, so a write waiting for room ends too.
+    if (!finished) await reader.cancel().catch(() => {});
     reader.releaseLock();
     await pump;
   }
@@ -98,6 +121,30 @@ function toUser(value: unknown): ExportedUser | string {
     return `identities must be an array, found ${typeOf(record.identities)}`;
   }
   return record as unknown as ExportedUser;
+}
+
+/** A malformed line: an `ExportError` naming it, or with `malformed: "skip"` an issue for `onMalformed`. */
+export function malformedLine(
+  options: Pick<ReadExportOptions, "malformed" | "onMalformed">,
+  line: number,
+  message: string,
+): void {
+  const issue = { line, message };
+  if (options.malformed !== "skip") {
+    throw new ExportError(`Line ${line} of the export is malformed: ${message}`, issue);
+  }
+  options.onMalformed?.(issue);
+}
+
+/** One JSON line as a user, or what is wrong with it (the reader's words for a malformed line). */
+export function userFromJsonLine(line: string): ExportedUser | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`;
+  }
+  return toUser(value);
 }
 
 /** Splits one CSV line into cells (RFC 4180 quoting; a quoted cell may not span lines in Auth0's export). */
@@ -165,13 +212,7 @@ export async function* readUserExport(
   let lineNumber = 0;
   let bytes = 0;
   let header: string[] | undefined;
-  const bad = (message: string) => {
-    const issue = { line: lineNumber, message };
-    if (options.malformed !== "skip") {
-      throw new ExportError(`Line ${lineNumber} of the export is malformed: ${message}`, issue);
-    }
-    options.onMalformed?.(issue);
-  };
+  const bad = (message: string) => malformedLine(options, lineNumber, message);
   for await (const batch of lines(chunks, (n) => {
     bytes += n;
   })) {
@@ -180,15 +221,9 @@ export async function* readUserExport(
       lineNumber++;
       const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
       if (line.trim() === "") continue;
-      let value: unknown;
-      if (format === "json") {
-        try {
-          value = JSON.parse(line);
-        } catch (error) {
-          bad(`not JSON (${(error as Error).message})`);
-          continue;
-        }
-      } else {
+      let user: ExportedUser | string;
+      if (format === "json") user = userFromJsonLine(line);
+      else {
         const cells = csvCells(line);
         if (!cells) {
           bad("unbalanced quotes");
@@ -200,9 +235,8 @@ export async function* readUserExport(
             bad("the CSV header has no user_id column — export the user_id field");
           continue;
         }
-        value = csvUser(header, cells);
+        user = toUser(csvUser(header, cells));
       }
-      const user = toUser(value);
       if (typeof user === "string") bad(user);
       else users.push(user);
     }

@@ -1,8 +1,9 @@
 import type { ManagementClient } from "../http/client.ts";
 import type { FetchLike } from "../http/transport.ts";
-import { DuplicateFinder, type DuplicateOptions, type DuplicateReport } from "./duplicates.ts";
-import { downloadExport, runUsersExport } from "./export-job.ts";
-import { gunzip, readUserExport } from "./export-reader.ts";
+import { collectReport, DuplicateFinder, type DuplicateOptions, type DuplicateReport } from "./duplicates.ts";
+import { findExportDuplicates } from "./export-duplicates.ts";
+import { downloadJobExport, runUsersExport } from "./export-job.ts";
+import { gunzip } from "./export-reader.ts";
 
 /** The fields an export job needs for duplicate grouping and the primary policy, and nothing more. */
 export const duplicateExportFields: { name: string }[] = [
@@ -22,19 +23,22 @@ export interface TenantDuplicatesOptions extends DuplicateOptions {
   fetch?: FetchLike;
   pollMs?: number;
   signal?: AbortSignal;
-  /** Job status as it is polled, then lines read. */
-  onProgress?: (progress: { status: string; percentage?: number; lines?: number }) => void;
+  /** Job status as it is polled, then lines read in each of the two reads of its file. */
+  onProgress?: (progress: { status: string; percentage?: number; lines?: number; pass?: 1 | 2 }) => void;
 }
 
 /**
  * Runs a user export job on the tenant, streams its file and groups the users by email: the tenant's duplicate
- * report. Malformed lines are skipped and counted. Changes nothing on the tenant.
+ * report. The file is downloaded twice (`findExportDuplicates` reads it twice; the job gives a fresh link each
+ * time), so memory grows with the shared emails only. Malformed lines are skipped and counted. Changes nothing on
+ * the tenant.
  */
 export async function findTenantDuplicates(
   client: ManagementClient,
   options: TenantDuplicatesOptions = {},
 ): Promise<DuplicateReport & { jobId: string; malformedLines: number }> {
-  const finder = new DuplicateFinder(options);
+  // The policy and group size are checked before a job is started.
+  new DuplicateFinder(options);
   const job = await runUsersExport(
     client,
     {
@@ -52,19 +56,18 @@ export async function findTenantDuplicates(
         }),
     },
   );
-  let malformedLines = 0;
-  const bytes = downloadExport(job.location, {
+  const download = {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-  });
-  for await (const users of readUserExport(gunzip(bytes), {
-    malformed: "skip",
-    onMalformed: () => {
-      malformedLines++;
+  };
+  const found = await findExportDuplicates(
+    (pass) => gunzip(downloadJobExport(client, pass === 1 ? job : { id: job.id }, download)),
+    {
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
+      malformed: "skip",
+      onProgress: ({ pass, lines }) => options.onProgress?.({ status: "reading", pass, lines }),
     },
-    onProgress: ({ lines }) => options.onProgress?.({ status: "reading", lines }),
-  })) {
-    for (const user of users) finder.add(user);
-  }
-  return { ...finder.finish(), jobId: job.id, malformedLines };
+  );
+  return { ...collectReport(found), jobId: job.id, malformedLines: found.malformedLines };
 }

@@ -88,6 +88,55 @@ describe("DuplicateFinder", () => {
     });
   });
 
+  test("addAccount takes fields already read: times in seconds, linked identities counted", () => {
+    const finder = new DuplicateFinder();
+    finder.addAccount({
+      userId: "auth0|1",
+      email: "A@example.com",
+      verified: true,
+      created: Date.UTC(2020, 0, 1) / 1000,
+      logins: 3,
+      lastLogin: -1,
+      linked: 2,
+    });
+    finder.add(user("auth0|2", "a@example.com"));
+    const r = finder.finish();
+    expect(r.alreadyLinked).toBe(1);
+    expect(r.groups[0]).toMatchObject({
+      primary: {
+        user_id: "auth0|1",
+        email: "A@example.com",
+        created_at: "2020-01-01T00:00:00Z",
+        logins_count: 3,
+        linked: 2,
+      },
+      criterion: "already_primary",
+    });
+  });
+
+  test("results() gives the counts now and the groups as they are read, the same each time", () => {
+    const finder = new DuplicateFinder({ maxGroupSize: 2 });
+    for (const u of [
+      user("auth0|1", "a@example.com", { created_at: "2021-03-04T05:06:07.890Z" }),
+      user("auth0|2", "a@example.com"),
+      user("auth0|3", "b@example.com"),
+      user("auth0|4", "b@example.com"),
+      user("auth0|5", "b@example.com"),
+      user("auth0|6", "c@example.com"),
+    ])
+      finder.add(u);
+    const results = finder.results();
+    expect(results.summary).toMatchObject({ users: 6, distinctEmails: 3, groups: 1, pairs: 1 });
+    expect(results.summary.skippedCounts.too_many_accounts).toBe(1);
+    expect([...results.groups()]).toEqual([...results.groups()]);
+    expect([...results.groups()][0]?.secondaries[0]).toMatchObject({
+      user_id: "auth0|2",
+    });
+    // Times are kept to the second, written back as ISO 8601.
+    expect([...results.groups()][0]?.primary.created_at).toBe("2021-03-04T05:06:07Z");
+    expect([...results.skipped()].map((s) => s.email)).toEqual(["b@example.com"]);
+  });
+
   test("counts users without email and never groups them", () => {
     const r = report([user("sms|1", undefined), user("sms|2", undefined), user("auth0|3", " ")]);
     expect(r).toMatchObject({ users: 3, usersWithoutEmail: 3, distinctEmails: 0, groups: [] });

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { downloadExport, getJob, runUsersExport, startUsersExport } from "../../src/export/export-job.ts";
+import {
+  downloadExport,
+  downloadJobExport,
+  getJob,
+  runUsersExport,
+  startUsersExport,
+} from "../../src/export/export-job.ts";
 import { createManagementClient } from "../../src/http/client.ts";
 import { ExportError, IdlinkError, ValidationError } from "../../src/present/errors.ts";
 
@@ -131,6 +137,30 @@ describe("runUsersExport", () => {
     expect(waits).toEqual([100, 200, 400, 500, 500]);
   });
 
+  test("waits what the job says it still needs (time_left_seconds), within pollMs and maxPollMs", async () => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("pending") },
+      { status: 200, body: job("processing", { time_left_seconds: 3 }) },
+      { status: 200, body: job("processing", { time_left_seconds: 0 }) },
+      { status: 200, body: job("processing", { time_left_seconds: 600 }) },
+      { status: 200, body: job("processing") },
+      { status: 200, body: job("completed", { location: "https://files.example/x.json.gz" }) },
+    ]);
+    const waits: number[] = [];
+    await runUsersExport(
+      client,
+      {},
+      {
+        pollMs: 1000,
+        maxPollMs: 10_000,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
+    );
+    expect(waits).toEqual([1000, 3000, 1000, 10_000, 10_000]);
+  });
+
   test("gives up with an ExportError once timeoutMs has passed", async () => {
     const { client } = fakeTenant([
       { status: 200, body: job("pending") },
@@ -185,6 +215,18 @@ describe("downloadExport", () => {
     );
   });
 
+  test("tells the file's size when the storage sends it", async () => {
+    const fetch = async () =>
+      new Response(new Uint8Array([1, 2, 3]), { status: 200, headers: { "content-length": "3" } });
+    const sizes: number[] = [];
+    for await (const _ of downloadExport("https://files.example/x.gz", {
+      fetch,
+      onSize: (n) => sizes.push(n),
+    })) {
+    }
+    expect(sizes).toEqual([3]);
+  });
+
   test("any other failed download says its status", async () => {
     const fetch = async () => new Response("busy", { status: 503 });
     const read = (async () => {
@@ -192,5 +234,68 @@ describe("downloadExport", () => {
       }
     })();
     await expect(read).rejects.toThrow(new ExportError("Downloading the export failed (503)"));
+  });
+});
+
+describe("downloadJobExport", () => {
+  const storage = (statuses: number[]) => {
+    const seen: string[] = [];
+    const fetch = async (request: Request) => {
+      seen.push(request.url);
+      const status = statuses.shift() ?? 500;
+      return new Response(status === 200 ? new Uint8Array([7]) : "<Error/>", { status });
+    };
+    return { fetch, seen };
+  };
+  const read = async (chunks: AsyncIterable<Uint8Array>) => {
+    const bytes: number[] = [];
+    for await (const chunk of chunks) bytes.push(...chunk);
+    return bytes;
+  };
+
+  test("without a location, asks the job for a fresh one", async () => {
+    const { client, seen } = fakeTenant([
+      { status: 200, body: job("completed", { location: "https://f.example/b" }) },
+    ]);
+    const files = storage([200]);
+    expect(
+      await read(downloadJobExport(client, { id: "job_AbCdEfGhIjKlMnOp" }, { fetch: files.fetch })),
+    ).toEqual([7]);
+    expect(seen.map((r) => new URL(r.url).pathname)).toEqual(["/api/v2/jobs/job_AbCdEfGhIjKlMnOp"]);
+    expect(files.seen).toEqual(["https://f.example/b"]);
+  });
+
+  test("a refused link (it lasts 60 seconds) is renewed once from the job", async () => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("completed", { location: "https://f.example/new" }) },
+    ]);
+    const files = storage([403, 200]);
+    const given = { id: "job_AbCdEfGhIjKlMnOp", location: "https://f.example/old" };
+    expect(await read(downloadJobExport(client, given, { fetch: files.fetch }))).toEqual([7]);
+    expect(files.seen).toEqual(["https://f.example/old", "https://f.example/new"]);
+  });
+
+  test("a job without its file any more says to start a new export", async () => {
+    const { client } = fakeTenant([{ status: 200, body: job("expired") }]);
+    const files = storage([]);
+    await expect(
+      read(downloadJobExport(client, { id: "job_AbCdEfGhIjKlMnOp" }, { fetch: files.fetch })),
+    ).rejects.toThrow(
+      new ExportError(
+        "Export job job_AbCdEfGhIjKlMnOp is expired and has no file any more (a job's files last 24 hours) — start a new export",
+      ),
+    );
+    expect(files.seen).toEqual([]);
+  });
+
+  test("a fresh link refused too is the download's error", async () => {
+    const { client } = fakeTenant([
+      { status: 200, body: job("completed", { location: "https://f.example/new" }) },
+    ]);
+    const files = storage([403, 403]);
+    const given = { id: "job_AbCdEfGhIjKlMnOp", location: "https://f.example/old" };
+    await expect(read(downloadJobExport(client, given, { fetch: files.fetch }))).rejects.toThrow(
+      "The export's download link was refused (it expires): start a new export",
+    );
   });
 });

@@ -41,6 +41,15 @@ describe("readUserExport", () => {
     expect(users.map((u) => u.user_id)).toEqual(["auth0|1", "google-oauth2|2"]);
   });
 
+  test("a source that fails is its own error, not a gzip one", async () => {
+    const cut = new Error("socket hang up");
+    async function* download() {
+      yield new Uint8Array(gzipSync("x".repeat(10_000)).subarray(0, 20));
+      throw cut;
+    }
+    await expect(collect(readUserExport(gunzip(download())))).rejects.toBe(cut);
+  });
+
   test("a file that is not gzip is an ExportError", async () => {
     const read = collect(readUserExport(gunzip(chunked("not gzip at all", 4))));
     await expect(read).rejects.toThrow(ExportError);

@@ -6,6 +6,7 @@ import { ExportError } from "../../src/present/errors.ts";
 import { createRecordingFetch, json, TOKEN } from "../fetch-recorder.ts";
 
 const location = "https://exports.example/tenant/users.json.gz?X-Amz-Signature=abc";
+const location2 = "https://exports.example/tenant/users.json.gz?X-Amz-Signature=def";
 const job = (status: string, extra = {}) => ({
   id: "job_Duplicates01",
   type: "users_export",
@@ -19,13 +20,19 @@ const lines = [
   { user_id: "auth0|3", email: "bob@example.com", email_verified: true },
 ].map((u) => JSON.stringify(u));
 
-/** A tenant whose export job completes on its first poll, and a storage that serves `file` at its location. */
+/**
+ * A tenant whose export job completes on its first poll, then gives a fresh link for the second read, and a storage
+ * that serves `file` at both.
+ */
 function setup(
   file: Uint8Array,
   jobs = [json(200, job("pending")), json(200, job("completed", { location }))],
 ) {
-  const api = createRecordingFetch(jobs);
-  const storage = createRecordingFetch([new Response(file, { status: 200 })]);
+  const api = createRecordingFetch([...jobs, json(200, job("completed", { location: location2 }))]);
+  const storage = createRecordingFetch([
+    new Response(file as Uint8Array<ArrayBuffer>, { status: 200 }),
+    new Response(file as Uint8Array<ArrayBuffer>, { status: 200 }),
+  ]);
   const client = createManagementClient({ domain: "dup.example.auth0.com", token: TOKEN, fetch: api.fetch });
   return { client, api: api.requests, storage };
 }
@@ -39,8 +46,9 @@ describe("findTenantDuplicates", () => {
       ["auth0|1", ["github|2"]],
     ]);
     expect(JSON.parse(api[0]?.body ?? "")).toEqual({ format: "json", fields: duplicateExportFields });
-    expect(storage.requests[0]?.url).toBe(location);
-    expect(storage.requests[0]?.headers.has("authorization")).toBe(false);
+    // Read twice, the second time from a fresh link (a link lasts 60 seconds), never with the token.
+    expect(storage.requests.map((r) => r.url)).toEqual([location, location2]);
+    expect(storage.requests.some((r) => r.headers.has("authorization"))).toBe(false);
   });
 
   test("asks only for the fields the grouping and the primary policy read", () => {
@@ -89,9 +97,10 @@ describe("findTenantDuplicates", () => {
       { status: "processing", percentage: 50 },
       { status: "completed" },
     ]);
-    // Then the lines read so far, once per chunk of the file.
+    // Then the lines read so far, once per chunk of the file, in each of its two reads.
     expect(progress.slice(3).every((p) => (p as { status: string }).status === "reading")).toBe(true);
-    expect(progress.at(-1)).toEqual({ status: "reading", lines: 3 });
+    expect(progress).toContainEqual({ status: "reading", pass: 1, lines: 3 });
+    expect(progress.at(-1)).toEqual({ status: "reading", pass: 2, lines: 3 });
   });
 
   test("a file that is not gzip is an ExportError", async () => {
@@ -106,6 +115,7 @@ describe("findTenantDuplicates", () => {
     await findTenantDuplicates(client, { fetch: storage.fetch, pollMs: 1 });
     expect(api.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
       "POST /api/v2/jobs/users-exports",
+      "GET /api/v2/jobs/job_Duplicates01",
       "GET /api/v2/jobs/job_Duplicates01",
     ]);
   });
