@@ -1,6 +1,6 @@
 import type { ManagementClient, TenantKey } from "../http/client.ts";
 import type { Issue } from "../present/errors.ts";
-import { decodeUnverified } from "./tokens.ts";
+import { base64urlBytes, decodeUnverified } from "./tokens.ts";
 
 /**
  * Checks `link_with`'s signature against the tenant's keys, as Auth0 will before linking (it answers 400 "Invalid
@@ -56,11 +56,10 @@ async function verifyRs256(key: TenantKey, signed: string, signature: string): P
     false,
     ["verify"],
   );
-  return crypto.subtle.verify(algorithm, publicKey, bytesOf(signature), new TextEncoder().encode(signed));
-}
-
-function bytesOf(base64url: string): Uint8Array<ArrayBuffer> {
-  if (!/^[A-Za-z0-9_-]*$/.test(base64url)) return new Uint8Array(0);
-  const binary = atob(base64url.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return crypto.subtle.verify(
+    algorithm,
+    publicKey,
+    base64urlBytes(signature) ?? new Uint8Array(0),
+    new TextEncoder().encode(signed),
+  );
 }

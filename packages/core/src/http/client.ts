@@ -303,9 +303,11 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   const rest: Pick<ManagementClient, "link" | "unlink" | "updateMetadata" | "searchUsers" | "tenantKeys"> = {
     tenantKeys(keyOptions = {}) {
       if (keys === undefined || keyOptions.refresh) {
-        keys = readTenantKeys(connection.fetch, connection.origin, options);
-        keys.catch(() => {
-          keys = undefined;
+        const pending = readTenantKeys(connection.fetch, connection.origin, options);
+        keys = pending;
+        // A failed read is forgotten, so the next check asks again — unless a refresh has replaced it meanwhile.
+        pending.catch(() => {
+          if (keys === pending) keys = undefined;
         });
       }
       return keys;
